@@ -1,0 +1,12 @@
+//! Herald's rules, free of I/O: what each account type may do, how access tokens live and
+//! rotate, the limits on tags and followers. Every rule that counts time takes `now` as an
+//! argument, so the simulated clock and tests control it.
+
+pub mod account;
+pub mod follower;
+pub mod idgen;
+pub mod tags;
+pub mod time;
+pub mod token;
+
+pub use herald_wire::{ErrCode, WxError};

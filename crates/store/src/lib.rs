@@ -1,0 +1,154 @@
+//! Herald's storage: one narrow trait per area, implemented once per database.
+//!
+//! The SQL of each area lives in `sql/<area>.rs` and is compiled twice, into the SQLite
+//! backend (`sqlite.rs`) and the PostgreSQL backend (`postgres.rs`), each with its own driver
+//! types and its own dialect constants. Schemas are in `migrations/<backend>/`, kept in
+//! lockstep. `tests/story.rs` runs one story against both.
+
+mod error;
+mod postgres;
+mod records;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use herald_domain::time::{ClockState, UnixTime};
+use herald_domain::token::IssuedToken;
+use herald_wire::{AppId, OwnerId, TagId, UserId};
+
+pub use error::{Result, StoreError};
+pub use postgres::PgStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+/// Platform-wide settings and the shared clock.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` under `key` unless a value is there already; returns the stored value.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String>;
+    /// The clock state last saved, if any.
+    async fn clock(&self) -> Result<Option<ClockState>>;
+    async fn set_clock(&self, state: ClockState) -> Result<()>;
+}
+
+/// Owners and their official accounts.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn insert_owner(&self, owner: &Owner) -> Result<()>;
+    async fn owner(&self, id: &OwnerId) -> Result<Option<Owner>>;
+    async fn owners(&self) -> Result<Vec<Owner>>;
+    async fn insert_account(&self, account: &Account) -> Result<()>;
+    async fn account(&self, appid: &str) -> Result<Option<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Writes the mutable fields: name, type, verified, secret, developer-server settings.
+    async fn update_account(&self, account: &Account) -> Result<()>;
+}
+
+/// Platform end users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn insert_user(&self, user: &User) -> Result<()>;
+    async fn user(&self, id: &UserId) -> Result<Option<User>>;
+    async fn users(&self) -> Result<Vec<User>>;
+}
+
+/// The relation between an account and a user: follows, OpenIDs, remarks, the blacklist.
+#[async_trait]
+pub trait FollowerStore: Send + Sync {
+    /// Makes `user` follow `appid`. The first contact fixes the OpenID (`fresh.openid`) and,
+    /// per owner, the UnionID (`fresh.unionid`); later follows reuse them. Returns the
+    /// relation and whether this call changed it from not following to following.
+    async fn follow(&self, appid: &AppId, user: &UserId, how: &FollowHow, fresh: &FreshIds, now: UnixTime)
+        -> Result<(Follower, bool)>;
+    /// Ends a follow. Returns the relation (None if the user never met the account) and
+    /// whether this call changed it.
+    async fn unfollow(&self, appid: &AppId, user: &UserId, now: UnixTime) -> Result<Option<(Follower, bool)>>;
+    async fn follower_by_openid(&self, appid: &AppId, openid: &str) -> Result<Option<Follower>>;
+    async fn follower_by_user(&self, appid: &AppId, user: &UserId) -> Result<Option<Follower>>;
+    /// Every account this user has met, followed or not.
+    async fn relations_of_user(&self, user: &UserId) -> Result<Vec<Follower>>;
+    /// Current followers in follow order, after the one with openid `after`.
+    /// `Rejected(InvalidOpenid)` if `after` is not a current follower.
+    async fn subscribed_page(&self, appid: &AppId, after: Option<&str>, limit: usize) -> Result<Page>;
+    async fn set_remark(&self, appid: &AppId, openid: &str, remark: &str) -> Result<()>;
+    /// Blacklists (or lifts) every openid, all or none: `Rejected(InvalidOpenid)` if one is not
+    /// a follower of the account.
+    async fn set_blacklisted(&self, appid: &AppId, openids: &[String], on: bool) -> Result<()>;
+    async fn blacklist_page(&self, appid: &AppId, after: Option<&str>, limit: usize) -> Result<Page>;
+}
+
+/// Follower tags.
+#[async_trait]
+pub trait TagStore: Send + Sync {
+    /// Every tag with its follower count, the system star tag first.
+    async fn tags(&self, appid: &AppId) -> Result<Vec<Tag>>;
+    async fn create_tag(&self, appid: &AppId, name: &str, now: UnixTime) -> Result<Tag>;
+    async fn rename_tag(&self, appid: &AppId, id: TagId, name: &str) -> Result<()>;
+    async fn delete_tag(&self, appid: &AppId, id: TagId) -> Result<()>;
+    /// Tags (or untags) every openid, all or none, under WeChat's limits.
+    async fn set_tagged(&self, appid: &AppId, id: TagId, openids: &[String], on: bool) -> Result<()>;
+    /// Followers carrying the tag, in follower order, after `after`.
+    async fn tag_page(&self, appid: &AppId, id: TagId, after: Option<&str>, limit: usize) -> Result<Page>;
+}
+
+/// Access tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// The token and the account it belongs to, in one read (the hot path of every API call).
+    async fn token_account(&self, token: &str) -> Result<Option<(IssuedToken, AccountAuth)>>;
+    /// Stores a new `/cgi-bin/token` token; earlier live client tokens stop at `cutoff`.
+    async fn issue_client_token(&self, appid: &AppId, token: &IssuedToken, cutoff: UnixTime) -> Result<()>;
+    /// Stable tokens issued at or after `since`, newest first.
+    async fn stable_tokens(&self, appid: &AppId, since: UnixTime) -> Result<Vec<IssuedToken>>;
+    /// Stores a new stable token; with `revoke_previous`, earlier stable tokens end now.
+    async fn issue_stable_token(&self, appid: &AppId, token: &IssuedToken, revoke_previous: bool) -> Result<()>;
+}
+
+/// Everything Herald stores.
+pub trait Store: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore {}
+impl<T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore> Store for T {}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Opens the database a URL names (`sqlite://path`, `sqlite::memory:`, `postgres://…`),
+/// creating a SQLite file if needed, and runs the migrations when `migrate` is set.
+pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn Store>> {
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => {
+            let s = SqliteStore::connect(url).await?;
+            if migrate {
+                s.migrate().await?;
+            }
+            Ok(Arc::new(s))
+        }
+        Some(Backend::Postgres) => {
+            let s = PgStore::connect(url).await?;
+            if migrate {
+                s.migrate().await?;
+            }
+            Ok(Arc::new(s))
+        }
+        None => Err(StoreError::Other(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+        ))),
+    }
+}

@@ -1,0 +1,56 @@
+//! The PostgreSQL backend: the same schema and behaviour as SQLite, for several nodes on one
+//! database. Writers on one account are serialised with a row lock on the account.
+
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::Result;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+type Db = sqlx::Postgres;
+type Backend = PgStore;
+
+/// SQL that differs between the backends.
+mod dialect {
+    /// Serialises writers on one account across nodes.
+    pub const LOCK_ACCOUNT: &str = "SELECT appid FROM accounts WHERE appid = $1 FOR UPDATE";
+}
+
+impl PgStore {
+    /// Connects, creating the database first if it does not exist.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if !sqlx::Postgres::database_exists(url).await.unwrap_or(true) {
+            sqlx::Postgres::create_database(url).await?;
+        }
+        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        Ok(())
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+include!("sql/common.rs");
+include!("sql/settings.rs");
+include!("sql/accounts.rs");
+include!("sql/users.rs");
+include!("sql/followers.rs");
+include!("sql/tags.rs");
+include!("sql/tokens.rs");

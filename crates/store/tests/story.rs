@@ -1,0 +1,222 @@
+//! One storage story, run against every backend: SQLite always, PostgreSQL whenever
+//! `HERALD_TEST_PG` (default `postgres://127.0.0.1:5432/test`) is reachable.
+
+use std::sync::Arc;
+
+use herald_domain::account::{AccountType, OwnerKind};
+use herald_domain::time::ClockState;
+use herald_domain::token::{IssuedToken, TokenKind};
+use herald_store::*;
+use herald_wire::{AppId, ErrCode, OpenId, OwnerId, UnionId, UserId};
+use rand::distributions::{Alphanumeric, DistString};
+
+fn rand_suffix() -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 10).to_lowercase()
+}
+
+async fn backends() -> Vec<(&'static str, Arc<dyn Store>)> {
+    let path = std::env::temp_dir().join(format!("herald-story-{}.db", rand_suffix()));
+    let mut out = vec![("sqlite", open(&format!("sqlite://{}", path.display()), true).await.unwrap())];
+    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+    match tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await {
+        Ok(true) => {
+            let url = format!("{}/herald_t_story_{}", base.rsplit_once('/').unwrap().0, rand_suffix());
+            out.push(("postgres", open(&url, true).await.unwrap()));
+        }
+        _ => eprintln!("PostgreSQL not reachable at {base}: the story runs on SQLite only"),
+    }
+    out
+}
+
+async fn sqlx_probe(url: &str) -> bool {
+    PgStore::connect(url).await.is_ok()
+}
+
+fn owner(kind: OwnerKind) -> Owner {
+    Owner { id: OwnerId(format!("org_{}", rand_suffix())), kind, name: "Acme".into(), created_at: 1 }
+}
+
+fn account(owner: &Owner, ty: AccountType) -> Account {
+    Account {
+        appid: AppId(format!("wx{}", rand_suffix())),
+        original_id: format!("gh_{}", rand_suffix()),
+        owner_id: owner.id.clone(),
+        owner_kind: owner.kind,
+        name: "Acme Service".into(),
+        ty,
+        verified: true,
+        app_secret: "s".repeat(32),
+        server: ServerSettings::default(),
+        created_at: 1,
+    }
+}
+
+fn fresh() -> FreshIds {
+    FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) }
+}
+
+#[track_caller]
+fn rejected<T: std::fmt::Debug>(r: Result<T>) -> ErrCode {
+    match r {
+        Err(StoreError::Rejected(c)) => c,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn story_on_every_backend() {
+    for (name, store) in backends().await {
+        eprintln!("story on {name}");
+        story(store.as_ref()).await;
+    }
+}
+
+async fn story(s: &dyn Store) {
+    // Settings and clock.
+    assert_eq!(s.setting("operator_token").await.unwrap(), None);
+    assert_eq!(s.setting_or_insert("operator_token", "a").await.unwrap(), "a");
+    assert_eq!(s.setting_or_insert("operator_token", "b").await.unwrap(), "a");
+    assert_eq!(s.clock().await.unwrap(), None);
+    let sim = ClockState::Simulated { offset: 3600, frozen_at: Some(99) };
+    s.set_clock(sim).await.unwrap();
+    assert_eq!(s.clock().await.unwrap(), Some(sim));
+
+    // Owners, accounts.
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    assert_eq!(s.owner(&org.id).await.unwrap().unwrap(), org);
+    let mut acc = account(&org, AccountType::Subscription);
+    s.insert_account(&acc).await.unwrap();
+    let other = account(&org, AccountType::Service);
+    s.insert_account(&other).await.unwrap();
+    assert_eq!(s.account(acc.appid.as_str()).await.unwrap().unwrap(), acc);
+    assert_eq!(s.accounts().await.unwrap().len(), 2);
+    acc.ty = AccountType::Service;
+    acc.server.url = Some("http://127.0.0.1:1/wx".into());
+    s.update_account(&acc).await.unwrap();
+    assert_eq!(s.account(acc.appid.as_str()).await.unwrap().unwrap(), acc);
+    assert!(matches!(s.insert_account(&acc).await, Err(StoreError::Conflict(_))));
+
+    // Users and follows: OpenIDs are stable per account, UnionIDs per owner.
+    let mut users = Vec::new();
+    for i in 0..5 {
+        let u = User { id: UserId(format!("u_{i}_{}", rand_suffix())), nickname: format!("User {i}"), created_at: 1 };
+        s.insert_user(&u).await.unwrap();
+        users.push(u);
+    }
+    let (f0, changed) = s.follow(&acc.appid, &users[0].id, &FollowHow::default(), &fresh(), 100).await.unwrap();
+    assert!(changed && f0.subscribed);
+    assert_eq!(f0.subscribe_time, Some(100));
+    let (again, changed) = s.follow(&acc.appid, &users[0].id, &FollowHow::default(), &fresh(), 200).await.unwrap();
+    assert!(!changed);
+    assert_eq!(again.openid, f0.openid);
+    let (g0, _) = s.follow(&other.appid, &users[0].id, &FollowHow::default(), &fresh(), 100).await.unwrap();
+    assert_ne!(g0.openid, f0.openid, "one openid per account");
+    assert_eq!(g0.unionid, f0.unionid, "one unionid per owner");
+    for u in &users[1..] {
+        s.follow(&acc.appid, &u.id, &FollowHow::default(), &fresh(), 150).await.unwrap();
+    }
+    let page = s.subscribed_page(&acc.appid, None, 3).await.unwrap();
+    assert_eq!(page.total, 5);
+    assert_eq!(page.openids.len(), 3);
+    assert_eq!(page.openids[0], f0.openid);
+    let rest = s.subscribed_page(&acc.appid, Some(page.openids[2].as_str()), 3).await.unwrap();
+    assert_eq!(rest.openids.len(), 2);
+    let end = s.subscribed_page(&acc.appid, Some(rest.openids[1].as_str()), 3).await.unwrap();
+    assert!(end.openids.is_empty());
+    assert_eq!(rejected(s.subscribed_page(&acc.appid, Some("nobody"), 3).await), ErrCode::InvalidOpenid);
+
+    // Unfollow and re-follow keep the openid; the user moves to the end of the list.
+    let (gone, changed) = s.unfollow(&acc.appid, &users[0].id, 300).await.unwrap().unwrap();
+    assert!(changed && !gone.subscribed && gone.unsubscribe_time == Some(300));
+    assert!(!s.unfollow(&acc.appid, &users[0].id, 301).await.unwrap().unwrap().1);
+    assert_eq!(s.subscribed_page(&acc.appid, None, 10).await.unwrap().total, 4);
+    let (back, _) = s.follow(&acc.appid, &users[0].id, &FollowHow::default(), &fresh(), 400).await.unwrap();
+    assert_eq!(back.openid, f0.openid);
+    assert_eq!(s.subscribed_page(&acc.appid, None, 10).await.unwrap().openids.last(), Some(&f0.openid));
+    assert_eq!(s.relations_of_user(&users[0].id).await.unwrap().len(), 2);
+
+    // Remarks.
+    s.set_remark(&acc.appid, f0.openid.as_str(), "VIP").await.unwrap();
+    assert_eq!(s.follower_by_openid(&acc.appid, f0.openid.as_str()).await.unwrap().unwrap().remark, "VIP");
+    assert_eq!(rejected(s.set_remark(&acc.appid, g0.openid.as_str(), "x").await), ErrCode::InvalidOpenid);
+    assert!(s.follower_by_openid(&acc.appid, g0.openid.as_str()).await.unwrap().is_none(), "openids are per account");
+
+    // Tags.
+    let t1 = s.create_tag(&acc.appid, "广东", 1).await.unwrap();
+    assert_eq!(t1.id, 100);
+    let t2 = s.create_tag(&acc.appid, "VIP", 1).await.unwrap();
+    assert_eq!(t2.id, 101);
+    assert_eq!(rejected(s.create_tag(&acc.appid, "广东", 1).await), ErrCode::InvalidTagName);
+    s.rename_tag(&acc.appid, t2.id, "Gold").await.unwrap();
+    assert_eq!(rejected(s.rename_tag(&acc.appid, 2, "x").await), ErrCode::SystemTagImmutable);
+    assert_eq!(rejected(s.rename_tag(&acc.appid, 999, "x").await), ErrCode::InvalidTagId);
+    let all: Vec<String> = s.subscribed_page(&acc.appid, None, 10).await.unwrap().openids.into_iter().map(|o| o.0).collect();
+    s.set_tagged(&acc.appid, t1.id, &all[..3], true).await.unwrap();
+    s.set_tagged(&acc.appid, t1.id, &all[..1], true).await.unwrap(); // tagging twice is harmless
+    assert_eq!(rejected(s.set_tagged(&acc.appid, t1.id, &[all[3].clone(), "nobody".into()], true).await), ErrCode::InvalidOpenid);
+    assert_eq!(s.tag_page(&acc.appid, t1.id, None, 10).await.unwrap().total, 3, "a failed batch changes nothing");
+    s.set_tagged(&acc.appid, 2, &all[..1], true).await.unwrap();
+    let tags = s.tags(&acc.appid).await.unwrap();
+    assert_eq!(tags.iter().map(|t| (t.id, t.count)).collect::<Vec<_>>(), vec![(2, 1), (100, 3), (101, 0)]);
+    assert_eq!(tags[2].name, "Gold");
+    let f = s.follower_by_openid(&acc.appid, &all[0]).await.unwrap().unwrap();
+    assert_eq!(f.tag_ids, vec![2, 100]);
+    let tp = s.tag_page(&acc.appid, t1.id, None, 2).await.unwrap();
+    assert_eq!(tp.openids.len(), 2);
+    let tp2 = s.tag_page(&acc.appid, t1.id, Some(tp.openids[1].as_str()), 2).await.unwrap();
+    assert_eq!(tp2.openids.len(), 1);
+    s.set_tagged(&acc.appid, t1.id, &all[..1], false).await.unwrap();
+    assert_eq!(s.tag_page(&acc.appid, t1.id, None, 10).await.unwrap().total, 2);
+    // At most 20 tags per follower (the star tag counts).
+    for i in 0..20 {
+        let t = s.create_tag(&acc.appid, &format!("t{i}"), 1).await.unwrap();
+        let r = s.set_tagged(&acc.appid, t.id, &all[..1], true).await;
+        if i < 19 {
+            r.unwrap();
+        } else {
+            assert_eq!(rejected(r), ErrCode::UserTooManyTags);
+        }
+    }
+    s.delete_tag(&acc.appid, t1.id).await.unwrap();
+    assert_eq!(rejected(s.delete_tag(&acc.appid, t1.id).await), ErrCode::InvalidTagId);
+    assert!(!s.follower_by_openid(&acc.appid, &all[1]).await.unwrap().unwrap().tag_ids.contains(&t1.id));
+
+    // Blacklist.
+    s.set_blacklisted(&acc.appid, &all[1..3], true).await.unwrap();
+    assert_eq!(rejected(s.set_blacklisted(&acc.appid, &["nobody".into()], true).await), ErrCode::InvalidOpenid);
+    let bl = s.blacklist_page(&acc.appid, None, 10).await.unwrap();
+    assert_eq!(bl.total, 2);
+    assert_eq!(bl.openids.iter().map(|o| o.0.clone()).collect::<Vec<_>>(), all[1..3].to_vec());
+    s.set_blacklisted(&acc.appid, &all[1..2], false).await.unwrap();
+    assert_eq!(s.blacklist_page(&acc.appid, None, 10).await.unwrap().openids, vec![OpenId(all[2].clone())]);
+
+    // Tokens.
+    let tok = |t: &str, kind, at: i64, forced| IssuedToken {
+        token: format!("{t}-{}", rand_suffix()),
+        kind,
+        issued_at: at,
+        expires_at: at + 7200,
+        revoked_at: None,
+        forced,
+    };
+    let a = tok("a", TokenKind::Client, 1000, false);
+    s.issue_client_token(&acc.appid, &a, 1300).await.unwrap();
+    let b = tok("b", TokenKind::Client, 2000, false);
+    s.issue_client_token(&acc.appid, &b, 2300).await.unwrap();
+    let (ra, auth) = s.token_account(&a.token).await.unwrap().unwrap();
+    assert_eq!(ra.revoked_at, Some(2300));
+    assert_eq!(auth.appid, acc.appid);
+    assert_eq!(auth.kind.ty, AccountType::Service);
+    assert_eq!(s.token_account(&b.token).await.unwrap().unwrap().0.revoked_at, None);
+    assert!(s.token_account("nope").await.unwrap().is_none());
+    let st1 = tok("s1", TokenKind::Stable, 1000, false);
+    s.issue_stable_token(&acc.appid, &st1, false).await.unwrap();
+    let st2 = tok("s2", TokenKind::Stable, 1500, true);
+    s.issue_stable_token(&acc.appid, &st2, true).await.unwrap();
+    let hist = s.stable_tokens(&acc.appid, 0).await.unwrap();
+    assert_eq!(hist.len(), 2);
+    assert_eq!(hist[0].token, st2.token);
+    assert_eq!(hist[1].revoked_at, Some(1500));
+    assert_eq!(s.token_account(&b.token).await.unwrap().unwrap().0.revoked_at, None, "families are independent");
+}

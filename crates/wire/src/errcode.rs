@@ -1,0 +1,158 @@
+//! The one table of WeChat Official Account error codes Herald answers with.
+//!
+//! Every code here is a real WeChat code (see `../shared/reference/wechat-oa-api.md` §2.3);
+//! the message is WeChat's English `errmsg` where a source shows it.
+
+use serde::{Serialize, Serializer};
+
+macro_rules! errcodes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal => $msg:literal, )*) => {
+        /// A WeChat `errcode`, with its canonical `errmsg`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrCode {
+            /// Every code in the table, in table order.
+            pub const ALL: &'static [ErrCode] = &[$(ErrCode::$variant,)*];
+
+            /// The numeric `errcode`.
+            pub const fn code(self) -> i64 {
+                match self { $( ErrCode::$variant => $code, )* }
+            }
+
+            /// WeChat's `errmsg` for this code (without the `rid` suffix).
+            pub const fn message(self) -> &'static str {
+                match self { $( ErrCode::$variant => $msg, )* }
+            }
+
+            /// Looks a numeric code up in the table.
+            pub fn from_code(code: i64) -> Option<ErrCode> {
+                match code { $( $code => Some(ErrCode::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+errcodes! {
+    SystemError = -1 => "system error",
+    Ok = 0 => "ok",
+    InvalidCredential = 40001 => "invalid credential, access_token is invalid or not latest",
+    InvalidGrantType = 40002 => "invalid grant_type",
+    InvalidOpenid = 40003 => "invalid openid",
+    InvalidAppid = 40013 => "invalid appid",
+    InvalidAccessToken = 40014 => "invalid access_token",
+    InvalidOpenidList = 40032 => "invalid openid list size",
+    InvalidParameter = 40035 => "invalid args",
+    InvalidAppsecret = 40125 => "invalid appsecret",
+    AccessTokenMissing = 41001 => "access_token missing",
+    AppidMissing = 41002 => "appid missing",
+    AppsecretMissing = 41004 => "appsecret missing",
+    OpenidMissing = 41009 => "missing openid",
+    AccessTokenExpired = 42001 => "access_token expired",
+    RequireGet = 43001 => "require GET method",
+    RequirePost = 43002 => "require POST method",
+    EmptyPostData = 44002 => "empty post data",
+    ApiQuotaExceeded = 45009 => "reach max api daily quota limit",
+    ApiMinuteQuota = 45011 => "api minute-quota reach limit mustslower retry next minute",
+    TooManyTags = 45056 => "too many tags",
+    TagTooManyFans = 45057 => "can't delete the tag that has too many fans",
+    SystemTagImmutable = 45058 => "can't modify sys tag",
+    UserTooManyTags = 45059 => "user tag count reach limit",
+    InvalidTagName = 45157 => "invalid tag name",
+    TagNameTooLong = 45158 => "tag name too long",
+    InvalidTagId = 45159 => "invalid tag id",
+    NotFound = 46004 => "user not exist",
+    DataFormatError = 47001 => "data format error",
+    ApiUnauthorized = 48001 => "api unauthorized",
+}
+
+/// The body of every failed Official Account API call: `{"errcode":N,"errmsg":"..."}`,
+/// always sent with HTTP 200.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WxError {
+    pub code: ErrCode,
+    /// Replaces the table's message when set (e.g. to name the offending field).
+    pub detail: Option<String>,
+    /// WeChat appends ` rid: <request id>` to every errmsg; Herald does too.
+    pub rid: Option<String>,
+}
+
+impl WxError {
+    pub fn new(code: ErrCode) -> Self {
+        WxError { code, detail: None, rid: None }
+    }
+
+    pub fn with_detail(code: ErrCode, detail: impl Into<String>) -> Self {
+        WxError { code, detail: Some(detail.into()), rid: None }
+    }
+
+    pub fn errmsg(&self) -> String {
+        let base = self.detail.as_deref().unwrap_or(self.code.message());
+        match &self.rid {
+            Some(rid) => format!("{base} rid: {rid}"),
+            None => base.to_string(),
+        }
+    }
+}
+
+impl From<ErrCode> for WxError {
+    fn from(code: ErrCode) -> Self {
+        WxError::new(code)
+    }
+}
+
+impl std::fmt::Display for WxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code.code(), self.errmsg())
+    }
+}
+
+impl std::error::Error for WxError {}
+
+impl Serialize for WxError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("WxError", 2)?;
+        st.serialize_field("errcode", &self.code.code())?;
+        st.serialize_field("errmsg", &self.errmsg())?;
+        st.end()
+    }
+}
+
+/// `{"errcode":0,"errmsg":"ok"}`, the body of calls that return nothing else.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WxOk;
+
+impl Serialize for WxOk {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WxError::new(ErrCode::Ok).serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate code {}", c.code());
+            assert_eq!(ErrCode::from_code(c.code()), Some(*c));
+        }
+        assert_eq!(ErrCode::from_code(12345), None);
+    }
+
+    #[test]
+    fn serialises_like_wechat() {
+        let mut e = WxError::new(ErrCode::AccessTokenExpired);
+        e.rid = Some("abc-def".into());
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"errcode":42001,"errmsg":"access_token expired rid: abc-def"}"#
+        );
+        assert_eq!(serde_json::to_string(&WxOk).unwrap(), r#"{"errcode":0,"errmsg":"ok"}"#);
+    }
+}
