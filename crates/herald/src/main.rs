@@ -1,1 +1,160 @@
-fn main(){}
+//! `herald`: serve the platform, run migrations, or start a demo.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use herald_server::Config;
+
+#[derive(Parser)]
+#[command(name = "herald", version, about = "A WeChat-compatible official-account platform")]
+struct Cli {
+    /// A TOML config file (defaults, then this file, then HERALD_* environment variables).
+    #[arg(long, global = true, env = "HERALD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start the HTTP server.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<String>,
+        /// sqlite://PATH or postgres://…
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Run the database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Start the server on a fresh demo data set and print how to use it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Defaults to a new SQLite file in the system's temporary directory.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Print the settings in effect.
+    Config,
+}
+
+fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(p) = path {
+        anyhow::ensure!(p.exists(), "config file {} does not exist", p.display());
+        fig = fig.merge(Toml::file(p));
+    }
+    let cfg: Config = fig.merge(Env::prefixed("HERALD_").ignore(&["config"])).extract().context("reading settings")?;
+    Ok(cfg)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut cfg = load_config(cli.config.as_ref())?;
+    match cli.cmd {
+        Cmd::Config => {
+            println!("{}", serde_json::to_string_pretty(&cfg)?);
+        }
+        Cmd::Migrate { database_url } => {
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            cfg.validate()?;
+            herald_store::open(&cfg.database_url, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("migrated {}", cfg.database_url);
+        }
+        Cmd::Serve { listen, database_url } => {
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
+            let state = herald_server::prepare(&cfg).await?;
+            let addr = listener.local_addr()?;
+            println!("herald listening on http://{addr}");
+            println!("database: {}", redact(&cfg.database_url));
+            println!("clock: {}", cfg.clock);
+            if cfg.operator_token.is_none() {
+                println!("operator token: {}", state.operator_token);
+            }
+            herald_server::serve(state, listener, shutdown_signal()).await?;
+        }
+        Cmd::Demo { listen, database_url } => {
+            cfg.listen = listen;
+            cfg.clock = "simulated".into();
+            cfg.database_url = database_url.unwrap_or_else(|| {
+                let p = std::env::temp_dir().join(format!("herald-demo-{}.db", std::process::id()));
+                let _ = std::fs::remove_file(&p);
+                format!("sqlite://{}", p.display())
+            });
+            let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
+            let addr = listener.local_addr()?;
+            let state = herald_server::prepare(&cfg).await?;
+            let demo = herald_server::demo::seed(&state).await?;
+            let base = format!("http://{addr}");
+            println!("herald listening on {base}");
+            println!("database: {} (simulated clock)", redact(&cfg.database_url));
+            println!();
+            println!("Operator token (platform API, Authorization: Bearer …):\n  {}", state.operator_token);
+            println!();
+            for (label, a) in [("Subscription account (individual)", &demo.subscription), ("Service account (organisation, verified)", &demo.service)] {
+                println!("{label}: {}\n  AppID:     {}\n  AppSecret: {}", a.name, a.appid, a.app_secret);
+            }
+            println!();
+            println!("Users following both: {}", demo.users.iter().map(|u| format!("{} ({})", u.nickname, u.id)).collect::<Vec<_>>().join(", "));
+            println!();
+            println!("Try:");
+            println!("  curl '{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}'", demo.service.appid, demo.service.app_secret);
+            println!("  curl -H 'Authorization: Bearer {}' {base}/herald/v1/accounts", state.operator_token);
+            println!("  curl -H 'Authorization: Bearer {}' -d '{{\"advance\": 172800}}' {base}/herald/v1/clock", state.operator_token);
+            println!("SDKs: point wechatpy's WeChatClient.API_BASE_URL at {base}/cgi-bin/ (see README).");
+            println!("Press Ctrl-C to stop.");
+            herald_server::serve(state, listener, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A database URL without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

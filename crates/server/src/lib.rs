@@ -1,1 +1,70 @@
+//! Herald's HTTP layer: the WeChat-compatible API (`cgi`), the platform API (`platform`),
+//! and the server's start-up. Handlers stay thin: they parse, call the domain rules and the
+//! store, and answer in the wire's shape.
 
+pub mod cgi;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod platform;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Opens the database named in `cfg` (running migrations), prepares shared settings, and
+/// returns the state every handler sees.
+pub async fn prepare(cfg: &Config) -> anyhow::Result<AppState> {
+    let store = herald_store::open(&cfg.database_url, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", cfg.database_url))?;
+    AppState::new(store, cfg).await
+}
+
+/// Serves Herald on `listener` until `shutdown` resolves.
+pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let app = routes::router().with_state(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// A server running in this process, for tests and the demo.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for the server to finish.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.task.await?
+    }
+}
+
+/// Starts Herald on `listener` in the background.
+pub async fn start(cfg: &Config, listener: TcpListener) -> anyhow::Result<Running> {
+    let state = prepare(cfg).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(state.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, state, stop: Some(tx), task })
+}

@@ -1,0 +1,6 @@
+//! The WeChat-compatible Official Account API, one module per area (reference:
+//! `../shared/reference/wechat-oa-api.md`).
+
+pub mod tags;
+pub mod token;
+pub mod user;

@@ -1,0 +1,55 @@
+//! Settings. Built-in defaults, then an optional TOML file, then `HERALD_*` environment
+//! variables (loaded by the `herald` binary); tests build a `Config` directly.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    /// `real`, or `simulated` for a clock the operator can set and advance.
+    pub clock: String,
+    /// The operator's bearer credential for the platform API. When unset, one is generated
+    /// once, stored in the database (so every node shares it) and printed at start.
+    pub operator_token: Option<String>,
+    /// The URL users and SDKs reach this server at; defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://herald.db".into(),
+            clock: "real".into(),
+            operator_token: None,
+            public_url: None,
+        }
+    }
+}
+
+impl Config {
+    pub fn simulated_clock(&self) -> bool {
+        self.clock == "simulated"
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.clock.as_str(), "real" | "simulated"),
+            "clock must be \"real\" or \"simulated\", not {:?}",
+            self.clock
+        );
+        anyhow::ensure!(
+            herald_store::Backend::of_url(&self.database_url).is_some(),
+            "database_url must start with sqlite:// or postgres://, not {:?}",
+            self.database_url
+        );
+        if let Some(t) = &self.operator_token {
+            anyhow::ensure!(t.len() >= 16, "operator_token must be at least 16 characters");
+        }
+        Ok(())
+    }
+}

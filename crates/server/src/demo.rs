@@ -1,0 +1,52 @@
+//! `herald demo`: a fresh data set to explore — a subscription account owned by an
+//! individual, a verified service account owned by an organisation, and a few end users
+//! following both — created through the same code as the platform API.
+
+use herald_store::{Account, User};
+use herald_wire::platform::accounts::{AccountCreate, OwnerIn};
+use herald_wire::platform::users::{FollowIn, UserCreate};
+
+use crate::platform::{accounts, users};
+use crate::state::AppState;
+
+pub struct Demo {
+    pub subscription: Account,
+    pub service: Account,
+    pub users: Vec<User>,
+}
+
+pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let (subscription, _) = accounts::create_account(
+        st,
+        &AccountCreate {
+            name: "Li Wei's Notes".into(),
+            account_type: "subscription".into(),
+            owner: Some(OwnerIn { kind: "individual".into(), name: "Li Wei".into() }),
+            ..AccountCreate::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let (service, _) = accounts::create_account(
+        st,
+        &AccountCreate {
+            name: "Acme Bank".into(),
+            account_type: "service".into(),
+            owner: Some(OwnerIn { kind: "organisation".into(), name: "Acme Bank Ltd.".into() }),
+            verified: Some(true),
+            ..AccountCreate::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let mut people = Vec::new();
+    for nickname in ["Alice", "Bob", "Chen", "Dana"] {
+        let u = users::create_user(st, &UserCreate { nickname: nickname.into() }).await.map_err(err)?;
+        for appid in [&subscription.appid, &service.appid] {
+            users::follow_account(st, &u, &FollowIn { appid: appid.clone(), scene: None }).await.map_err(err)?;
+        }
+        people.push(u);
+    }
+    Ok(Demo { subscription, service, users: people })
+}

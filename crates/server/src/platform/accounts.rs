@@ -1,0 +1,179 @@
+//! Owners and official accounts (rules: `herald_domain::account`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::account::{self, AccountType, MessageMode, OwnerKind};
+use herald_domain::idgen;
+use herald_store::{Account, Owner, ServerSettings};
+use herald_wire::platform::accounts::*;
+use herald_wire::{AppId, OwnerId};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Operator};
+use crate::state::AppState;
+
+pub fn owner_out(o: &Owner) -> OwnerOut {
+    OwnerOut { id: o.id.clone(), kind: o.kind.as_str().into(), name: o.name.clone(), created_at: o.created_at }
+}
+
+pub fn account_out(a: &Account, owner: &Owner) -> AccountOut {
+    AccountOut {
+        appid: a.appid.clone(),
+        app_secret: a.app_secret.clone(),
+        original_id: a.original_id.clone(),
+        name: a.name.clone(),
+        account_type: a.ty.as_str().into(),
+        verified: a.verified,
+        owner: owner_out(owner),
+        server: ServerSettingsIo {
+            url: a.server.url.clone(),
+            token: a.server.token.clone(),
+            encoding_aes_key: a.server.encoding_aes_key.clone(),
+            message_mode: Some(a.server.mode.as_str().into()),
+        },
+        created_at: a.created_at,
+    }
+}
+
+async fn new_owner(st: &AppState, o: &OwnerIn) -> Result<Owner, ApiError> {
+    let kind = OwnerKind::parse(&o.kind)
+        .ok_or_else(|| ApiError::bad_request("owner kind must be \"individual\" or \"organisation\""))?;
+    let name = o.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::bad_request("an owner name must be 1 to 64 characters"));
+    }
+    let id = OwnerId(idgen::prefixed_id(&mut rand::thread_rng(), if kind == OwnerKind::Individual { "ind_" } else { "org_" }));
+    let owner = Owner { id, kind, name: name.to_string(), created_at: st.clock.now().await? };
+    st.store.insert_owner(&owner).await?;
+    Ok(owner)
+}
+
+pub async fn create_owner(State(st): State<AppState>, _: Operator, ApiJson(o): ApiJson<OwnerIn>) -> Result<(StatusCode, Json<OwnerOut>), ApiError> {
+    let owner = new_owner(&st, &o).await?;
+    Ok((StatusCode::CREATED, Json(owner_out(&owner))))
+}
+
+pub async fn list_owners(State(st): State<AppState>, _: Operator) -> ApiResult<OwnerList> {
+    let owners = st.store.owners().await?;
+    Ok(Json(OwnerList { owners: owners.iter().map(owner_out).collect() }))
+}
+
+async fn load(st: &AppState, appid: &str) -> Result<(Account, Owner), ApiError> {
+    let a = st.store.account(appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    let o = st.store.owner(&a.owner_id).await?.ok_or_else(|| ApiError::not_found("owner"))?;
+    Ok((a, o))
+}
+
+pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson<AccountCreate>) -> Result<(StatusCode, Json<AccountOut>), ApiError> {
+    let (a, owner) = create_account(&st, &b).await?;
+    Ok((StatusCode::CREATED, Json(account_out(&a, &owner))))
+}
+
+/// Creates an account (and its owner, if new) after checking every rule; nothing is written
+/// when a rule fails.
+pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account, Owner), ApiError> {
+    let ty = AccountType::parse(&b.account_type)
+        .ok_or_else(|| ApiError::bad_request("type must be \"subscription\" or \"service\""))?;
+    // Check every rule before writing anything.
+    let (owner, owner_is_new) = match (&b.owner_id, &b.owner) {
+        (Some(id), None) => (st.store.owner(id).await?.ok_or_else(|| ApiError::not_found("owner"))?, false),
+        (None, Some(o)) => {
+            let kind = OwnerKind::parse(&o.kind)
+                .ok_or_else(|| ApiError::bad_request("owner kind must be \"individual\" or \"organisation\""))?;
+            let probe = Owner { id: OwnerId::default(), kind, name: o.name.clone(), created_at: 0 };
+            (probe, true)
+        }
+        _ => return Err(ApiError::bad_request("give exactly one of owner_id and owner")),
+    };
+    account::check_create(owner.kind, ty, &b.name)?;
+    let verified = b.verified.unwrap_or(false);
+    if verified {
+        account::check_verify(owner.kind)?;
+    }
+    let owner = if owner_is_new { new_owner(st, b.owner.as_ref().unwrap_or(&OwnerIn::default())).await? } else { owner };
+    let (appid, original_id, app_secret) = {
+        let mut rng = rand::thread_rng();
+        let original = format!("gh_{:012x}", rand::Rng::gen::<u64>(&mut rng) & 0xffff_ffff_ffff);
+        (AppId(idgen::appid(&mut rng)), original, idgen::app_secret(&mut rng))
+    };
+    let a = Account {
+        appid,
+        original_id,
+        owner_id: owner.id.clone(),
+        owner_kind: owner.kind,
+        name: b.name.trim().to_string(),
+        ty,
+        verified,
+        app_secret,
+        server: ServerSettings::default(),
+        created_at: st.clock.now().await?,
+    };
+    st.store.insert_account(&a).await?;
+    Ok((a, owner))
+}
+
+pub async fn list(State(st): State<AppState>, _: Operator) -> ApiResult<AccountList> {
+    let accounts = st.store.accounts().await?;
+    let owners = st.store.owners().await?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for a in &accounts {
+        let o = owners.iter().find(|o| o.id == a.owner_id).ok_or_else(|| ApiError::not_found("owner"))?;
+        out.push(account_out(a, o));
+    }
+    Ok(Json(AccountList { accounts: out }))
+}
+
+pub async fn show(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
+    let (a, o) = load(&st, &appid).await?;
+    Ok(Json(account_out(&a, &o)))
+}
+
+pub async fn verify(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
+    let (mut a, o) = load(&st, &appid).await?;
+    account::check_verify(o.kind)?;
+    a.verified = true;
+    st.store.update_account(&a).await?;
+    Ok(Json(account_out(&a, &o)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UpgradeIn {
+    /// The type to change to; `service` when absent. `subscription` is always refused.
+    #[serde(default, rename = "type")]
+    pub to: Option<String>,
+}
+
+pub async fn upgrade(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<UpgradeIn>) -> ApiResult<AccountOut> {
+    let (mut a, o) = load(&st, &appid).await?;
+    let to = match b.to.as_deref() {
+        None => AccountType::Service,
+        Some(t) => AccountType::parse(t).ok_or_else(|| ApiError::bad_request("type must be \"subscription\" or \"service\""))?,
+    };
+    account::check_change_type(o.kind, a.ty, to)?;
+    a.ty = to;
+    st.store.update_account(&a).await?;
+    Ok(Json(account_out(&a, &o)))
+}
+
+pub async fn reset_secret(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
+    let (mut a, o) = load(&st, &appid).await?;
+    a.app_secret = idgen::app_secret(&mut rand::thread_rng());
+    st.store.update_account(&a).await?;
+    Ok(Json(account_out(&a, &o)))
+}
+
+pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<ServerSettingsIo>) -> ApiResult<AccountOut> {
+    let (mut a, o) = load(&st, &appid).await?;
+    let mode = match b.message_mode.as_deref() {
+        None => MessageMode::Plain,
+        Some(m) => MessageMode::parse(m).ok_or_else(|| ApiError::bad_request("message_mode must be plain, compatible or safe"))?,
+    };
+    let empty_to_none = |s: Option<String>| s.filter(|v| !v.is_empty());
+    let (url, token, key) = (empty_to_none(b.url), empty_to_none(b.token), empty_to_none(b.encoding_aes_key));
+    account::check_server_settings(url.as_deref(), token.as_deref(), key.as_deref(), mode)?;
+    a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
+    st.store.update_account(&a).await?;
+    Ok(Json(account_out(&a, &o)))
+}

@@ -1,0 +1,72 @@
+//! The platform clock: read it; set or advance it when the server runs a simulated clock.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::time::ClockState;
+use herald_wire::platform::clock::{ClockIn, ClockOut};
+
+use crate::clock::system_now;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Operator};
+use crate::state::AppState;
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days, proleptic Gregorian).
+pub fn iso8601(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+fn out(state: ClockState) -> ClockOut {
+    let now = state.now(system_now());
+    let (mode, frozen) = match state {
+        ClockState::Real => ("real", false),
+        ClockState::Simulated { frozen_at, .. } => ("simulated", frozen_at.is_some()),
+    };
+    ClockOut { now, now_iso: iso8601(now), mode: mode.into(), frozen }
+}
+
+pub async fn show(State(st): State<AppState>, _: Operator) -> ApiResult<ClockOut> {
+    Ok(Json(out(st.clock.state().await?)))
+}
+
+pub async fn change(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson<ClockIn>) -> ApiResult<ClockOut> {
+    if !st.clock.is_simulated() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "clock_not_simulated",
+            "this server runs on real time; start it with HERALD_CLOCK=simulated to set the clock",
+        ));
+    }
+    let current = st.clock.state().await?;
+    let sys = system_now();
+    let frozen = b.frozen.unwrap_or(matches!(current, ClockState::Simulated { frozen_at: Some(_), .. }));
+    let next = match (b.set, b.advance) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give set or advance, not both")),
+        (Some(t), None) => current.set_to(sys, t, frozen),
+        (None, Some(d)) => current.advance(sys, d).set_to(sys, current.now(sys) + d, frozen),
+        (None, None) => current.set_to(sys, current.now(sys), frozen),
+    };
+    st.clock.set(next).await?;
+    Ok(Json(out(next)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(1_767_196_800), "2025-12-31T16:00:00Z");
+        assert_eq!(super::iso8601(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,13 @@
+//! Herald's own platform API (`/herald/v1`), for the operator and simulated users.
+
+pub mod accounts;
+pub mod clock;
+pub mod users;
+
+use axum::Json;
+use serde_json::{json, Value};
+
+/// `GET /herald/v1/health`: no credential; says the server is up and which clock it runs.
+pub async fn health(axum::extract::State(st): axum::extract::State<crate::AppState>) -> Json<Value> {
+    Json(json!({"status": "ok", "clock": if st.clock.is_simulated() { "simulated" } else { "real" }}))
+}

@@ -1,0 +1,112 @@
+//! Simulated end users: create them, follow and unfollow accounts, list what they follow.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::{follower, idgen};
+use herald_store::{Follower, FollowHow, FreshIds, User};
+use herald_wire::platform::users::*;
+use herald_wire::{OpenId, UnionId, UserId};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Operator};
+use crate::state::AppState;
+
+fn user_out(u: &User) -> UserOut {
+    UserOut { id: u.id.clone(), nickname: u.nickname.clone(), created_at: u.created_at }
+}
+
+async fn relation_out(st: &AppState, f: &Follower) -> Result<RelationOut, ApiError> {
+    let a = st.store.account(f.appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    Ok(RelationOut {
+        appid: f.appid.clone(),
+        account_name: a.name,
+        account_type: a.ty.as_str().into(),
+        openid: f.openid.clone(),
+        unionid: f.unionid.clone(),
+        subscribed: f.subscribed,
+        subscribe_time: f.subscribe_time,
+        unsubscribe_time: f.unsubscribe_time,
+        subscribe_scene: f.subscribe_scene.clone(),
+        remark: f.remark.clone(),
+        blacklisted: f.blacklisted,
+        tagid_list: f.tag_ids.clone(),
+    })
+}
+
+pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson<UserCreate>) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+    let u = create_user(&st, &b).await?;
+    Ok((StatusCode::CREATED, Json(user_out(&u))))
+}
+
+pub async fn create_user(st: &AppState, b: &UserCreate) -> Result<User, ApiError> {
+    let nickname = b.nickname.trim();
+    if nickname.is_empty() || nickname.chars().count() > 64 {
+        return Err(ApiError::bad_request("a nickname must be 1 to 64 characters"));
+    }
+    let id = UserId(idgen::prefixed_id(&mut rand::thread_rng(), "u_"));
+    let u = User { id, nickname: nickname.to_string(), created_at: st.clock.now().await? };
+    st.store.insert_user(&u).await?;
+    Ok(u)
+}
+
+pub async fn list(State(st): State<AppState>, _: Operator) -> ApiResult<UserList> {
+    Ok(Json(UserList { users: st.store.users().await?.iter().map(user_out).collect() }))
+}
+
+async fn load_user(st: &AppState, id: &str) -> Result<User, ApiError> {
+    st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
+}
+
+pub async fn show(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<UserOut> {
+    Ok(Json(user_out(&load_user(&st, &id).await?)))
+}
+
+pub async fn follow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<FollowIn>) -> ApiResult<RelationOut> {
+    let user = load_user(&st, &id).await?;
+    let f = follow_account(&st, &user, &b).await?;
+    Ok(Json(relation_out(&st, &f).await?))
+}
+
+/// Makes `user` follow `b.appid`; a no-op for a current follower.
+pub async fn follow_account(st: &AppState, user: &User, b: &FollowIn) -> Result<Follower, ApiError> {
+    st.store.account(b.appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    let scene = b.scene.clone().unwrap_or_else(|| follower::DEFAULT_SCENE.to_string());
+    if !follower::check_scene(&scene) {
+        return Err(ApiError::bad_request(format!("unknown subscribe scene {scene:?}")));
+    }
+    let how = FollowHow { scene, ..FollowHow::default() };
+    let fresh = {
+        let mut rng = rand::thread_rng();
+        FreshIds { openid: OpenId(idgen::openid(&mut rng)), unionid: UnionId(idgen::unionid(&mut rng)) }
+    };
+    let now = st.clock.now().await?;
+    let (f, _) = st.store.follow(&b.appid, &user.id, &how, &fresh, now).await?;
+    Ok(f)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnfollowIn {
+    pub appid: herald_wire::AppId,
+}
+
+pub async fn unfollow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<UnfollowIn>) -> ApiResult<RelationOut> {
+    let user = load_user(&st, &id).await?;
+    let now = st.clock.now().await?;
+    let (f, _) = st
+        .store
+        .unfollow(&b.appid, &user.id, now)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_following", "the user does not follow this account"))?;
+    Ok(Json(relation_out(&st, &f).await?))
+}
+
+pub async fn following(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<RelationList> {
+    let user = load_user(&st, &id).await?;
+    let mut out = Vec::new();
+    for f in st.store.relations_of_user(&user.id).await?.iter().filter(|f| f.subscribed) {
+        out.push(relation_out(&st, f).await?);
+    }
+    Ok(Json(RelationList { following: out }))
+}

@@ -1,0 +1,99 @@
+//! Every route Herald serves, in one table. The table builds the router and is exported as
+//! `ROUTES`, which a test compares with `docs/openapi.yaml`.
+
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::{Json, Router};
+use herald_wire::{ErrCode, WxError};
+
+use crate::error::WxErr;
+use crate::state::AppState;
+use crate::{cgi, platform};
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path, )*) => {
+        /// `(METHOD, path)` of every route, in axum's path syntax.
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path), )* ];
+
+        fn table() -> Router<AppState> {
+            let r = Router::new();
+            $( let r = r.route($path, routes!(@method $method $path, $handler)); )*
+            r
+        }
+    };
+    (@method GET $path:literal, $h:path) => {
+        wechat_method(on(MethodFilter::GET, $h), ErrCode::RequireGet, $path)
+    };
+    (@method POST $path:literal, $h:path) => {
+        wechat_method(on(MethodFilter::POST, $h), ErrCode::RequirePost, $path)
+    };
+    (@method PUT $path:literal, $h:path) => {
+        on(MethodFilter::PUT, $h)
+    };
+    (@method DELETE $path:literal, $h:path) => {
+        on(MethodFilter::DELETE, $h)
+    };
+}
+
+routes! {
+    // WeChat-compatible Official Account API.
+    GET "/cgi-bin/token" => cgi::token::get_token,
+    POST "/cgi-bin/stable_token" => cgi::token::stable_token,
+    GET "/cgi-bin/user/get" => cgi::user::list,
+    GET "/cgi-bin/user/info" => cgi::user::info,
+    POST "/cgi-bin/user/info/batchget" => cgi::user::batch_get,
+    POST "/cgi-bin/user/info/updateremark" => cgi::user::update_remark,
+    POST "/cgi-bin/tags/create" => cgi::tags::create,
+    GET "/cgi-bin/tags/get" => cgi::tags::list,
+    POST "/cgi-bin/tags/update" => cgi::tags::update,
+    POST "/cgi-bin/tags/delete" => cgi::tags::delete,
+    POST "/cgi-bin/user/tag/get" => cgi::tags::members,
+    POST "/cgi-bin/tags/members/batchtagging" => cgi::tags::batch_tag,
+    POST "/cgi-bin/tags/members/batchuntagging" => cgi::tags::batch_untag,
+    POST "/cgi-bin/tags/getidlist" => cgi::tags::id_list,
+    POST "/cgi-bin/tags/members/getblacklist" => cgi::tags::blacklist,
+    POST "/cgi-bin/tags/members/batchblacklist" => cgi::tags::batch_blacklist,
+    POST "/cgi-bin/tags/members/batchunblacklist" => cgi::tags::batch_unblacklist,
+
+    // Herald's platform API.
+    GET "/herald/v1/health" => platform::health,
+    POST "/herald/v1/owners" => platform::accounts::create_owner,
+    GET "/herald/v1/owners" => platform::accounts::list_owners,
+    POST "/herald/v1/accounts" => platform::accounts::create,
+    GET "/herald/v1/accounts" => platform::accounts::list,
+    GET "/herald/v1/accounts/{appid}" => platform::accounts::show,
+    POST "/herald/v1/accounts/{appid}/verify" => platform::accounts::verify,
+    POST "/herald/v1/accounts/{appid}/upgrade" => platform::accounts::upgrade,
+    POST "/herald/v1/accounts/{appid}/reset_secret" => platform::accounts::reset_secret,
+    PUT "/herald/v1/accounts/{appid}/server" => platform::accounts::set_server,
+    POST "/herald/v1/users" => platform::users::create,
+    GET "/herald/v1/users" => platform::users::list,
+    GET "/herald/v1/users/{id}" => platform::users::show,
+    POST "/herald/v1/users/{id}/follow" => platform::users::follow,
+    POST "/herald/v1/users/{id}/unfollow" => platform::users::unfollow,
+    GET "/herald/v1/users/{id}/following" => platform::users::following,
+    GET "/herald/v1/clock" => platform::clock::show,
+    POST "/herald/v1/clock" => platform::clock::change,
+}
+
+/// WeChat answers a call with the wrong method with 43001/43002 (over HTTP 200); the
+/// platform API answers 405 as usual.
+fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> MethodRouter<AppState> {
+    if path.starts_with("/herald/") {
+        mr
+    } else {
+        mr.fallback(move || std::future::ready(WxErr::from(code).into_response()))
+    }
+}
+
+async fn not_found(uri: Uri) -> Response {
+    let mut e = WxError::with_detail(ErrCode::SystemError, format!("no such API: {}", uri.path()));
+    e.rid = Some(crate::error::rid());
+    (StatusCode::NOT_FOUND, Json(e)).into_response()
+}
+
+/// The whole application.
+pub fn router() -> Router<AppState> {
+    table().fallback(not_found).layer(tower::limit::ConcurrencyLimitLayer::new(4096))
+}

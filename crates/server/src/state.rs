@@ -1,0 +1,34 @@
+use std::sync::Arc;
+
+use herald_store::Store;
+
+use crate::clock::Clock;
+use crate::config::Config;
+
+/// What every handler sees. Holds no state of its own beyond configuration: everything that
+/// changes lives in the database, so several nodes can share one.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub operator_token: Arc<str>,
+    pub public_url: Option<Arc<str>>,
+}
+
+impl AppState {
+    pub async fn new(store: Arc<dyn Store>, cfg: &Config) -> anyhow::Result<Self> {
+        cfg.validate()?;
+        let generated = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hop_");
+        let operator_token = match &cfg.operator_token {
+            Some(t) => t.clone(),
+            None => store.setting_or_insert("operator_token", &generated).await?,
+        };
+        let clock = Clock::new(store.clone(), cfg.simulated_clock()).await?;
+        Ok(AppState {
+            store,
+            clock,
+            operator_token: operator_token.into(),
+            public_url: cfg.public_url.as_deref().map(Into::into),
+        })
+    }
+}
