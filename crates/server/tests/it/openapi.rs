@@ -1,0 +1,24 @@
+//! docs/openapi.yaml must describe exactly the routes the server registers.
+
+use std::collections::BTreeSet;
+
+#[test]
+fn openapi_matches_routes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.yaml");
+    let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (p, item) in doc["paths"].as_mapping().expect("paths").iter() {
+        for (m, _) in item.as_mapping().unwrap() {
+            let m = m.as_str().unwrap().to_uppercase();
+            if ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&m.as_str()) {
+                documented.insert((m, p.as_str().unwrap().to_string()));
+            }
+        }
+    }
+    let served: BTreeSet<(String, String)> =
+        herald_server::routes::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(undocumented.is_empty(), "routes missing from docs/openapi.yaml: {undocumented:?}");
+    assert!(unserved.is_empty(), "docs/openapi.yaml documents routes the server lacks: {unserved:?}");
+}
