@@ -1,0 +1,88 @@
+// Starts the real `herald serve` on port 0 for a backend and offers platform-API helpers.
+'use strict';
+const { spawn } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+const os = require('node:os');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+
+const OPERATOR = 'compat-operator-token-0123456789';
+const BIN = process.env.HERALD_BIN || path.join(__dirname, '../../../target/debug/herald');
+const PG_BASE = process.env.HERALD_TEST_PG || 'postgres://127.0.0.1:5432/test';
+
+function pgReachable() {
+  const m = /postgres(?:ql)?:\/\/(?:[^@/]*@)?([^:/]+)(?::(\d+))?\//.exec(PG_BASE);
+  const host = m ? m[1] : '127.0.0.1';
+  const port = m && m[2] ? Number(m[2]) : 5432;
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 2000 }, () => { s.end(); resolve(true); });
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => { s.destroy(); resolve(false); });
+  });
+}
+
+async function backends() {
+  const out = ['sqlite'];
+  if (await pgReachable()) out.push('postgres');
+  else console.log(`# PostgreSQL not reachable at ${PG_BASE}: skipping the PostgreSQL run`);
+  return out;
+}
+
+async function start(backend) {
+  let db;
+  if (backend === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-node-'));
+    db = 'sqlite://' + path.join(dir, 'herald.db');
+  } else {
+    db = PG_BASE.replace(/\/[^/]*$/, '') + '/herald_t_node_' + crypto.randomBytes(5).toString('hex');
+  }
+  const env = { ...process.env, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn' };
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise((resolve, reject) => {
+    let buf = '';
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error('herald exited with ' + c)));
+  });
+  const op = async (method, p, body) => {
+    const r = await fetch(base + p, {
+      method, headers: { authorization: 'Bearer ' + OPERATOR, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+  const h = {
+    backend, base, op,
+    stop: () => new Promise((resolve) => { proc.on('exit', resolve); proc.kill('SIGTERM'); }),
+    async account(type = 'service', ownerKind = 'organisation', verified = true) {
+      const r = await op('POST', '/herald/v1/accounts', { name: `${type} ${crypto.randomBytes(3).toString('hex')}`, type, owner: { kind: ownerKind, name: 'Owner' }, verified });
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+      return r.body;
+    },
+    async user(nickname) { return (await op('POST', '/herald/v1/users', { nickname })).body.id; },
+    async follow(user, account) { return (await op('POST', `/herald/v1/users/${user}/follow`, { appid: account.appid })).body.openid; },
+    async advance(seconds) { return op('POST', '/herald/v1/clock', { advance: seconds }); },
+    async freeze() { return op('POST', '/herald/v1/clock', { frozen: true }); },
+    // A wechat-api client with nothing changed but its base URL (reference §3.3).
+    api(account, secret, getToken, saveToken) {
+      const API = require('wechat-api');
+      const api = new API(account.appid, secret || account.app_secret, getToken, saveToken);
+      api.endpoint = base;
+      api.mpPrefix = base + '/cgi-bin/';
+      api.fileServerPrefix = base + '/cgi-bin/';
+      // Promisified methods: api.p.getFollowers(...) → Promise.
+      api.p = new Proxy({}, { get: (_, name) => (...args) => new Promise((resolve, reject) => {
+        api[name](...args, (err, data) => (err ? reject(err) : resolve(data)));
+      }) });
+      return api;
+    },
+  };
+  return h;
+}
+
+module.exports = { backends, start };

@@ -1,0 +1,113 @@
+"""wechatpy 1.8.18 drives every foundation endpoint, error paths included."""
+
+import pytest
+from wechatpy.exceptions import WeChatClientException
+
+
+def setup_followers(herald, account, n):
+    users = [herald.user("u%d" % i) for i in range(n)]
+    return users, [herald.follow(u, account) for u in users]
+
+
+def test_token_and_credential_errors(herald):
+    acc = herald.account()
+    client = herald.wechatpy(acc)
+    res = client.fetch_access_token()
+    assert res["expires_in"] == 7200 and len(res["access_token"]) > 32
+    with pytest.raises(WeChatClientException) as e:
+        herald.wechatpy(acc, secret="wrong").fetch_access_token()
+    assert e.value.errcode == 40125
+    with pytest.raises(WeChatClientException) as e:
+        herald.wechatpy(dict(acc, appid="wx0000000000000000")).fetch_access_token()
+    assert e.value.errcode == 40013
+
+
+def test_followers(herald):
+    acc = herald.account()
+    users, openids = setup_followers(herald, acc, 4)
+    client = herald.wechatpy(acc)
+    res = client.user.get_followers()
+    assert res["total"] == 4 and res["data"]["openid"] == openids
+    assert list(client.user.iter_followers()) == openids
+    info = client.user.get(openids[0])
+    assert info["subscribe"] == 1 and info["openid"] == openids[0]
+    assert info["subscribe_scene"] == "ADD_SCENE_SEARCH" and info["tagid_list"] == []
+    assert "unionid" in info and "subscribe_time" in info
+    batch = client.user.get_batch(openids[:2])
+    assert [u["openid"] for u in batch] == openids[:2]
+    client.user.update_remark(openids[1], "VIP 客户")
+    assert client.user.get(openids[1])["remark"] == "VIP 客户"
+    with pytest.raises(WeChatClientException) as e:
+        client.user.get("o_not_a_follower")
+    assert e.value.errcode == 40003
+    herald.unfollow(users[0], acc)
+    assert client.user.get(openids[0])["subscribe"] == 0
+    assert list(client.user.iter_followers()) == openids[1:]
+
+
+def test_tags(herald):
+    acc = herald.account()
+    _, openids = setup_followers(herald, acc, 3)
+    client = herald.wechatpy(acc)
+    tag = client.tag.create("广东")
+    tid = tag["id"]  # wechatpy unwraps {"tag": {...}}
+    assert tid >= 100 and tag["name"] == "广东"
+    with pytest.raises(WeChatClientException) as e:
+        client.tag.create("广东")
+    assert e.value.errcode == 45157
+    client.tag.update(tid, "广州")
+    client.tag.tag_user(tid, openids[:2])
+    client.tag.tag_user(tid, openids[2])
+    tags = client.tag.get()
+    assert {"id": tid, "name": "广州", "count": 3} in tags
+    assert client.tag.get_user_tag(openids[0]) == [tid]
+    assert client.tag.get_tag_users(tid)["data"]["openid"] == openids
+    assert list(client.tag.iter_tag_users(tid)) == openids
+    client.tag.untag_user(tid, openids[0])
+    assert client.tag.get_user_tag(openids[0]) == []
+    with pytest.raises(WeChatClientException) as e:
+        client.tag.tag_user(tid, ["x"] * 51)
+    assert e.value.errcode == 40032
+    with pytest.raises(WeChatClientException) as e:
+        client.tag.update(2, "star")
+    assert e.value.errcode == 45058
+    client.tag.delete(tid)
+    with pytest.raises(WeChatClientException) as e:
+        client.tag.delete(tid)
+    assert e.value.errcode == 45159
+
+
+def test_blacklist(herald):
+    acc = herald.account()
+    _, openids = setup_followers(herald, acc, 3)
+    client = herald.wechatpy(acc)
+    client.tag.batch_black_list(openids[:2])
+    res = client.tag.get_black_list()
+    assert res["total"] == 2 and res["data"]["openid"] == openids[:2]
+    assert client.tag.get_black_list(openids[0])["data"]["openid"] == openids[1:2]
+    client.tag.batch_unblack_list(openids[:1])
+    assert client.tag.get_black_list()["data"]["openid"] == openids[1:2]
+    with pytest.raises(WeChatClientException) as e:
+        client.tag.batch_black_list(["nobody"])
+    assert e.value.errcode == 40003
+
+
+def test_expired_token_is_refreshed_by_the_sdk(herald):
+    """wechatpy refetches on 42001 and retries: advancing the clock past 7200 s shows it."""
+    herald.freeze()
+    acc = herald.account()
+    _, openids = setup_followers(herald, acc, 1)
+    client = herald.wechatpy(acc)
+    first = client.access_token
+    assert client.user.get_followers()["total"] == 1
+    herald.advance(7200)
+    assert client.user.get_followers()["total"] == 1
+    assert client.access_token != first
+
+
+def test_unverified_subscription_account_is_unauthorized(herald):
+    acc = herald.account("subscription", "individual", verified=False)
+    client = herald.wechatpy(acc)
+    with pytest.raises(WeChatClientException) as e:
+        client.user.get_followers()
+    assert e.value.errcode == 48001
