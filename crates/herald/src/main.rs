@@ -44,6 +44,14 @@ enum Cmd {
     },
     /// Print the settings in effect.
     Config,
+    /// Load-testing aid: create a verified service account with N followers and print its
+    /// AppID and AppSecret as JSON.
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        followers: usize,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -80,6 +88,14 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut cfg = load_config(cli.config.as_ref())?;
     match cli.cmd {
+        Cmd::Seed { followers, database_url } => {
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            let state = herald_server::prepare(&cfg).await?;
+            let (appid, secret) = herald_server::demo::seed_followers(&state, followers).await?;
+            println!("{}", serde_json::json!({"appid": appid, "app_secret": secret, "followers": followers}));
+        }
         Cmd::Config => {
             println!("{}", serde_json::to_string_pretty(&cfg)?);
         }

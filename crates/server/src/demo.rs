@@ -50,3 +50,27 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
     }
     Ok(Demo { subscription, service, users: people })
 }
+
+/// Creates a verified service account with `n` followers (for benchmarks); returns its AppID
+/// and AppSecret.
+pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, String)> {
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let (account, _) = accounts::create_account(
+        st,
+        &AccountCreate {
+            name: "Load Test".into(),
+            account_type: "service".into(),
+            owner: Some(OwnerIn { kind: "organisation".into(), name: "Load Test Ltd.".into() }),
+            verified: Some(true),
+            ..AccountCreate::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let follow = FollowIn { appid: account.appid.clone(), scene: None };
+    for i in 0..n {
+        let u = users::create_user(st, &UserCreate { nickname: format!("load{i}") }).await.map_err(err)?;
+        users::follow_account(st, &u, &follow).await.map_err(err)?;
+    }
+    Ok((account.appid.0, account.app_secret))
+}
