@@ -15,31 +15,25 @@ pub struct Demo {
     pub users: Vec<User>,
 }
 
+/// An account for a new owner; organisations' accounts are verified.
+fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> AccountCreate {
+    AccountCreate {
+        name: name.into(),
+        account_type: ty.into(),
+        owner: Some(OwnerIn { kind: owner_kind.into(), name: owner_name.into() }),
+        verified: Some(owner_kind == "organisation"),
+        owner_id: None,
+    }
+}
+
 pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let (subscription, _) = accounts::create_account(
-        st,
-        &AccountCreate {
-            name: "Li Wei's Notes".into(),
-            account_type: "subscription".into(),
-            owner: Some(OwnerIn { kind: "individual".into(), name: "Li Wei".into() }),
-            ..AccountCreate::default()
-        },
-    )
-    .await
-    .map_err(err)?;
-    let (service, _) = accounts::create_account(
-        st,
-        &AccountCreate {
-            name: "Acme Bank".into(),
-            account_type: "service".into(),
-            owner: Some(OwnerIn { kind: "organisation".into(), name: "Acme Bank Ltd.".into() }),
-            verified: Some(true),
-            ..AccountCreate::default()
-        },
-    )
-    .await
-    .map_err(err)?;
+    let (subscription, _) = accounts::create_account(st, &new_account("Li Wei's Notes", "subscription", "individual", "Li Wei"))
+        .await
+        .map_err(err)?;
+    let (service, _) = accounts::create_account(st, &new_account("Acme Bank", "service", "organisation", "Acme Bank Ltd."))
+        .await
+        .map_err(err)?;
     let mut people = Vec::new();
     for nickname in ["Alice", "Bob", "Chen", "Dana"] {
         let u = users::create_user(st, &UserCreate { nickname: nickname.into() }).await.map_err(err)?;
@@ -55,18 +49,9 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
 /// and AppSecret.
 pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, String)> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let (account, _) = accounts::create_account(
-        st,
-        &AccountCreate {
-            name: "Load Test".into(),
-            account_type: "service".into(),
-            owner: Some(OwnerIn { kind: "organisation".into(), name: "Load Test Ltd.".into() }),
-            verified: Some(true),
-            ..AccountCreate::default()
-        },
-    )
-    .await
-    .map_err(err)?;
+    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd."))
+        .await
+        .map_err(err)?;
     let follow = FollowIn { appid: account.appid.clone(), scene: None };
     for i in 0..n {
         let u = users::create_user(st, &UserCreate { nickname: format!("load{i}") }).await.map_err(err)?;

@@ -3,6 +3,7 @@
 //! `postgres://127.0.0.1:5432/test`, is reachable).
 
 mod accounts;
+mod nodes;
 mod openapi;
 mod tags;
 mod tokens;
@@ -21,11 +22,11 @@ pub struct App {
     _running: herald_server::Running,
 }
 
-fn suffix() -> String {
+pub fn suffix() -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), 10).to_lowercase()
 }
 
-async fn pg_base() -> Option<String> {
+pub async fn pg_base() -> Option<String> {
     let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
     let ok = tokio::time::timeout(std::time::Duration::from_secs(3), herald_store::PgStore::connect(&base)).await;
     match ok {
@@ -37,7 +38,7 @@ async fn pg_base() -> Option<String> {
     }
 }
 
-async fn start(backend: &'static str, database_url: String) -> App {
+pub async fn start(backend: &'static str, database_url: String) -> App {
     let cfg = herald_server::Config {
         listen: "127.0.0.1:0".into(),
         database_url,
