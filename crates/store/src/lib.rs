@@ -1,9 +1,9 @@
 //! Herald's storage: one narrow trait per area, implemented once per database.
 //!
-//! The SQL of each area lives in `sql/<area>.rs` and is compiled twice, into the SQLite
-//! backend (`sqlite.rs`) and the PostgreSQL backend (`postgres.rs`), each with its own driver
-//! types and its own dialect constants. Schemas are in `migrations/<backend>/`, kept in
-//! lockstep. `tests/story.rs` runs one story against both.
+//! `sqlite/` implements every trait on rusqlite (statements run inline, one module per area);
+//! `postgres.rs` implements them on sqlx, with the SQL of each area in `postgres/<area>.rs`.
+//! Schemas are in `migrations/<backend>/`, kept in lockstep. `tests/story.rs` runs one story
+//! against both.
 
 mod error;
 mod postgres;

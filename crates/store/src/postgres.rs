@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: the same schema and behaviour as SQLite, for several nodes on one
 //! database. Writers on one account are serialised with a row lock on the account.
+//! The SQL of each area is in `postgres/<area>.rs`, included below.
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -13,7 +14,6 @@ pub struct PgStore {
 type Db = sqlx::Postgres;
 type Backend = PgStore;
 
-/// SQL that differs between the backends.
 mod dialect {
     /// Serialises writers on one account across nodes.
     pub const LOCK_ACCOUNT: &str = "SELECT appid FROM accounts WHERE appid = $1 FOR UPDATE";
@@ -47,10 +47,10 @@ impl PgStore {
     }
 }
 
-include!("sql/common.rs");
-include!("sql/settings.rs");
-include!("sql/accounts.rs");
-include!("sql/users.rs");
-include!("sql/followers.rs");
-include!("sql/tags.rs");
-include!("sql/tokens.rs");
+include!("postgres/common.rs");
+include!("postgres/settings.rs");
+include!("postgres/accounts.rs");
+include!("postgres/users.rs");
+include!("postgres/followers.rs");
+include!("postgres/tags.rs");
+include!("postgres/tokens.rs");

@@ -16,7 +16,10 @@ fn rand_suffix() -> String {
 
 async fn backends() -> Vec<(&'static str, Arc<dyn Store>)> {
     let path = std::env::temp_dir().join(format!("herald-story-{}.db", rand_suffix()));
-    let mut out = vec![("sqlite", open(&format!("sqlite://{}", path.display()), true).await.unwrap())];
+    let mut out = vec![
+        ("sqlite", open(&format!("sqlite://{}", path.display()), true).await.unwrap()),
+        ("sqlite in memory", open("sqlite::memory:", true).await.unwrap()),
+    ];
     let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
     match tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await {
         Ok(true) => {

@@ -1,5 +1,5 @@
-// Shared helpers, compiled into each backend module (see sqlite.rs / postgres.rs), where
-// `Db` and `Backend` name that backend's driver and store type.
+// Helpers shared by the PostgreSQL areas (included into postgres.rs, where `Db` and
+// `Backend` are defined).
 
 #[allow(unused_imports)]
 use sqlx::Row as _;

@@ -1,0 +1,147 @@
+//! The SQLite backend (the default), on rusqlite. Statements run inline on the calling
+//! thread with cached prepared statements. A point read costs microseconds, and handing it to
+//! another thread would cost more than the query. Writes go through one connection in
+//! `BEGIN IMMEDIATE` transactions, so writers never race inside a process, and the busy
+//! timeout covers a second process on the same file. Reads use a small pool of connections in
+//! WAL mode.
+
+mod accounts;
+mod followers;
+mod settings;
+mod tags;
+mod tokens;
+mod users;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::{Result, StoreError};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MAX_IDLE_READERS: usize = 16;
+
+pub struct SqliteStore {
+    target: String,
+    flags: OpenFlags,
+    memory: bool,
+    write: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+            }
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `sqlite://path`, `sqlite:path`, `sqlite::memory:` → (file name or URI, in memory?).
+fn parse_url(url: &str) -> (String, bool) {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        (format!("file:herald-mem-{}-{n}?mode=memory&cache=shared", std::process::id()), true)
+    } else {
+        (path.to_string(), false)
+    }
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let (target, memory) = parse_url(url);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let write = Self::open(&target, flags, memory, true)?;
+        Ok(SqliteStore { target, flags, memory, write: Mutex::new(write), readers: Mutex::new(Vec::new()) })
+    }
+
+    fn open(target: &str, flags: OpenFlags, memory: bool, writer: bool) -> Result<Connection> {
+        let c = Connection::open_with_flags(target, flags)?;
+        c.busy_timeout(Duration::from_secs(10))?;
+        if writer && !memory {
+            c.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        c.pragma_update(None, "synchronous", "NORMAL")?;
+        c.pragma_update(None, "foreign_keys", "ON")?;
+        c.set_prepared_statement_cache_capacity(128);
+        Ok(c)
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction.
+    pub async fn migrate(&self) -> Result<()> {
+        let mut conn = lock(&self.write);
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS _herald_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL)",
+        )?;
+        for (version, description, sql) in MIGRATIONS {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let done: bool = tx.query_row("SELECT COUNT(*) > 0 FROM _herald_migrations WHERE version = ?1", [version], |r| r.get(0))?;
+            if !done {
+                tx.execute_batch(sql)?;
+                tx.execute("INSERT INTO _herald_migrations (version, description) VALUES (?1, ?2)", rusqlite::params![version, description])?;
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on a reader connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = match lock(&self.readers).pop() {
+            Some(c) => c,
+            None => Self::open(&self.target, self.flags, self.memory, false)?,
+        };
+        let out = f(&conn);
+        let mut idle = lock(&self.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` in an immediate write transaction, committed if `f` succeeds.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.write);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Next value of a named counter shared by every node.
+fn next_counter(tx: &Transaction<'_>, name: &str) -> Result<i64> {
+    Ok(tx.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES (?1, 1) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )?
+    .query_row([name], |r| r.get(0))?)
+}
+
+fn bad_value(what: &str, v: &str) -> StoreError {
+    StoreError::Other(format!("unexpected {what} {v:?} in the database"))
+}
+
+/// Reads column `idx` as text and parses it with `f`, failing as a conversion error.
+fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize, f: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let s: String = r.get(idx)?;
+    f(&s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, format!("unexpected value {s:?}").into())
+    })
+}
