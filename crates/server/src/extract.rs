@@ -38,7 +38,16 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let token = query_param(parts, "access_token").filter(|t| !t.is_empty()).ok_or(ErrCode::AccessTokenMissing)?;
         let now = st.clock.now().await?;
-        let found = st.store.token_account(&token).await?;
+        let found = match st.tokens.get(&token) {
+            Some(hit) => Some(hit),
+            None => {
+                let found = st.store.token_account(&token).await?;
+                if let Some(f) = &found {
+                    st.tokens.put(&token, f);
+                }
+                found
+            }
+        };
         herald_domain::token::validate(found.as_ref().map(|f| &f.0), now)?;
         let (_, account) = found.ok_or(ErrCode::InvalidCredential)?;
         Ok(Caller { account, now })

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod platform;
 pub mod routes;
 pub mod state;
+pub mod token_cache;
 
 use std::future::Future;
 use std::net::SocketAddr;

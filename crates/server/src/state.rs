@@ -4,15 +4,18 @@ use herald_store::Store;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::token_cache::TokenCache;
 
-/// What every handler sees. Holds no state of its own beyond configuration: everything that
-/// changes lives in the database, so several nodes can share one.
+/// What every handler sees. Holds no state of its own beyond configuration and a one-second
+/// token cache: everything that changes lives in the database, so several nodes can share one.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub operator_token: Arc<str>,
     pub public_url: Option<Arc<str>>,
+    /// Recent access-token lookups on this node (see `token_cache`).
+    pub tokens: Arc<TokenCache>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             clock,
             operator_token: operator_token.into(),
             public_url: cfg.public_url.as_deref().map(Into::into),
+            tokens: Arc::new(TokenCache::default()),
         })
     }
 }

@@ -35,6 +35,7 @@ pub async fn get_token(State(st): State<AppState>, WxQuery(q): WxQuery<TokenQuer
     let now = st.clock.now().await?;
     let t = fresh(TokenKind::Client, now, false);
     st.store.issue_client_token(&appid, &t, token::client_rotation_cutoff(now)).await?;
+    st.tokens.forget_account(&appid);
     Ok(Json(TokenResponse { access_token: t.token, expires_in: TOKEN_TTL }))
 }
 
@@ -48,6 +49,7 @@ pub async fn stable_token(State(st): State<AppState>, WxJson(b): WxJson<StableTo
         StableDecision::Issue { revoke_previous } => {
             let t = fresh(TokenKind::Stable, now, force);
             st.store.issue_stable_token(&appid, &t, revoke_previous).await?;
+            st.tokens.forget_account(&appid);
             Ok(Json(TokenResponse { access_token: t.token, expires_in: TOKEN_TTL }))
         }
     }

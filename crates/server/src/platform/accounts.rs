@@ -135,6 +135,7 @@ pub async fn verify(State(st): State<AppState>, _: Operator, Path(appid): Path<S
     account::check_verify(o.kind)?;
     a.verified = true;
     st.store.update_account(&a).await?;
+    st.tokens.clear();
     Ok(Json(account_out(&a, &o)))
 }
 
@@ -154,6 +155,7 @@ pub async fn upgrade(State(st): State<AppState>, _: Operator, Path(appid): Path<
     account::check_change_type(o.kind, a.ty, to)?;
     a.ty = to;
     st.store.update_account(&a).await?;
+    st.tokens.clear();
     Ok(Json(account_out(&a, &o)))
 }
 
@@ -161,6 +163,7 @@ pub async fn reset_secret(State(st): State<AppState>, _: Operator, Path(appid): 
     let (mut a, o) = load(&st, &appid).await?;
     a.app_secret = idgen::app_secret(&mut rand::thread_rng());
     st.store.update_account(&a).await?;
+    st.tokens.clear();
     Ok(Json(account_out(&a, &o)))
 }
 
@@ -175,5 +178,6 @@ pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Pa
     account::check_server_settings(url.as_deref(), token.as_deref(), key.as_deref(), mode)?;
     a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
     st.store.update_account(&a).await?;
+    st.tokens.clear();
     Ok(Json(account_out(&a, &o)))
 }

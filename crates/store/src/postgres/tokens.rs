@@ -12,14 +12,17 @@ fn token_from_row(r: &DbRow) -> crate::Result<herald_domain::token::IssuedToken>
     })
 }
 
+const PURGE_AFTER: i64 = 2 * 86_400;
+
 const TOKEN_COLS: &str = "t.token, t.kind, t.issued_at, t.expires_at, t.revoked_at, t.forced";
 
 async fn insert_token(tx: &mut Tx, appid: &str, t: &herald_domain::token::IssuedToken) -> crate::Result<()> {
-    // Tokens dead for a day are of no use to anyone: drop them as new ones arrive.
-    sqlx::query("DELETE FROM access_tokens WHERE appid = $1 AND kind = $2 AND expires_at < $3")
+    // Tokens issued two days ago are long dead (and out of the stable-token history the
+    // refresh limits read): drop them as new ones arrive.
+    sqlx::query("DELETE FROM access_tokens WHERE appid = $1 AND kind = $2 AND issued_at < $3")
         .bind(appid)
         .bind(t.kind.as_str())
-        .bind(t.issued_at - 86_400)
+        .bind(t.issued_at - PURGE_AFTER)
         .execute(&mut **tx)
         .await?;
     sqlx::query(
@@ -38,11 +41,12 @@ async fn insert_token(tx: &mut Tx, appid: &str, t: &herald_domain::token::Issued
     Ok(())
 }
 
-/// Ends every token of `kind` still good at `at` (or later) at `at`.
+/// Ends every live, never-superseded token of `kind` at `at`. (Superseded tokens already end
+/// at an earlier cutoff; the partial index `access_tokens_live` keeps this a point lookup.)
 async fn revoke_live(tx: &mut Tx, appid: &str, kind: &str, at: i64) -> crate::Result<()> {
     sqlx::query(
         "UPDATE access_tokens SET revoked_at = $3 WHERE appid = $1 AND kind = $2 \
-         AND (revoked_at IS NULL OR revoked_at > $3) AND expires_at > $3",
+         AND revoked_at IS NULL AND expires_at > $3",
     )
     .bind(appid)
     .bind(kind)

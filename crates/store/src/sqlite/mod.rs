@@ -20,7 +20,10 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, "live tokens", include_str!("../../migrations/sqlite/0002_live_tokens.sql")),
+];
 const MAX_IDLE_READERS: usize = 16;
 
 pub struct SqliteStore {
@@ -78,6 +81,11 @@ impl SqliteStore {
             c.pragma_update(None, "journal_mode", "WAL")?;
         }
         c.pragma_update(None, "synchronous", "NORMAL")?;
+        if !memory {
+            // Map the file instead of read()ing pages, and keep a larger page cache per connection.
+            c.pragma_update(None, "mmap_size", 1i64 << 30)?;
+            c.pragma_update(None, "cache_size", -16_000i64)?;
+        }
         c.pragma_update(None, "foreign_keys", "ON")?;
         c.set_prepared_statement_cache_capacity(128);
         Ok(c)

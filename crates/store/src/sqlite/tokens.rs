@@ -9,6 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{parsed, SqliteStore};
 use crate::{AccountAuth, Result};
 
+const PURGE_AFTER: i64 = 2 * 86_400;
+
 const TOKEN_COLS: &str = "t.token, t.kind, t.issued_at, t.expires_at, t.revoked_at, t.forced";
 
 fn token(r: &Row<'_>) -> rusqlite::Result<IssuedToken> {
@@ -23,9 +25,10 @@ fn token(r: &Row<'_>) -> rusqlite::Result<IssuedToken> {
 }
 
 fn insert_token(c: &Connection, appid: &str, t: &IssuedToken) -> Result<()> {
-    // Tokens dead for a day are of no use to anyone: drop them as new ones arrive.
-    c.prepare_cached("DELETE FROM access_tokens WHERE appid = ?1 AND kind = ?2 AND expires_at < ?3")?
-        .execute(params![appid, t.kind.as_str(), t.issued_at - 86_400])?;
+    // Tokens issued two days ago are long dead (and out of the stable-token history the
+    // refresh limits read): drop them as new ones arrive.
+    c.prepare_cached("DELETE FROM access_tokens WHERE appid = ?1 AND kind = ?2 AND issued_at < ?3")?
+        .execute(params![appid, t.kind.as_str(), t.issued_at - PURGE_AFTER])?;
     c.prepare_cached(
         "INSERT INTO access_tokens (token, appid, kind, issued_at, expires_at, revoked_at, forced) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -34,11 +37,12 @@ fn insert_token(c: &Connection, appid: &str, t: &IssuedToken) -> Result<()> {
     Ok(())
 }
 
-/// Ends every token of `kind` still good at `at` (or later) at `at`.
+/// Ends every live, never-superseded token of `kind` at `at`. (Superseded tokens already end
+/// at an earlier cutoff; the partial index `access_tokens_live` keeps this a point lookup.)
 fn revoke_live(c: &Connection, appid: &str, kind: &str, at: i64) -> Result<()> {
     c.prepare_cached(
         "UPDATE access_tokens SET revoked_at = ?3 WHERE appid = ?1 AND kind = ?2 \
-         AND (revoked_at IS NULL OR revoked_at > ?3) AND expires_at > ?3",
+         AND revoked_at IS NULL AND expires_at > ?3",
     )?
     .execute(params![appid, kind, at])?;
     Ok(())
