@@ -1,0 +1,84 @@
+//! The `herald` binary itself: settings layering, `migrate`, and `serve` on port 0.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn herald() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_herald"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HERALD_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("herald-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn settings_come_from_defaults_then_file_then_environment() {
+    let out = herald().arg("config").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["listen"], "127.0.0.1:8080");
+    assert_eq!(v["database_url"], "sqlite://herald.db");
+    assert_eq!(v["clock"], "real");
+
+    let dir = tmp("cfg");
+    let file = dir.join("herald.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:9999\"\nclock = \"simulated\"\n").unwrap();
+    let out = herald().args(["--config", file.to_str().unwrap(), "config"]).env("HERALD_CLOCK", "real").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["listen"], "127.0.0.1:9999", "the file overrides the default");
+    assert_eq!(v["clock"], "real", "the environment overrides the file");
+
+    let bad = herald().arg("serve").env("HERALD_CLOCK", "sundial").env("HERALD_LISTEN", "127.0.0.1:0").output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("clock must be"));
+}
+
+#[test]
+fn migrate_then_serve_on_port_zero() {
+    let dir = tmp("serve");
+    let db = format!("sqlite://{}", dir.join("h.db").display());
+    let out = herald().args(["migrate", "--database-url", &db]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("h.db").exists());
+
+    let mut child = herald()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+        .env("HERALD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("herald listening on ").expect(&first).to_string();
+    let mut operator = None;
+    for line in lines.by_ref().take(3) {
+        if let Some(t) = line.unwrap().strip_prefix("operator token: ") {
+            operator = Some(t.to_string());
+        }
+    }
+    let operator = operator.expect("a generated operator token is printed");
+    // Plain HTTP/1.1 with std only: the health check and an operator call.
+    let get = |path: &str, bearer: Option<&str>| -> String {
+        use std::io::{Read, Write};
+        let addr = url.strip_prefix("http://").unwrap();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let auth = bearer.map(|b| format!("Authorization: Bearer {b}\r\n")).unwrap_or_default();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n").unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    assert!(get("/herald/v1/health", None).contains("\"status\":\"ok\""));
+    assert!(get("/herald/v1/accounts", Some(&operator)).contains("\"accounts\":[]"));
+    assert!(get("/herald/v1/accounts", Some("nope")).starts_with("HTTP/1.1 401"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
