@@ -2,6 +2,7 @@
 //! and of Herald's own platform API (`platform`), plus the one table of error codes.
 //! Pure: serde only, no I/O.
 
+pub mod callback;
 pub mod cgi;
 pub mod errcode;
 pub mod ids;

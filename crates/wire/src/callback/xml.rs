@@ -1,0 +1,163 @@
+//! The callback XML: a writer for what Herald pushes (text in CDATA, numbers bare) and a small
+//! tree parser for what developer servers answer.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// One node of a pushed message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Text(&'static str, String),
+    Num(&'static str, i64),
+    Float(&'static str, f64),
+    Node(&'static str, Vec<Field>),
+}
+
+fn cdata(out: &mut String, s: &str) {
+    out.push_str("<![CDATA[");
+    // A literal "]]>" must be split across two CDATA sections.
+    out.push_str(&s.replace("]]>", "]]]]><![CDATA[>"));
+    out.push_str("]]>");
+}
+
+fn write(out: &mut String, f: &Field) {
+    use std::fmt::Write;
+    match f {
+        Field::Text(n, v) => {
+            let _ = write!(out, "<{n}>");
+            cdata(out, v);
+            let _ = write!(out, "</{n}>");
+        }
+        Field::Num(n, v) => {
+            let _ = write!(out, "<{n}>{v}</{n}>");
+        }
+        Field::Float(n, v) => {
+            let _ = write!(out, "<{n}>{v}</{n}>");
+        }
+        Field::Node(n, children) => {
+            let _ = write!(out, "<{n}>");
+            for c in children {
+                write(out, c);
+            }
+            let _ = write!(out, "</{n}>");
+        }
+    }
+}
+
+/// `<xml>…</xml>` of the fields, in order.
+pub fn render(fields: &[Field]) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str("<xml>");
+    for f in fields {
+        write(&mut out, f);
+    }
+    out.push_str("</xml>");
+    out
+}
+
+/// A parsed XML element: its name, its text (CDATA and text joined, trimmed), its children.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    pub name: String,
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The text of a direct child, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+}
+
+/// Parses a document into its root element. Fails on anything that is not well-formed XML.
+pub fn parse(doc: &str) -> Result<Element, String> {
+    let mut reader = Reader::from_str(doc);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                if root.is_some() {
+                    return Err("content after the root element".into());
+                }
+                stack.push(Element { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), ..Default::default() });
+            }
+            Ok(Event::Empty(e)) => {
+                let el = Element { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), ..Default::default() };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Ok(Event::End(_)) => {
+                let mut el = stack.pop().ok_or("unbalanced end tag")?;
+                el.text = el.text.trim().to_string();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some(el) = stack.last_mut() {
+                    let s = t.unescape().map_err(|e| e.to_string())?;
+                    el.text.push_str(&s);
+                } else if !t.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Err("text outside the root element".into());
+                }
+            }
+            Ok(Event::CData(c)) => {
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if !stack.is_empty() {
+        return Err("unclosed element".into());
+    }
+    root.ok_or_else(|| "no root element".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_wechat() {
+        let x = render(&[
+            Field::Text("ToUserName", "gh_1".into()),
+            Field::Num("CreateTime", 1348831860),
+            Field::Text("Content", "a ]]> b".into()),
+            Field::Node("SendLocationInfo", vec![Field::Float("Location_X", 23.5)]),
+        ]);
+        assert_eq!(
+            x,
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><CreateTime>1348831860</CreateTime>\
+             <Content><![CDATA[a ]]]]><![CDATA[> b]]></Content>\
+             <SendLocationInfo><Location_X>23.5</Location_X></SendLocationInfo></xml>"
+        );
+        let back = parse(&x).unwrap();
+        assert_eq!(back.get("Content"), Some("a ]]> b"));
+        assert_eq!(back.child("SendLocationInfo").unwrap().get("Location_X"), Some("23.5"));
+    }
+
+    #[test]
+    fn parses_whitespace_entities_and_nesting() {
+        let e = parse("<xml>\n  <A>x &amp; y</A>\n  <B><![CDATA[<b>]]></B><C/><D><item><T>1</T></item><item><T>2</T></item></D></xml>").unwrap();
+        assert_eq!(e.get("A"), Some("x & y"));
+        assert_eq!(e.get("B"), Some("<b>"));
+        assert_eq!(e.get("C"), Some(""));
+        assert_eq!(e.child("D").unwrap().children.len(), 2);
+        assert!(parse("<xml><a></xml>").is_err());
+        assert!(parse("{\"json\": true}").is_err());
+        assert!(parse("").is_err());
+    }
+}
