@@ -3,6 +3,7 @@
 //! argument, so the simulated clock and tests control it.
 
 pub mod account;
+pub mod conversation;
 pub mod follower;
 pub mod idgen;
 pub mod tags;

@@ -106,9 +106,66 @@ pub trait TokenStore: Send + Sync {
     async fn issue_stable_token(&self, appid: &AppId, token: &IssuedToken, revoke_previous: bool) -> Result<()>;
 }
 
+/// Builds the callback XML once the message's MsgId is known.
+pub type CallbackBuilder<'a> = &'a (dyn Fn(Option<i64>) -> String + Send + Sync);
+
+/// Conversations: both directions of every (account, user) pair, in order.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Stores what a user sent or raised, all in one transaction: the message (with a MsgId
+    /// if `with_msg_id`), the follower's last interaction if it `opens_window`, and — when
+    /// `callback` is given — a job delivering it to the developer server.
+    async fn record_inbound(
+        &self,
+        msg: &NewMessage,
+        with_msg_id: bool,
+        opens_window: bool,
+        callback: Option<CallbackBuilder<'_>>,
+        now_ms: i64,
+    ) -> Result<(StoredMessage, Option<i64>)>;
+    /// Adds an account's message (a customer-service message, an auto-reply).
+    async fn append_outbound(&self, msg: &NewMessage) -> Result<StoredMessage>;
+    /// Messages after `after_seq`, oldest first.
+    async fn conversation(&self, appid: &AppId, user: &UserId, after_seq: i64, limit: usize, include_events: bool)
+        -> Result<Vec<StoredMessage>>;
+}
+
+/// The durable job queue and the delivery log.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Claims up to `limit` due jobs for `worker` with a lease, counting the attempt.
+    async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>>;
+    /// Records the attempt and applies the outcome, in one transaction. A reply or notice joins
+    /// the conversation at most once per delivery round. Returns false (and changes nothing) if
+    /// the job is no longer this worker's.
+    async fn finish_job(&self, job_id: i64, worker: &str, attempt: &Attempt, outcome: &JobOutcome, now_ms: i64) -> Result<bool>;
+    async fn job(&self, id: i64) -> Result<Option<Job>>;
+    /// An account's jobs, newest first, optionally only those in `state`.
+    async fn jobs(&self, appid: &AppId, state: Option<&str>, limit: usize) -> Result<Vec<Job>>;
+    async fn attempts(&self, job_id: i64) -> Result<Vec<Attempt>>;
+    /// Puts a finished or failed job back in the queue, due now, as a new delivery round.
+    /// False if it is pending.
+    async fn requeue(&self, job_id: i64, now_ms: i64) -> Result<bool>;
+    /// Requeues every failed job of an account; returns how many.
+    async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64>;
+}
+
+/// Auto-replies of accounts without a developer server (a JSON document per account).
+#[async_trait]
+pub trait AutoReplyStore: Send + Sync {
+    async fn auto_replies(&self, appid: &AppId) -> Result<Option<String>>;
+    async fn set_auto_replies(&self, appid: &AppId, config: &str) -> Result<()>;
+}
+
 /// Everything Herald stores.
-pub trait Store: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore {}
-impl<T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore> Store for T {}
+pub trait Store:
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore
+{
+}
+impl<T> Store for T where
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore
+{
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -54,3 +54,5 @@ include!("postgres/users.rs");
 include!("postgres/followers.rs");
 include!("postgres/tags.rs");
 include!("postgres/tokens.rs");
+include!("postgres/conversations.rs");
+include!("postgres/jobs.rs");

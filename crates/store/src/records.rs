@@ -97,6 +97,8 @@ pub struct Follower {
     pub remark: String,
     pub blacklisted: bool,
     pub tag_ids: Vec<TagId>,
+    /// The follower's last message, follow, scan or menu tap: opens the 48-hour window.
+    pub last_interaction_at: Option<UnixTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,4 +113,105 @@ pub struct Tag {
 pub struct Page {
     pub total: i64,
     pub openids: Vec<OpenId>,
+}
+
+/// Which way a conversation message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the user to the account.
+    In,
+    /// From the account to the user.
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// A message to add to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub appid: AppId,
+    pub user_id: UserId,
+    pub openid: OpenId,
+    pub direction: Direction,
+    /// `user`, `event`, `passive_reply`, `auto_reply`, `custom`, `notice`.
+    pub source: String,
+    pub msg_type: String,
+    /// JSON.
+    pub body: String,
+    pub created_at: UnixTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub seq: i64,
+    pub appid: AppId,
+    pub user_id: UserId,
+    pub openid: OpenId,
+    pub direction: Direction,
+    pub source: String,
+    pub msg_type: String,
+    pub body: String,
+    pub msg_id: Option<i64>,
+    pub reply_for: Option<i64>,
+    pub created_at: UnixTime,
+}
+
+/// A queued piece of background work (times in milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub appid: AppId,
+    pub user_id: Option<UserId>,
+    pub message_seq: Option<i64>,
+    pub payload: String,
+    pub state: String,
+    /// Attempts started so far, this one included once claimed.
+    pub attempts: i64,
+    pub run_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// One delivery attempt, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    pub job_id: i64,
+    pub appid: AppId,
+    pub attempt: i64,
+    pub url: String,
+    pub request: String,
+    pub status: Option<i64>,
+    pub response: Option<String>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    pub at: i64,
+}
+
+/// How a claimed job ended this time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Finished; `reply` (if any) joins the conversation, once.
+    Done { reply: Option<NewMessage> },
+    /// Try again at `run_at` (ms).
+    Retry { run_at: i64, error: String },
+    /// Given up; `notice` (if any) joins the conversation, once.
+    Failed { error: String, notice: Option<NewMessage> },
 }

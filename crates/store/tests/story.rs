@@ -222,4 +222,100 @@ async fn story(s: &dyn Store) {
     assert_eq!(hist[0].token, st2.token);
     assert_eq!(hist[1].revoked_at, Some(1500));
     assert_eq!(s.token_account(&b.token).await.unwrap().unwrap().0.revoked_at, None, "families are independent");
+
+    conversations_and_jobs(s, &acc.appid, &users[1].id).await;
+}
+
+fn msg(appid: &AppId, user: &UserId, openid: &OpenId, direction: Direction, source: &str, ty: &str) -> NewMessage {
+    NewMessage {
+        appid: appid.clone(),
+        user_id: user.clone(),
+        openid: openid.clone(),
+        direction,
+        source: source.into(),
+        msg_type: ty.into(),
+        body: format!("{{\"source\":\"{source}\"}}"),
+        created_at: 5000,
+    }
+}
+
+async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
+    let f = s.follower_by_user(appid, user).await.unwrap().unwrap();
+    let openid = f.openid.clone();
+    // An inbound message, its window and its delivery job: one transaction.
+    let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
+    let (m, job) = s
+        .record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 1_000)
+        .await
+        .unwrap();
+    let job = job.unwrap();
+    let msg_id = m.msg_id.unwrap();
+    assert!(msg_id > herald_domain::conversation::MSG_ID_BASE);
+    assert_eq!(s.follower_by_user(appid, user).await.unwrap().unwrap().last_interaction_at, Some(5000));
+    let (ev, no_job) = s
+        .record_inbound(&msg(appid, user, &openid, Direction::In, "event", "event"), false, false, None, 1_000)
+        .await
+        .unwrap();
+    assert!(no_job.is_none() && ev.msg_id.is_none());
+
+    // Claiming leases the job; nobody else gets it until the lease ends.
+    let claimed = s.claim_jobs("w1", 2_000, 30_000, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].id, claimed[0].attempts), (job, 1));
+    assert_eq!(claimed[0].payload, format!("<xml><MsgId>{msg_id}</MsgId></xml>"));
+    assert!(s.claim_jobs("w2", 2_001, 30_000, 10).await.unwrap().is_empty());
+    let attempt = |n: i64, err: Option<&str>| Attempt {
+        id: 0,
+        job_id: job,
+        appid: appid.clone(),
+        attempt: n,
+        url: "http://dev/wx".into(),
+        request: "<xml/>".into(),
+        status: err.is_none().then_some(200),
+        response: None,
+        latency_ms: 3,
+        error: err.map(str::to_string),
+        at: 2_000,
+    };
+    assert!(!s.finish_job(job, "w2", &attempt(1, None), &JobOutcome::Done { reply: None }, 2_000).await.unwrap(), "not w2's job");
+    assert!(s.finish_job(job, "w1", &attempt(1, Some("timeout")), &JobOutcome::Retry { run_at: 2_500, error: "timeout".into() }, 2_000).await.unwrap());
+    assert!(s.claim_jobs("w2", 2_400, 30_000, 10).await.unwrap().is_empty(), "not due yet");
+    let again = s.claim_jobs("w2", 2_500, 30_000, 10).await.unwrap();
+    assert_eq!(again[0].attempts, 2);
+    let reply = msg(appid, user, &openid, Direction::Out, "passive_reply", "text");
+    assert!(s.finish_job(job, "w2", &attempt(2, None), &JobOutcome::Done { reply: Some(reply.clone()) }, 2_600).await.unwrap());
+    assert!(!s.finish_job(job, "w2", &attempt(2, None), &JobOutcome::Done { reply: Some(reply.clone()) }, 2_600).await.unwrap(), "finished once");
+    assert_eq!(s.job(job).await.unwrap().unwrap().state, "done");
+    assert_eq!(s.attempts(job).await.unwrap().len(), 2);
+
+    // An expired lease makes a job claimable by another worker.
+    let (_, job2) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 3_000).await.unwrap();
+    let job2 = job2.unwrap();
+    assert_eq!(s.claim_jobs("dead", 3_000, 1_000, 10).await.unwrap().len(), 1);
+    let taken = s.claim_jobs("alive", 4_001, 30_000, 10).await.unwrap();
+    assert_eq!((taken[0].id, taken[0].attempts), (job2, 2));
+    let notice = msg(appid, user, &openid, Direction::Out, "notice", "text");
+    assert!(s.finish_job(job2, "alive", &attempt(2, Some("x")), &JobOutcome::Failed { error: "x".into(), notice: Some(notice.clone()) }, 4_100).await.unwrap());
+    assert!(!s.finish_job(job2, "dead", &attempt(1, None), &JobOutcome::Done { reply: Some(reply.clone()) }, 4_200).await.unwrap());
+    assert_eq!(s.jobs(appid, Some("failed"), 10).await.unwrap().len(), 1);
+
+    // Redelivery is a new round: its reply joins the conversation too.
+    assert_eq!(s.requeue_failed(appid, 5_000).await.unwrap(), 1);
+    assert!(!s.requeue(job2, 5_000).await.unwrap(), "already pending");
+    let round2 = s.claim_jobs("w", 5_000, 30_000, 10).await.unwrap();
+    assert_eq!(round2[0].attempts, 1);
+    assert!(s.finish_job(job2, "w", &attempt(1, None), &JobOutcome::Done { reply: Some(reply.clone()) }, 5_100).await.unwrap());
+    assert!(s.requeue(job, 6_000).await.unwrap());
+
+    let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
+    let sources: Vec<&str> = conv.iter().map(|m| m.source.as_str()).collect();
+    assert_eq!(sources, ["user", "passive_reply", "user", "notice", "passive_reply"]);
+    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 6, "with the event");
+    let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();
+    assert_eq!(s.conversation(appid, user, conv.last().unwrap().seq, 10, false).await.unwrap()[0].seq, out.seq);
+
+    assert_eq!(s.auto_replies(appid).await.unwrap(), None);
+    s.set_auto_replies(appid, "{\"a\":1}").await.unwrap();
+    s.set_auto_replies(appid, "{\"a\":2}").await.unwrap();
+    assert_eq!(s.auto_replies(appid).await.unwrap().as_deref(), Some("{\"a\":2}"));
 }

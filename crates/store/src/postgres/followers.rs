@@ -1,12 +1,12 @@
 // FollowerStore: (account, user) relations, follows, remarks and the blacklist.
 
 const FOLLOWER_COLS: &str = "f.appid, f.user_id, f.openid, f.unionid, f.subscribed, f.subscribe_time, \
-     f.unsubscribe_time, f.subscribe_scene, f.qr_scene, f.qr_scene_str, f.remark, f.blacklisted, \
+     f.unsubscribe_time, f.subscribe_scene, f.qr_scene, f.qr_scene_str, f.remark, f.blacklisted, f.last_interaction_at, \
      (SELECT string_agg(CAST(ft.tag_id AS TEXT), ',' ORDER BY ft.tag_id) FROM follower_tags ft \
       WHERE ft.follower_seq = f.seq) AS tag_ids";
 
 fn follower_from_row(r: &DbRow) -> crate::Result<crate::Follower> {
-    let tags: Option<String> = r.try_get(12)?;
+    let tags: Option<String> = r.try_get(13)?;
     let tag_ids = match tags {
         None => Vec::new(),
         Some(s) => s
@@ -29,6 +29,7 @@ fn follower_from_row(r: &DbRow) -> crate::Result<crate::Follower> {
         remark: r.try_get(10)?,
         blacklisted: r.try_get(11)?,
         tag_ids,
+        last_interaction_at: r.try_get(12)?,
     })
 }
 

@@ -8,7 +8,7 @@ use super::{bad_value, next_counter, SqliteStore};
 use crate::{Follower, FollowHow, FreshIds, Page, Result, StoreError};
 
 const FOLLOWER_SELECT: &str = "SELECT f.appid, f.user_id, f.openid, f.unionid, f.subscribed, f.subscribe_time, \
-     f.unsubscribe_time, f.subscribe_scene, f.qr_scene, f.qr_scene_str, f.remark, f.blacklisted, \
+     f.unsubscribe_time, f.subscribe_scene, f.qr_scene, f.qr_scene_str, f.remark, f.blacklisted, f.last_interaction_at, \
      (SELECT string_agg(CAST(ft.tag_id AS TEXT), ',' ORDER BY ft.tag_id) FROM follower_tags ft \
       WHERE ft.follower_seq = f.seq) AS tag_ids FROM followers f";
 
@@ -28,8 +28,9 @@ fn follower(r: &Row<'_>) -> rusqlite::Result<(Follower, Option<String>)> {
             remark: r.get(10)?,
             blacklisted: r.get(11)?,
             tag_ids: Vec::new(),
+            last_interaction_at: r.get(12)?,
         },
-        r.get(12)?,
+        r.get(13)?,
     ))
 }
 

@@ -6,7 +6,9 @@
 //! WAL mode.
 
 mod accounts;
+mod conversations;
 mod followers;
+mod jobs;
 mod settings;
 mod tags;
 mod tokens;
@@ -23,6 +25,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, "live tokens", include_str!("../../migrations/sqlite/0002_live_tokens.sql")),
+    (3, "conversations", include_str!("../../migrations/sqlite/0003_conversations.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

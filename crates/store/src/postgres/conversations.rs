@@ -1,0 +1,143 @@
+// ConversationStore and AutoReplyStore on PostgreSQL.
+
+const MESSAGE_COLS: &str = "seq, appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, created_at";
+
+fn message_from_row(r: &DbRow) -> crate::Result<crate::StoredMessage> {
+    let dir: String = r.try_get(4)?;
+    Ok(crate::StoredMessage {
+        seq: r.try_get(0)?,
+        appid: herald_wire::AppId(r.try_get(1)?),
+        user_id: herald_wire::UserId(r.try_get(2)?),
+        openid: herald_wire::OpenId(r.try_get(3)?),
+        direction: crate::Direction::parse(&dir).ok_or_else(|| bad_value("direction", &dir))?,
+        source: r.try_get(5)?,
+        msg_type: r.try_get(6)?,
+        body: r.try_get(7)?,
+        msg_id: r.try_get(8)?,
+        reply_for: r.try_get(9)?,
+        created_at: r.try_get(10)?,
+    })
+}
+
+/// Inserts a message; a reply to a job (id, round) at most once per round.
+async fn insert_message(tx: &mut Tx, m: &crate::NewMessage, reply: Option<(i64, i64)>) -> crate::Result<Option<crate::StoredMessage>> {
+    let (reply_for, reply_key) = match reply {
+        Some((job, round)) => (Some(job), Some(format!("{job}:{round}"))),
+        None => (None, None),
+    };
+    let sql = format!(
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) ON CONFLICT (reply_key) DO NOTHING RETURNING {MESSAGE_COLS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(m.appid.as_str())
+        .bind(m.user_id.as_str())
+        .bind(m.openid.as_str())
+        .bind(m.direction.as_str())
+        .bind(&m.source)
+        .bind(&m.msg_type)
+        .bind(&m.body)
+        .bind(reply_for)
+        .bind(reply_key)
+        .bind(m.created_at)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+#[async_trait::async_trait]
+impl crate::ConversationStore for Backend {
+    async fn record_inbound(
+        &self,
+        m: &crate::NewMessage,
+        with_msg_id: bool,
+        opens_window: bool,
+        callback: Option<crate::CallbackBuilder<'_>>,
+        now_ms: i64,
+    ) -> crate::Result<(crate::StoredMessage, Option<i64>)> {
+        let mut tx = self.begin().await?;
+        let mut stored = insert_message(&mut tx, m, None).await?.ok_or(crate::StoreError::NotFound)?;
+        if with_msg_id {
+            let id = herald_domain::conversation::MSG_ID_BASE + stored.seq;
+            sqlx::query("UPDATE messages SET msg_id = $2 WHERE seq = $1").bind(stored.seq).bind(id).execute(&mut *tx).await?;
+            stored.msg_id = Some(id);
+        }
+        if opens_window {
+            sqlx::query("UPDATE followers SET last_interaction_at = $3 WHERE appid = $1 AND user_id = $2")
+                .bind(m.appid.as_str())
+                .bind(m.user_id.as_str())
+                .bind(m.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let job = match callback {
+            None => None,
+            Some(build) => {
+                let payload = build(stored.msg_id);
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at) \
+                     VALUES ('callback', $1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
+                )
+                .bind(m.appid.as_str())
+                .bind(m.user_id.as_str())
+                .bind(stored.seq)
+                .bind(payload)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                Some(id)
+            }
+        };
+        tx.commit().await?;
+        Ok((stored, job))
+    }
+
+    async fn append_outbound(&self, m: &crate::NewMessage) -> crate::Result<crate::StoredMessage> {
+        let mut tx = self.begin().await?;
+        let stored = insert_message(&mut tx, m, None).await?.ok_or(crate::StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn conversation(
+        &self,
+        appid: &herald_wire::AppId,
+        user: &herald_wire::UserId,
+        after_seq: i64,
+        limit: usize,
+        include_events: bool,
+    ) -> crate::Result<Vec<crate::StoredMessage>> {
+        let events = if include_events { "" } else { " AND msg_type <> 'event'" };
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE appid = $1 AND user_id = $2 AND seq > $3{events} ORDER BY seq LIMIT $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(appid.as_str())
+            .bind(user.as_str())
+            .bind(after_seq)
+            .bind(limit as i64)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::AutoReplyStore for Backend {
+    async fn auto_replies(&self, appid: &herald_wire::AppId) -> crate::Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT config FROM auto_replies WHERE appid = $1")
+            .bind(appid.as_str())
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    async fn set_auto_replies(&self, appid: &herald_wire::AppId, config: &str) -> crate::Result<()> {
+        sqlx::query("INSERT INTO auto_replies (appid, config) VALUES ($1, $2) ON CONFLICT (appid) DO UPDATE SET config = excluded.config")
+            .bind(appid.as_str())
+            .bind(config)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+// JobStore on PostgreSQL: the durable queue (claimed with FOR UPDATE SKIP LOCKED, so nodes
+// never take the same job) and the delivery log.
+
+const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
+const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
+
+fn job_from_row(r: &DbRow) -> crate::Result<crate::Job> {
+    Ok(crate::Job {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        appid: herald_wire::AppId(r.try_get(2)?),
+        user_id: r.try_get::<Option<String>, _>(3)?.map(herald_wire::UserId),
+        message_seq: r.try_get(4)?,
+        payload: r.try_get(5)?,
+        state: r.try_get(6)?,
+        attempts: r.try_get(7)?,
+        run_at: r.try_get(8)?,
+        last_error: r.try_get(9)?,
+        created_at: r.try_get(10)?,
+        finished_at: r.try_get(11)?,
+    })
+}
+
+fn attempt_from_row(r: &DbRow) -> crate::Result<crate::Attempt> {
+    Ok(crate::Attempt {
+        id: r.try_get(0)?,
+        job_id: r.try_get(1)?,
+        appid: herald_wire::AppId(r.try_get(2)?),
+        attempt: r.try_get(3)?,
+        url: r.try_get(4)?,
+        request: r.try_get(5)?,
+        status: r.try_get(6)?,
+        response: r.try_get(7)?,
+        latency_ms: r.try_get(8)?,
+        error: r.try_get(9)?,
+        at: r.try_get(10)?,
+    })
+}
+
+#[async_trait::async_trait]
+impl crate::JobStore for Backend {
+    async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
+        let sql = format!(
+            "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $3 \
+               AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING {JOB_COLS}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .bind(now_ms + lease_ms)
+            .bind(now_ms)
+            .bind(limit as i64)
+            .fetch_all(self.writer())
+            .await?;
+        let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    async fn finish_job(&self, job_id: i64, worker: &str, a: &crate::Attempt, outcome: &crate::JobOutcome, now_ms: i64) -> crate::Result<bool> {
+        let mut tx = self.begin().await?;
+        let round: Option<(i64,)> =
+            sqlx::query_as("SELECT round FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
+                .bind(job_id)
+                .bind(worker)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((round,)) = round else { return Ok(false) };
+        sqlx::query(
+            "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(job_id)
+        .bind(a.appid.as_str())
+        .bind(a.attempt)
+        .bind(&a.url)
+        .bind(&a.request)
+        .bind(a.status)
+        .bind(&a.response)
+        .bind(a.latency_ms)
+        .bind(&a.error)
+        .bind(a.at)
+        .execute(&mut *tx)
+        .await?;
+        match outcome {
+            crate::JobOutcome::Done { reply } => {
+                sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1")
+                    .bind(job_id)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(m) = reply {
+                    insert_message(&mut tx, m, Some((job_id, round))).await?;
+                }
+            }
+            crate::JobOutcome::Retry { run_at, error } => {
+                sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
+                    .bind(job_id)
+                    .bind(run_at)
+                    .bind(error)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            crate::JobOutcome::Failed { error, notice } => {
+                sqlx::query("UPDATE jobs SET state = 'failed', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
+                    .bind(job_id)
+                    .bind(now_ms)
+                    .bind(error)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(m) = notice {
+                    insert_message(&mut tx, m, Some((job_id, round))).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn job(&self, id: i64) -> crate::Result<Option<crate::Job>> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(self.reader()).await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn jobs(&self, appid: &herald_wire::AppId, state: Option<&str>, limit: usize) -> crate::Result<Vec<crate::Job>> {
+        let sql = format!("SELECT {JOB_COLS} FROM jobs WHERE appid = $1 AND ($2::TEXT IS NULL OR state = $2) ORDER BY id DESC LIMIT $3");
+        let rows = sqlx::query(&sql).bind(appid.as_str()).bind(state).bind(limit as i64).fetch_all(self.reader()).await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn attempts(&self, job_id: i64) -> crate::Result<Vec<crate::Attempt>> {
+        let sql = format!("SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE job_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(job_id).fetch_all(self.reader()).await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+
+    async fn requeue(&self, job_id: i64, now_ms: i64) -> crate::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
+             locked_until = NULL, finished_at = NULL WHERE id = $1 AND state <> 'pending'",
+        )
+        .bind(job_id)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn requeue_failed(&self, appid: &herald_wire::AppId, now_ms: i64) -> crate::Result<i64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
+             locked_until = NULL, finished_at = NULL WHERE appid = $1 AND state = 'failed'",
+        )
+        .bind(appid.as_str())
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() as i64)
+    }
+}

@@ -1,0 +1,144 @@
+//! JobStore on SQLite: the durable queue and the delivery log.
+
+use async_trait::async_trait;
+use herald_wire::{AppId, UserId};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::conversations::insert_message;
+use super::SqliteStore;
+use crate::{Attempt, Job, JobOutcome, Result};
+
+const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
+const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
+
+fn job(r: &Row<'_>) -> rusqlite::Result<Job> {
+    Ok(Job {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        appid: AppId(r.get(2)?),
+        user_id: r.get::<_, Option<String>>(3)?.map(UserId),
+        message_seq: r.get(4)?,
+        payload: r.get(5)?,
+        state: r.get(6)?,
+        attempts: r.get(7)?,
+        run_at: r.get(8)?,
+        last_error: r.get(9)?,
+        created_at: r.get(10)?,
+        finished_at: r.get(11)?,
+    })
+}
+
+fn attempt(r: &Row<'_>) -> rusqlite::Result<Attempt> {
+    Ok(Attempt {
+        id: r.get(0)?,
+        job_id: r.get(1)?,
+        appid: AppId(r.get(2)?),
+        attempt: r.get(3)?,
+        url: r.get(4)?,
+        request: r.get(5)?,
+        status: r.get(6)?,
+        response: r.get(7)?,
+        latency_ms: r.get(8)?,
+        error: r.get(9)?,
+        at: r.get(10)?,
+    })
+}
+
+#[async_trait]
+impl crate::JobStore for SqliteStore {
+    async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>> {
+        self.write(|tx| {
+            let mut st = tx.prepare_cached(&format!(
+                "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?3 \
+                   AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
+                 RETURNING {JOB_COLS}"
+            ))?;
+            let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            jobs.sort_by_key(|j| j.id);
+            Ok(jobs)
+        })
+    }
+
+    async fn finish_job(&self, job_id: i64, worker: &str, a: &Attempt, outcome: &JobOutcome, now_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let round: Option<i64> = tx
+                .prepare_cached("SELECT round FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
+                .query_row(params![job_id, worker], |r| r.get(0))
+                .optional()?;
+            let Some(round) = round else { return Ok(false) };
+            tx.prepare_cached(
+                "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
+            match outcome {
+                JobOutcome::Done { reply } => {
+                    tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ?1")?
+                        .execute(params![job_id, now_ms])?;
+                    if let Some(m) = reply {
+                        insert_message(tx, m, Some((job_id, round)))?;
+                    }
+                }
+                JobOutcome::Retry { run_at, error } => {
+                    tx.prepare_cached("UPDATE jobs SET run_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
+                        .execute(params![job_id, run_at, error])?;
+                }
+                JobOutcome::Failed { error, notice } => {
+                    tx.prepare_cached("UPDATE jobs SET state = 'failed', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
+                        .execute(params![job_id, now_ms, error])?;
+                    if let Some(m) = notice {
+                        insert_message(tx, m, Some((job_id, round)))?;
+                    }
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"))?.query_row([id], job).optional()?))
+    }
+
+    async fn jobs(&self, appid: &AppId, state: Option<&str>, limit: usize) -> Result<Vec<Job>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {JOB_COLS} FROM jobs WHERE appid = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3"
+            ))?;
+            let rows = st.query_map(params![appid.as_str(), state, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn attempts(&self, job_id: i64) -> Result<Vec<Attempt>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE job_id = ?1 ORDER BY id"))?;
+            let rows = st.query_map([job_id], attempt)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn requeue(&self, job_id: i64, now_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
+                     locked_until = NULL, finished_at = NULL WHERE id = ?1 AND state <> 'pending'",
+                )?
+                .execute(params![job_id, now_ms])?;
+            Ok(n > 0)
+        })
+    }
+
+    async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
+                     locked_until = NULL, finished_at = NULL WHERE appid = ?1 AND state = 'failed'",
+                )?
+                .execute(params![appid.as_str(), now_ms])?;
+            Ok(n as i64)
+        })
+    }
+}
