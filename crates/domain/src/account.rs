@@ -187,6 +187,8 @@ pub enum Capability {
     Basic,
     /// Follower list, info, remarks, tags and the blacklist: verified accounts of either type.
     UserManagement,
+    /// Customer-service messages: verified accounts of either type.
+    CustomerService,
 }
 
 /// The facts about an account that permissions depend on.
@@ -200,7 +202,7 @@ pub struct AccountKind {
 pub fn permit(kind: AccountKind, cap: Capability) -> Result<(), WxError> {
     let allowed = match cap {
         Capability::Basic => true,
-        Capability::UserManagement => kind.verified,
+        Capability::UserManagement | Capability::CustomerService => kind.verified,
     };
     if allowed {
         Ok(())

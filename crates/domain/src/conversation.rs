@@ -223,7 +223,7 @@ pub mod delivery {
     /// Response bodies are read up to this many bytes; a longer reply is malformed.
     pub const MAX_REPLY_BYTES: usize = 64 * 1024;
     /// A claimed job is another node's to retry if its worker has not finished it by then.
-    pub const LEASE_MS: i64 = 30_000;
+    pub const LEASE_MS: i64 = 15_000;
 }
 
 /// A customer-service message (`/cgi-bin/message/custom/send`), checked.

@@ -123,11 +123,13 @@ async fn main() -> anyhow::Result<()> {
             if cfg.operator_token.is_none() {
                 println!("operator token: {}", state.operator_token);
             }
-            herald_server::serve(state, listener, shutdown_signal()).await?;
+            herald_server::serve_with(state, listener, shutdown_signal(), cfg.worker).await?;
         }
         Cmd::Demo { listen, database_url } => {
             cfg.listen = listen;
             cfg.clock = "simulated".into();
+            // The demo's developer server is usually on this machine.
+            cfg.allow_private_callbacks = true;
             cfg.database_url = database_url.unwrap_or_else(|| {
                 let p = std::env::temp_dir().join(format!("herald-demo-{}.db", std::process::id()));
                 let _ = std::fs::remove_file(&p);

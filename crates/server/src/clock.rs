@@ -19,6 +19,14 @@ pub fn system_now() -> UnixTime {
         .unwrap_or(0)
 }
 
+/// Real milliseconds since the epoch (the job queue runs on real time).
+pub fn system_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl Clock {
     pub async fn new(store: Arc<dyn Store>, simulated: bool) -> Result<Self, StoreError> {
         if simulated && !matches!(store.clock().await?, Some(ClockState::Simulated { .. })) {

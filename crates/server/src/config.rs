@@ -17,6 +17,11 @@ pub struct Config {
     pub operator_token: Option<String>,
     /// The URL users and SDKs reach this server at; defaults to `http://<listen>`.
     pub public_url: Option<String>,
+    /// Allow developer-server URLs on loopback, private and link-local addresses (tests, demos,
+    /// a developer server on the same machine). Off by default.
+    pub allow_private_callbacks: bool,
+    /// Run the delivery worker in this process (turn off for API-only nodes).
+    pub worker: bool,
 }
 
 impl Default for Config {
@@ -27,6 +32,8 @@ impl Default for Config {
             clock: "real".into(),
             operator_token: None,
             public_url: None,
+            allow_private_callbacks: false,
+            worker: true,
         }
     }
 }

@@ -5,6 +5,8 @@
 pub mod cgi;
 pub mod clock;
 pub mod config;
+pub mod conversation;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -30,10 +32,28 @@ pub async fn prepare(cfg: &Config) -> anyhow::Result<AppState> {
     AppState::new(store, cfg).await
 }
 
-/// Serves Herald on `listener` until `shutdown` resolves.
+/// Serves Herald on `listener` (and runs the delivery worker, unless `worker` is off) until
+/// `shutdown` resolves.
 pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    serve_with(state, listener, shutdown, true).await
+}
+
+pub async fn serve_with(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    worker: bool,
+) -> anyhow::Result<()> {
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let worker = worker.then(|| tokio::spawn(delivery::worker::run(state.clone(), stop.clone())));
     let app = routes::router().with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    stop.notify_one();
+    if let Some(w) = worker {
+        w.abort();
+        let _ = w.await;
+    }
+    served?;
     Ok(())
 }
 
@@ -64,8 +84,13 @@ pub async fn start(cfg: &Config, listener: TcpListener) -> anyhow::Result<Runnin
     let state = prepare(cfg).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(state.clone(), listener, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(serve_with(
+        state.clone(),
+        listener,
+        async move {
+            let _ = rx.await;
+        },
+        cfg.worker,
+    ));
     Ok(Running { addr, state, stop: Some(tx), task })
 }

@@ -55,6 +55,8 @@ routes! {
     POST "/cgi-bin/tags/members/getblacklist" => cgi::tags::blacklist,
     POST "/cgi-bin/tags/members/batchblacklist" => cgi::tags::batch_blacklist,
     POST "/cgi-bin/tags/members/batchunblacklist" => cgi::tags::batch_unblacklist,
+    POST "/cgi-bin/message/custom/send" => cgi::message::custom_send,
+    POST "/cgi-bin/message/custom/typing" => cgi::message::custom_typing,
 
     // Herald's platform API.
     GET "/herald/v1/health" => platform::health,
@@ -73,6 +75,14 @@ routes! {
     POST "/herald/v1/users/{id}/follow" => platform::users::follow,
     POST "/herald/v1/users/{id}/unfollow" => platform::users::unfollow,
     GET "/herald/v1/users/{id}/following" => platform::users::following,
+    POST "/herald/v1/users/{id}/messages" => platform::conversations::send_message,
+    POST "/herald/v1/users/{id}/events" => platform::conversations::raise_event,
+    GET "/herald/v1/users/{id}/conversations/{appid}" => platform::conversations::conversation,
+    GET "/herald/v1/accounts/{appid}/deliveries" => platform::conversations::deliveries,
+    POST "/herald/v1/accounts/{appid}/deliveries/{job}/redeliver" => platform::conversations::redeliver,
+    POST "/herald/v1/accounts/{appid}/deliveries/redeliver_failed" => platform::conversations::redeliver_failed,
+    GET "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::get_auto_replies,
+    PUT "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::set_auto_replies,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/clock" => platform::clock::change,
 }

@@ -16,6 +16,11 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// Recent access-token lookups on this node (see `token_cache`).
     pub tokens: Arc<TokenCache>,
+    /// Wakes this node's delivery worker when work is queued here.
+    pub wake: Arc<tokio::sync::Notify>,
+    pub allow_private_callbacks: bool,
+    /// The HTTP client for developer servers.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -33,6 +38,9 @@ impl AppState {
             operator_token: operator_token.into(),
             public_url: cfg.public_url.as_deref().map(Into::into),
             tokens: Arc::new(TokenCache::default()),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            allow_private_callbacks: cfg.allow_private_callbacks,
+            http: crate::delivery::client(),
         })
     }
 }

@@ -176,6 +176,13 @@ pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Pa
     let empty_to_none = |s: Option<String>| s.filter(|v| !v.is_empty());
     let (url, token, key) = (empty_to_none(b.url), empty_to_none(b.token), empty_to_none(b.encoding_aes_key));
     account::check_server_settings(url.as_deref(), token.as_deref(), key.as_deref(), mode)?;
+    if let Some(u) = url.as_deref() {
+        let token = token.as_deref().ok_or_else(|| ApiError::bad_request("a developer-server url needs a token"))?;
+        let now = st.clock.now().await?;
+        crate::delivery::verify_url(&st.http, u, token, now, st.allow_private_callbacks)
+            .await
+            .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, "url_verification_failed", why))?;
+    }
     a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
     st.store.update_account(&a).await?;
     st.tokens.clear();

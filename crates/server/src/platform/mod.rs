@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod conversations;
 pub mod users;
 
 use axum::Json;

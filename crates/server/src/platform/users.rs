@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use herald_domain::conversation::{Inbound, UserEvent};
 use herald_domain::{follower, idgen};
 use herald_store::{Follower, FollowHow, FreshIds, User};
 use herald_wire::platform::users::*;
@@ -82,7 +83,11 @@ pub async fn follow_account(st: &AppState, user: &User, b: &FollowIn) -> Result<
         FreshIds { openid: OpenId(idgen::openid(&mut rng)), unionid: UnionId(idgen::unionid(&mut rng)) }
     };
     let now = st.clock.now().await?;
-    let (f, _) = st.store.follow(&b.appid, &user.id, &how, &fresh, now).await?;
+    let (f, changed) = st.store.follow(&b.appid, &user.id, &how, &fresh, now).await?;
+    if changed {
+        let ev = UserEvent::Subscribe { event_key: None, ticket: None };
+        crate::conversation::receive(st, user, &b.appid, Inbound::Event(ev)).await?;
+    }
     Ok(f)
 }
 
@@ -94,11 +99,14 @@ pub struct UnfollowIn {
 pub async fn unfollow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<UnfollowIn>) -> ApiResult<RelationOut> {
     let user = load_user(&st, &id).await?;
     let now = st.clock.now().await?;
-    let (f, _) = st
+    let (f, changed) = st
         .store
         .unfollow(&b.appid, &user.id, now)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_following", "the user does not follow this account"))?;
+    if changed {
+        crate::conversation::receive(&st, &user, &b.appid, Inbound::Event(UserEvent::Unsubscribe)).await?;
+    }
     Ok(Json(relation_out(&st, &f).await?))
 }
 

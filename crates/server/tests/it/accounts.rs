@@ -47,17 +47,18 @@ async fn account_lifecycle_follows_the_seeds_rules() {
         assert_eq!(e["errcode"], 40125, "{b}");
         assert!(!app.token(&reset).await.is_empty());
 
-        // Developer-server settings are validated.
-        let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+        // Developer-server settings are validated (and the URL verified).
+        let key = crate::devserver::AES_KEY;
+        let dev = crate::devserver::DevServer::start(appid, crate::devserver::Behaviour::Success).await;
         let (s, a) = app
-            .op("PUT", &format!("/herald/v1/accounts/{appid}/server"), Some(json!({"url": "http://127.0.0.1:9/wx", "token": "tok123", "encoding_aes_key": key, "message_mode": "safe"})))
+            .op("PUT", &format!("/herald/v1/accounts/{appid}/server"), Some(json!({"url": dev.url, "token": crate::devserver::TOKEN, "encoding_aes_key": key, "message_mode": "safe"})))
             .await;
         assert_eq!(s, StatusCode::OK, "{a}");
         assert_eq!(a["server"]["message_mode"], "safe");
         let (s, e) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/server"), Some(json!({"token": "x", "message_mode": "plain"}))).await;
         assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_server_settings")), "{b}");
         let (_, still) = app.op("GET", &format!("/herald/v1/accounts/{appid}"), None).await;
-        assert_eq!(still["server"]["token"], "tok123", "{b}: bad input changes nothing");
+        assert_eq!(still["server"]["token"], crate::devserver::TOKEN, "{b}: bad input changes nothing");
 
         let (_, list) = app.op("GET", "/herald/v1/accounts", None).await;
         assert_eq!(list["accounts"].as_array().unwrap().len(), 2, "{b}");

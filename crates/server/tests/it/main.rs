@@ -3,6 +3,8 @@
 //! `postgres://127.0.0.1:5432/test`, is reachable).
 
 mod accounts;
+mod conversations;
+mod devserver;
 mod nodes;
 mod openapi;
 mod tags;
@@ -17,6 +19,7 @@ pub const OPERATOR: &str = "test-operator-token-0123456789";
 
 pub struct App {
     pub backend: &'static str,
+    pub database_url: String,
     pub base: String,
     pub http: reqwest::Client,
     _running: herald_server::Running,
@@ -38,17 +41,25 @@ pub async fn pg_base() -> Option<String> {
     }
 }
 
-pub async fn start(backend: &'static str, database_url: String) -> App {
-    let cfg = herald_server::Config {
+pub fn config(database_url: &str) -> herald_server::Config {
+    herald_server::Config {
         listen: "127.0.0.1:0".into(),
-        database_url,
+        database_url: database_url.to_string(),
         clock: "simulated".into(),
         operator_token: Some(OPERATOR.into()),
-        public_url: None,
-    };
+        allow_private_callbacks: true,
+        ..herald_server::Config::default()
+    }
+}
+
+pub async fn start(backend: &'static str, database_url: String) -> App {
+    start_with(backend, config(&database_url)).await
+}
+
+pub async fn start_with(backend: &'static str, cfg: herald_server::Config) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let running = herald_server::start(&cfg, listener).await.unwrap();
-    App { backend, base: running.url(), http: reqwest::Client::new(), _running: running }
+    App { backend, database_url: cfg.database_url.clone(), base: running.url(), http: reqwest::Client::new(), _running: running }
 }
 
 /// A fresh server per backend, each on its own new database.
@@ -63,6 +74,10 @@ pub async fn apps() -> Vec<App> {
 }
 
 impl App {
+    pub async fn stop(self) {
+        self._running.stop().await.unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -1,0 +1,62 @@
+//! Customer-service messages: `POST /cgi-bin/message/custom/send` and `/custom/typing`,
+//! open for 48 hours after the follower's last interaction.
+
+use axum::extract::State;
+use axum::Json;
+use herald_domain::account::Capability;
+use herald_domain::conversation::{check_custom, window_open};
+use herald_store::{Direction, Follower, NewMessage};
+use herald_wire::{ErrCode, WxOk};
+use serde_json::Value;
+
+use crate::error::{WxErr, WxResult};
+use crate::extract::{Caller, WxJson};
+use crate::state::AppState;
+
+/// The follower `touser` names, if the account may reach them now.
+async fn reachable(st: &AppState, c: &Caller, body: &Value) -> Result<Follower, WxErr> {
+    c.require(Capability::CustomerService)?;
+    let touser = body.get("touser").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or(ErrCode::InvalidOpenid)?;
+    let f = st.store.follower_by_openid(&c.account.appid, touser).await?.ok_or(ErrCode::InvalidOpenid)?;
+    if !f.subscribed {
+        return Err(ErrCode::ResponseOutOfTime.into());
+    }
+    if f.blacklisted {
+        return Err(ErrCode::UserBlacklisted.into());
+    }
+    if !window_open(f.last_interaction_at, c.now) {
+        return Err(ErrCode::ResponseOutOfTime.into());
+    }
+    Ok(f)
+}
+
+pub async fn custom_send(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
+    let msg = check_custom(body.get("msgtype").and_then(Value::as_str), &body)?;
+    let f = reachable(&st, &c, &body).await?;
+    let mut payload = msg.payload;
+    if let (Some(kf), Some(o)) = (body.get("customservice"), payload.as_object_mut()) {
+        o.insert("customservice".into(), kf.clone());
+    }
+    st.store
+        .append_outbound(&NewMessage {
+            appid: c.account.appid.clone(),
+            user_id: f.user_id,
+            openid: f.openid,
+            direction: Direction::Out,
+            source: "custom".into(),
+            msg_type: msg.msgtype,
+            body: payload.to_string(),
+            created_at: c.now,
+        })
+        .await?;
+    Ok(Json(WxOk))
+}
+
+pub async fn custom_typing(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
+    match body.get("command").and_then(Value::as_str) {
+        Some("Typing" | "CancelTyping") => {}
+        _ => return Err(ErrCode::InvalidParameter.into()),
+    }
+    reachable(&st, &c, &body).await?;
+    Ok(Json(WxOk))
+}

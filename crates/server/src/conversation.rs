@@ -1,0 +1,160 @@
+//! What happens when a user sends a message or raises an event: it is stored (before anything
+//! is sent), the 48-hour window restarts if it should, and then either a delivery job goes to
+//! the account's developer server or the account's auto-replies answer.
+
+use herald_domain::conversation::{Inbound, UserEvent};
+use herald_store::{Direction, NewMessage, StoredMessage, User};
+use herald_wire::AppId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::clock::system_now_ms;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An account's auto-replies, used when it has no developer server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AutoReplies {
+    /// Sent when someone follows.
+    #[serde(default)]
+    pub subscribe: Option<Value>,
+    /// Sent for a message no keyword matches.
+    #[serde(default, rename = "default")]
+    pub fallback: Option<Value>,
+    #[serde(default)]
+    pub keywords: Vec<KeywordReply>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeywordReply {
+    pub keyword: String,
+    /// `equal` (the default) or `contain`.
+    #[serde(default = "equal", rename = "match")]
+    pub mode: String,
+    pub reply: Value,
+}
+
+fn equal() -> String {
+    "equal".into()
+}
+
+/// A reply must be `{"msgtype": text|image|voice|video|music|news, ...}` with its fields.
+pub fn check_reply(r: &Value) -> Result<(), String> {
+    let ty = r.get("msgtype").and_then(Value::as_str).ok_or("a reply needs a msgtype")?;
+    let need = |f: &str| match r.get(f) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(()),
+        Some(Value::Array(a)) if !a.is_empty() && a.len() <= 8 => Ok(()),
+        _ => Err(format!("a {ty} reply needs {f}")),
+    };
+    match ty {
+        "text" => need("content"),
+        "image" | "voice" | "video" => need("media_id"),
+        "music" => need("musicurl"),
+        "news" => need("articles"),
+        other => Err(format!("unknown reply msgtype {other:?}")),
+    }
+}
+
+impl AutoReplies {
+    pub fn check(&self) -> Result<(), String> {
+        for r in self.subscribe.iter().chain(self.fallback.iter()).chain(self.keywords.iter().map(|k| &k.reply)) {
+            check_reply(r)?;
+        }
+        for k in &self.keywords {
+            if k.keyword.is_empty() || !matches!(k.mode.as_str(), "equal" | "contain") {
+                return Err("a keyword must be non-empty and match \"equal\" or \"contain\"".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The reply to send for this inbound, if any.
+    pub fn answer(&self, inbound: &Inbound) -> Option<&Value> {
+        match inbound {
+            Inbound::Event(UserEvent::Subscribe { .. }) => self.subscribe.as_ref(),
+            Inbound::Event(_) => None,
+            Inbound::Message(m) => {
+                let text = match m {
+                    herald_domain::conversation::UserMessage::Text { content } => Some(content.as_str()),
+                    _ => None,
+                };
+                let hit = text.and_then(|t| {
+                    self.keywords.iter().find(|k| if k.mode == "contain" { t.contains(&k.keyword) } else { t.trim() == k.keyword })
+                });
+                hit.map(|k| &k.reply).or(self.fallback.as_ref())
+            }
+        }
+    }
+}
+
+/// Stores what `user` sent or raised to `appid` and sets its delivery in motion.
+pub async fn receive(st: &AppState, user: &User, appid: &AppId, inbound: Inbound) -> Result<StoredMessage, ApiError> {
+    let account = st.store.account(appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    let follower = st.store.follower_by_user(appid, &user.id).await?;
+    let follower = match follower {
+        Some(f) if f.subscribed || matches!(inbound, Inbound::Event(UserEvent::Unsubscribe)) => f,
+        _ => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "not_following",
+                "the user must follow the account to message it",
+            ))
+        }
+    };
+    let now = st.clock.now().await?;
+    let is_message = matches!(inbound, Inbound::Message(_));
+    let msg = NewMessage {
+        appid: appid.clone(),
+        user_id: user.id.clone(),
+        openid: follower.openid.clone(),
+        direction: Direction::In,
+        source: if is_message { "user" } else { "event" }.into(),
+        msg_type: inbound.kind().into(),
+        body: inbound.body_json(),
+        created_at: now,
+    };
+    let original = account.original_id.clone();
+    let openid = follower.openid.0.clone();
+    let build = |msg_id: Option<i64>| inbound.callback_xml(&original, &openid, now, msg_id.unwrap_or(0));
+    let has_server = account.server.url.is_some();
+    let callback: Option<herald_store::CallbackBuilder<'_>> = if has_server { Some(&build) } else { None };
+    let (stored, job) = st.store.record_inbound(&msg, is_message, inbound.opens_window(), callback, system_now_ms()).await?;
+    if job.is_some() {
+        st.wake.notify_one();
+    } else if let Some(cfg) = st.store.auto_replies(appid).await? {
+        let replies: AutoReplies = serde_json::from_str(&cfg).unwrap_or_default();
+        if let Some(reply) = replies.answer(&inbound) {
+            let ty = reply.get("msgtype").and_then(Value::as_str).unwrap_or("text").to_string();
+            let mut body = reply.clone();
+            if let Some(o) = body.as_object_mut() {
+                o.remove("msgtype");
+            }
+            st.store
+                .append_outbound(&NewMessage {
+                    direction: Direction::Out,
+                    source: "auto_reply".into(),
+                    msg_type: ty,
+                    body: body.to_string(),
+                    ..msg.clone()
+                })
+                .await?;
+        }
+    }
+    Ok(stored)
+}
+
+/// A conversation message as the platform API shows it.
+pub fn message_json(m: &StoredMessage) -> Value {
+    serde_json::json!({
+        "seq": m.seq,
+        "appid": m.appid,
+        "openid": m.openid,
+        "direction": m.direction.as_str(),
+        "source": m.source,
+        "msgtype": m.msg_type,
+        "body": serde_json::from_str::<Value>(&m.body).unwrap_or(Value::Null),
+        "msg_id": m.msg_id,
+        "reply_for": m.reply_for,
+        "created_at": m.created_at,
+    })
+}

@@ -1,0 +1,92 @@
+//! Where Herald may send callbacks: never to loopback, private, link-local or other
+//! non-public addresses unless the operator allows it (`allow_private_callbacks`).
+//! Checked when the URL is saved and again before every delivery.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+fn v4_public(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
+        || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) // benchmarking
+        || o[0] >= 240)
+}
+
+fn v6_public(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_public(v4);
+    }
+    let s = ip.segments();
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
+}
+
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4_public(v4),
+        IpAddr::V6(v6) => v6_public(v6),
+    }
+}
+
+/// Resolves the URL's host and checks every address. Returns a reason when refused.
+pub async fn check_url(url: &str, allow_private: bool) -> Result<(), String> {
+    let u = reqwest::Url::parse(url).map_err(|e| format!("invalid url: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err("the url must be http or https".into());
+    }
+    let host = u.host_str().ok_or("the url has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
+    if allow_private {
+        return Ok(());
+    }
+    let port = u.port_or_known_default().unwrap_or(80);
+    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    if addrs.is_empty() {
+        return Err(format!("{host} resolves to no address"));
+    }
+    match addrs.iter().find(|ip| !is_public(**ip)) {
+        Some(ip) => Err(format!("{host} resolves to {ip}, a non-public address (set allow_private_callbacks to permit it)")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_addresses() {
+        for bad in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
+            assert!(!is_public(bad.parse().unwrap()), "{bad}");
+        }
+        for good in ["8.8.8.8", "203.0.114.1", "2606:4700::1111"] {
+            assert!(is_public(good.parse().unwrap()), "{good}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_private_urls_unless_allowed() {
+        assert!(check_url("http://127.0.0.1:9/wx", false).await.is_err());
+        assert!(check_url("http://[::1]:9/wx", false).await.is_err());
+        assert!(check_url("http://localhost:9/wx", false).await.is_err());
+        assert!(check_url("http://127.0.0.1:9/wx", true).await.is_ok());
+        assert!(check_url("ftp://example.com/", true).await.is_err());
+    }
+}

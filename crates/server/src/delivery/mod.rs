@@ -1,0 +1,237 @@
+//! Delivery to developer servers: URL verification, one callback attempt in plain,
+//! compatible or safe mode, and the worker that drains the durable queue.
+
+pub mod guard;
+pub mod worker;
+
+use std::time::{Duration, Instant};
+
+use herald_domain::conversation::delivery::{MAX_REPLY_BYTES, TIMEOUT_MS};
+use herald_domain::conversation::SERVICE_UNAVAILABLE;
+use herald_domain::account::MessageMode;
+use herald_store::{Account, Attempt, Direction, Job, JobOutcome, NewMessage};
+use herald_wire::callback::crypto::{msg_signature, signature, MsgCrypto};
+use herald_wire::callback::reply::{parse_answer, parse_reply, Answer, Reply};
+use herald_wire::callback::xml;
+use herald_wire::{AppId, OpenId, UserId};
+use serde_json::json;
+
+/// The HTTP client for callbacks: 5-second timeout, no redirects followed.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(TIMEOUT_MS))
+        .connect_timeout(Duration::from_millis(TIMEOUT_MS))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .user_agent("Mozilla/4.0")
+        .build()
+        .unwrap_or_default()
+}
+
+/// Reads at most `MAX_REPLY_BYTES` of a response body; None if it is longer.
+async fn bounded_body(mut resp: reqwest::Response) -> Result<Option<String>, reqwest::Error> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        buf.extend_from_slice(&chunk);
+        if buf.len() > MAX_REPLY_BYTES {
+            return Ok(None);
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+}
+
+fn nonce() -> String {
+    rand::random::<u32>().to_string()
+}
+
+/// WeChat's URL check when a developer server is saved: a GET with signature, timestamp,
+/// nonce and echostr that must answer with the echostr.
+pub async fn verify_url(http: &reqwest::Client, url: &str, token: &str, now: i64, allow_private: bool) -> Result<(), String> {
+    guard::check_url(url, allow_private).await?;
+    let ts = now.to_string();
+    let nonce = nonce();
+    let echostr = rand::random::<u64>().to_string();
+    let sig = signature(token, &ts, &nonce);
+    let resp = http
+        .get(url)
+        .query(&[("signature", sig.as_str()), ("timestamp", ts.as_str()), ("nonce", nonce.as_str()), ("echostr", echostr.as_str())])
+        .send()
+        .await
+        .map_err(|e| format!("the URL did not answer: {e}"))?;
+    let status = resp.status();
+    let body = bounded_body(resp).await.map_err(|e| e.to_string())?.unwrap_or_default();
+    if !status.is_success() {
+        return Err(format!("the URL answered HTTP {status}"));
+    }
+    if body.trim() != echostr {
+        return Err("the URL did not echo echostr (check the Token)".into());
+    }
+    Ok(())
+}
+
+/// The JSON a passive reply is kept as in the conversation.
+pub fn reply_message(r: &Reply) -> (&'static str, serde_json::Value) {
+    match r {
+        Reply::Text { content } => ("text", json!({"content": content})),
+        Reply::Image { media_id } => ("image", json!({"media_id": media_id})),
+        Reply::Voice { media_id } => ("voice", json!({"media_id": media_id})),
+        Reply::Video { media_id, title, description } => ("video", json!({"media_id": media_id, "title": title, "description": description})),
+        Reply::Music { title, description, music_url, hq_music_url, thumb_media_id } => (
+            "music",
+            json!({"title": title, "description": description, "musicurl": music_url, "hqmusicurl": hq_music_url, "thumb_media_id": thumb_media_id}),
+        ),
+        Reply::News { articles } => (
+            "news",
+            json!({"articles": articles.iter().map(|a| json!({"title": a.title, "description": a.description, "picurl": a.pic_url, "url": a.url})).collect::<Vec<_>>()}),
+        ),
+        Reply::TransferCustomerService { kf_account } => ("transfer_customer_service", json!({"kf_account": kf_account})),
+    }
+}
+
+/// What one attempt produced, before it is stored.
+pub struct AttemptResult {
+    pub attempt: Attempt,
+    pub outcome: JobOutcome,
+}
+
+struct Target<'a> {
+    appid: &'a AppId,
+    user: UserId,
+    openid: OpenId,
+    is_message: bool,
+}
+
+fn out_message(t: &Target<'_>, source: &str, msg_type: &str, body: serde_json::Value, now: i64) -> NewMessage {
+    NewMessage {
+        appid: t.appid.clone(),
+        user_id: t.user.clone(),
+        openid: t.openid.clone(),
+        direction: Direction::Out,
+        source: source.into(),
+        msg_type: msg_type.into(),
+        body: body.to_string(),
+        created_at: now,
+    }
+}
+
+/// Delivers one claimed callback job once. `now` is the platform clock (seconds, for the
+/// signature timestamp and the reply's time); `now_ms` the real clock for the queue.
+pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Job, now: i64, now_ms: i64, allow_private: bool) -> AttemptResult {
+    let doc = xml::parse(&job.payload).unwrap_or_default();
+    let target = Target {
+        appid: &job.appid,
+        user: job.user_id.clone().unwrap_or_default(),
+        openid: OpenId(doc.get("FromUserName").unwrap_or_default().to_string()),
+        is_message: doc.get("MsgType") != Some("event"),
+    };
+    let mut record = Attempt {
+        id: 0,
+        job_id: job.id,
+        appid: job.appid.clone(),
+        attempt: job.attempts,
+        url: String::new(),
+        request: String::new(),
+        status: None,
+        response: None,
+        latency_ms: 0,
+        error: None,
+        at: now_ms,
+    };
+    let notice = |t: &Target<'_>| t.is_message.then(|| out_message(t, "notice", "text", json!({"content": SERVICE_UNAVAILABLE}), now));
+    let give_up = |mut record: Attempt, error: String, t: &Target<'_>| {
+        record.error = Some(error.clone());
+        AttemptResult { attempt: record, outcome: JobOutcome::Failed { error, notice: notice(t) } }
+    };
+    let Some(account) = account else { return give_up(record, "the account no longer exists".into(), &target) };
+    let (Some(url), Some(token)) = (account.server.url.as_deref(), account.server.token.as_deref()) else {
+        return give_up(record, "the account has no developer server".into(), &target);
+    };
+    record.url = url.to_string();
+    if let Err(why) = guard::check_url(url, allow_private).await {
+        return give_up(record, why, &target);
+    }
+    let mode = account.server.mode;
+    let crypto = match (mode, account.server.encoding_aes_key.as_deref()) {
+        (MessageMode::Plain, _) => None,
+        (_, Some(key)) => match MsgCrypto::new(key, account.appid.as_str()) {
+            Ok(c) => Some(c),
+            Err(e) => return give_up(record, format!("bad EncodingAESKey: {e}"), &target),
+        },
+        (_, None) => return give_up(record, "no EncodingAESKey for an encrypted mode".into(), &target),
+    };
+    let ts = now.to_string();
+    let nonce = nonce();
+    let mut query = vec![
+        ("signature", signature(token, &ts, &nonce)),
+        ("timestamp", ts.clone()),
+        ("nonce", nonce.clone()),
+        ("openid", target.openid.0.clone()),
+    ];
+    let body = match &crypto {
+        None => job.payload.clone(),
+        Some(c) => {
+            let encrypt = c.encrypt(&job.payload);
+            query.push(("encrypt_type", "aes".into()));
+            query.push(("msg_signature", msg_signature(token, &ts, &nonce, &encrypt)));
+            if mode == MessageMode::Safe {
+                xml::render(&[
+                    xml::Field::Text("ToUserName", account.original_id.clone()),
+                    xml::Field::Text("Encrypt", encrypt),
+                ])
+            } else {
+                let cut = job.payload.rfind("</xml>").unwrap_or(job.payload.len());
+                format!("{}<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>", &job.payload[..cut])
+            }
+        }
+    };
+    record.request = body.clone();
+    let started = Instant::now();
+    let sent = http.post(url).query(&query).header("content-type", "text/xml").body(body).send().await;
+    let result = match sent {
+        Ok(resp) => {
+            let status = resp.status();
+            record.status = Some(i64::from(status.as_u16()));
+            bounded_body(resp).await.map(|b| (status, b))
+        }
+        Err(e) => Err(e),
+    };
+    record.latency_ms = started.elapsed().as_millis() as i64;
+    let retry_or_fail = |mut record: Attempt, error: String| {
+        record.error = Some(error.clone());
+        if job.attempts < herald_domain::conversation::delivery::ATTEMPTS {
+            AttemptResult { attempt: record, outcome: JobOutcome::Retry { run_at: now_ms, error } }
+        } else {
+            AttemptResult { attempt: record, outcome: JobOutcome::Failed { error, notice: notice(&target) } }
+        }
+    };
+    let (status, body) = match result {
+        Err(e) if e.is_timeout() => return retry_or_fail(record, format!("no answer within {TIMEOUT_MS} ms")),
+        Err(e) => return retry_or_fail(record, format!("request failed: {e}")),
+        Ok((status, _)) if !status.is_success() => return retry_or_fail(record, format!("HTTP {status}")),
+        Ok((_, None)) => return give_up(record, format!("reply longer than {MAX_REPLY_BYTES} bytes"), &target),
+        Ok((status, Some(body))) => (status, body),
+    };
+    let _ = status;
+    record.response = Some(body.chars().take(4096).collect());
+    let reply = match parse_answer(&body) {
+        Err(why) => return give_up(record, format!("malformed reply: {why}"), &target),
+        Ok(Answer::Nothing) => None,
+        Ok(Answer::Reply(r)) if mode != MessageMode::Safe => Some(r),
+        Ok(Answer::Reply(_)) => return give_up(record, "malformed reply: safe mode needs an encrypted reply".into(), &target),
+        Ok(Answer::Encrypted { encrypt, msg_signature: sig, timestamp, nonce }) => {
+            let Some(c) = &crypto else { return give_up(record, "malformed reply: encrypted reply in plain mode".into(), &target) };
+            if msg_signature(token, &timestamp, &nonce, &encrypt) != sig {
+                return give_up(record, "malformed reply: MsgSignature does not match".into(), &target);
+            }
+            match c.decrypt(&encrypt).map_err(|e| e.to_string()).and_then(|x| parse_reply(&x)) {
+                Ok(r) => Some(r),
+                Err(why) => return give_up(record, format!("malformed reply: {why}"), &target),
+            }
+        }
+    };
+    let reply = reply.map(|r| {
+        let (ty, body) = reply_message(&r);
+        out_message(&target, "passive_reply", ty, body, now)
+    });
+    AttemptResult { attempt: record, outcome: JobOutcome::Done { reply } }
+}

@@ -1,0 +1,139 @@
+//! Simulated users talking to accounts, conversations, the delivery log, redelivery and
+//! auto-replies.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::conversation::{Inbound, UserEvent, UserMessage};
+use herald_store::Job;
+use herald_wire::{AppId, UserId};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::clock::system_now_ms;
+use crate::conversation::{message_json, receive, AutoReplies};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Operator};
+use crate::state::AppState;
+
+async fn load_user(st: &AppState, id: &str) -> Result<herald_store::User, ApiError> {
+    st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
+}
+
+fn appid_of(body: &Value) -> Result<AppId, ApiError> {
+    body.get("appid").and_then(Value::as_str).map(AppId::from).ok_or_else(|| ApiError::bad_request("appid is required"))
+}
+
+/// `POST /herald/v1/users/{id}/messages` `{"appid", "msgtype", ...}`.
+pub async fn send_message(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let user = load_user(&st, &id).await?;
+    let appid = appid_of(&body)?;
+    let msg: UserMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid message: {e}")))?;
+    msg.check().map_err(ApiError::bad_request)?;
+    let stored = receive(&st, &user, &appid, Inbound::Message(msg)).await?;
+    Ok((StatusCode::CREATED, Json(message_json(&stored))))
+}
+
+/// `POST /herald/v1/users/{id}/events` `{"appid", "event", ...}`: SCAN, LOCATION, CLICK, VIEW.
+/// (Follows and unfollows raise subscribe and unsubscribe themselves.)
+pub async fn raise_event(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let user = load_user(&st, &id).await?;
+    let appid = appid_of(&body)?;
+    let ev: UserEvent = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid event: {e}")))?;
+    if matches!(ev, UserEvent::Subscribe { .. } | UserEvent::Unsubscribe) {
+        return Err(ApiError::bad_request("follow and unfollow raise subscribe and unsubscribe: use /follow and /unfollow"));
+    }
+    let stored = receive(&st, &user, &appid, Inbound::Event(ev)).await?;
+    Ok((StatusCode::CREATED, Json(message_json(&stored))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConversationQuery {
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub events: bool,
+}
+
+/// `GET /herald/v1/users/{id}/conversations/{appid}`: both directions, oldest first.
+pub async fn conversation(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>, Query(q): Query<ConversationQuery>) -> ApiResult<Value> {
+    let user = load_user(&st, &id).await?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let msgs = st.store.conversation(&AppId(appid), &user.id, q.after, limit, q.events).await?;
+    Ok(Json(json!({"messages": msgs.iter().map(message_json).collect::<Vec<_>>()})))
+}
+
+async fn delivery_json(st: &AppState, j: &Job) -> Result<Value, ApiError> {
+    let attempts = st.store.attempts(j.id).await?;
+    Ok(json!({
+        "id": j.id,
+        "kind": j.kind,
+        "state": j.state,
+        "message_seq": j.message_seq,
+        "payload": j.payload,
+        "attempts": attempts.iter().map(|a| json!({
+            "attempt": a.attempt, "url": a.url, "request": a.request, "status": a.status,
+            "response": a.response, "latency_ms": a.latency_ms, "error": a.error, "at": a.at,
+        })).collect::<Vec<_>>(),
+        "last_error": j.last_error,
+        "created_at": j.created_at,
+        "finished_at": j.finished_at,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveryQuery {
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/deliveries`: callbacks newest first, each with its attempts.
+pub async fn deliveries(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
+    if let Some(s) = &q.state {
+        if !matches!(s.as_str(), "pending" | "done" | "failed") {
+            return Err(ApiError::bad_request("state must be pending, done or failed"));
+        }
+    }
+    let jobs = st.store.jobs(&AppId(appid), q.state.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in &jobs {
+        out.push(delivery_json(&st, j).await?);
+    }
+    Ok(Json(json!({"deliveries": out})))
+}
+
+/// `POST /herald/v1/accounts/{appid}/deliveries/{id}/redeliver`.
+pub async fn redeliver(State(st): State<AppState>, _: Operator, Path((appid, id)): Path<(String, i64)>) -> ApiResult<Value> {
+    let job = st.store.job(id).await?.filter(|j| j.appid.as_str() == appid).ok_or_else(|| ApiError::not_found("delivery"))?;
+    if !st.store.requeue(job.id, system_now_ms()).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "pending", "the delivery is still pending"));
+    }
+    st.wake.notify_one();
+    Ok(Json(json!({"requeued": 1})))
+}
+
+/// `POST /herald/v1/accounts/{appid}/deliveries/redeliver_failed`.
+pub async fn redeliver_failed(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<Value> {
+    let n = st.store.requeue_failed(&AppId(appid), system_now_ms()).await?;
+    st.wake.notify_one();
+    Ok(Json(json!({"requeued": n})))
+}
+
+/// `GET /herald/v1/accounts/{appid}/auto_replies`.
+pub async fn get_auto_replies(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AutoReplies> {
+    let cfg = st.store.auto_replies(&AppId(appid)).await?;
+    Ok(Json(cfg.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default()))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/auto_replies`: used when the account has no developer server.
+pub async fn set_auto_replies(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<AutoReplies>) -> ApiResult<AutoReplies> {
+    st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    b.check().map_err(ApiError::bad_request)?;
+    let text = serde_json::to_string(&b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    st.store.set_auto_replies(&AppId(appid), &text).await?;
+    Ok(Json(b))
+}
