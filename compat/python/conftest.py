@@ -37,7 +37,8 @@ class Herald:
         else:
             db = PG_BASE.rsplit("/", 1)[0] + "/herald_t_compat_" + uuid.uuid4().hex[:10]
         env = dict(os.environ, HERALD_DATABASE_URL=db, HERALD_CLOCK="simulated",
-                   HERALD_OPERATOR_TOKEN=OPERATOR, HERALD_LOG="warn")
+                   HERALD_OPERATOR_TOKEN=OPERATOR, HERALD_LOG="warn",
+                   HERALD_ALLOW_PRIVATE_CALLBACKS="true")
         self.proc = subprocess.Popen([HERALD_BIN, "serve", "--listen", "127.0.0.1:0"], env=env,
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
@@ -105,3 +106,14 @@ def herald(request):
     h = Herald(request.param)
     yield h
     h.stop()
+
+
+def conversation(herald, user, account, n, timeout=20.0):
+    """Polls a user's conversation with an account until it holds `n` messages."""
+    import time
+    deadline = time.time() + timeout
+    while True:
+        msgs = herald.op("GET", "/herald/v1/users/%s/conversations/%s" % (user, account["appid"]))["messages"]
+        if len(msgs) >= n or time.time() > deadline:
+            return msgs
+        time.sleep(0.05)

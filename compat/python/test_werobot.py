@@ -1,0 +1,97 @@
+"""WeRoBot 1.13.1 runs as the account's developer server, in plain and in safe mode, and
+answers with passive replies; wechatpy sends customer-service messages within the window."""
+
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+import werobot
+from wechatpy.exceptions import WeChatClientException
+
+from conftest import conversation
+
+TOKEN = "robottoken42"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot_server():
+    servers = []
+
+    def start(appid, aes_key=None):
+        robot = werobot.WeRoBot(token=TOKEN, app_id=appid, encoding_aes_key=aes_key, SESSION_STORAGE=False)
+
+        @robot.subscribe
+        def welcome(message):
+            return "welcome, " + message.source
+
+        @robot.text
+        def echo(message):
+            return "echo: " + message.content
+
+        @robot.location
+        def where(message):
+            reply = werobot.replies.ArticlesReply(message=message)
+            reply.add_article(werobot.replies.Article("Nearest branch", "Open 9-5", "http://img/x.png", "http://example.com/branch"))
+            return reply
+
+        srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return "http://127.0.0.1:%d/wx" % srv.server_port
+
+    yield start
+    for s in servers:
+        s.shutdown()
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_werobot_answers_through_herald(herald, robot_server, mode):
+    acc = herald.account()
+    url = robot_server(acc["appid"], AES_KEY if mode == "safe" else None)
+    herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
+              {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY, "message_mode": mode}, expect=200)
+    user = herald.user("wendy")
+    openid = herald.follow(user, acc)
+    assert conversation(herald, user, acc, 1)[0]["body"]["content"] == "welcome, " + openid
+    herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": "你好"}, expect=201)
+    herald.op("POST", "/herald/v1/users/%s/messages" % user,
+              {"appid": acc["appid"], "msgtype": "location", "latitude": 23.13, "longitude": 113.26, "label": "Guangzhou"}, expect=201)
+    msgs = conversation(herald, user, acc, 5)
+    replies = [m for m in msgs if m["source"] == "passive_reply"]
+    assert [r["msgtype"] for r in replies] == ["text", "text", "news"], msgs
+    assert replies[1]["body"]["content"] == "echo: 你好"
+    assert replies[2]["body"]["articles"][0]["title"] == "Nearest branch"
+    deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
+    assert all(d["state"] == "done" for d in deliveries) and len(deliveries) == 3
+    if mode == "safe":
+        assert all("<Encrypt>" in d["attempts"][0]["request"] and "<Content>" not in d["attempts"][0]["request"] for d in deliveries)
+
+
+def test_wechatpy_customer_service_messages_and_the_window(herald):
+    herald.freeze()
+    acc = herald.account()
+    user = herald.user("victor")
+    openid = herald.follow(user, acc)
+    client = herald.wechatpy(acc)
+    client.message.send_text(openid, "hello from the service desk")
+    client.message.send_image(openid, "MEDIA_ID_1")
+    client.message.send_articles(openid, [{"title": "Your order", "description": "Shipped", "url": "http://example.com/o/1", "image": "http://example.com/i.png"}])
+    with pytest.raises(WeChatClientException) as e:
+        client.message.send_text("o_nobody", "x")
+    assert e.value.errcode == 40003
+    herald.advance(48 * 3600)
+    with pytest.raises(WeChatClientException) as e:
+        client.message.send_text(openid, "too late")
+    assert e.value.errcode == 45015
+    herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": "still there?"}, expect=201)
+    client.message.send_text(openid, "yes!")
+    msgs = conversation(herald, user, acc, 1)
+    custom = [m for m in msgs if m["source"] == "custom"]
+    assert [m["msgtype"] for m in custom][:3] == ["text", "image", "news"]
+    assert custom[-1]["body"]["content"] == "yes!"
