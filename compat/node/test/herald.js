@@ -37,7 +37,7 @@ async function start(backend) {
   } else {
     db = PG_BASE.replace(/\/[^/]*$/, '') + '/herald_t_node_' + crypto.randomBytes(5).toString('hex');
   }
-  const env = { ...process.env, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn' };
+  const env = { ...process.env, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn', HERALD_ALLOW_PRIVATE_CALLBACKS: 'true' };
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((resolve, reject) => {
     let buf = '';
@@ -66,6 +66,15 @@ async function start(backend) {
     },
     async user(nickname) { return (await op('POST', '/herald/v1/users', { nickname })).body.id; },
     async follow(user, account) { return (await op('POST', `/herald/v1/users/${user}/follow`, { appid: account.appid })).body.openid; },
+    // Polls a conversation until it holds n messages (20 s at most).
+    async conversation(user, account, n) {
+      for (let i = 0; i < 400; i++) {
+        const r = await op('GET', `/herald/v1/users/${user}/conversations/${account.appid}`);
+        if (r.body.messages.length >= n) return r.body.messages;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return (await op('GET', `/herald/v1/users/${user}/conversations/${account.appid}`)).body.messages;
+    },
     async advance(seconds) { return op('POST', '/herald/v1/clock', { advance: seconds }); },
     async freeze() { return op('POST', '/herald/v1/clock', { frozen: true }); },
     // A wechat-api client with nothing changed but its base URL (reference §3.3).
