@@ -51,6 +51,31 @@ enum Cmd {
         followers: usize,
         #[arg(long)]
         database_url: Option<String>,
+        /// Also store this many messages from the followers, pending delivery to `server_url`.
+        #[arg(long, default_value_t = 0)]
+        messages: usize,
+        /// The developer server (verified when saved); needs `--token`.
+        #[arg(long)]
+        server_url: Option<String>,
+        #[arg(long, default_value = "echotoken")]
+        token: String,
+        #[arg(long, default_value = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")]
+        aes_key: String,
+        #[arg(long, default_value = "safe")]
+        mode: String,
+    },
+    /// A minimal developer server that answers every text message with "echo: <text>" as a
+    /// passive reply (plain, compatible or safe mode), for trying callbacks and benchmarks.
+    EchoServer {
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: String,
+        #[arg(long, default_value = "echotoken")]
+        token: String,
+        #[arg(long, default_value = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")]
+        aes_key: String,
+        /// The account's AppID (checked inside encrypted envelopes).
+        #[arg(long)]
+        appid: String,
     },
 }
 
@@ -88,13 +113,23 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut cfg = load_config(cli.config.as_ref())?;
     match cli.cmd {
-        Cmd::Seed { followers, database_url } => {
+        Cmd::Seed { followers, database_url, messages, server_url, token, aes_key, mode } => {
             if let Some(u) = database_url {
                 cfg.database_url = u;
             }
+            cfg.allow_private_callbacks = true;
             let state = herald_server::prepare(&cfg).await?;
             let (appid, secret) = herald_server::demo::seed_followers(&state, followers).await?;
-            println!("{}", serde_json::json!({"appid": appid, "app_secret": secret, "followers": followers}));
+            if messages > 0 {
+                let url = server_url.ok_or_else(|| anyhow::anyhow!("--messages needs --server-url"))?;
+                herald_server::demo::seed_messages(&state, &appid, &url, &token, &aes_key, &mode, messages).await?;
+            }
+            println!("{}", serde_json::json!({"appid": appid, "app_secret": secret, "followers": followers, "messages": messages}));
+        }
+        Cmd::EchoServer { listen, token, aes_key, appid } => {
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+            println!("echo server listening on http://{}/", listener.local_addr()?);
+            herald_server::echo::serve(listener, token, aes_key, appid, shutdown_signal()).await?;
         }
         Cmd::Config => {
             println!("{}", serde_json::to_string_pretty(&cfg)?);

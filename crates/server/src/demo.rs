@@ -59,3 +59,33 @@ pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, 
     }
     Ok((account.appid.0, account.app_secret))
 }
+
+/// Points the account at a developer server and stores `n` text messages from its followers,
+/// pending delivery (for the delivery benchmark).
+pub async fn seed_messages(st: &AppState, appid: &str, url: &str, token: &str, aes_key: &str, mode: &str, n: usize) -> anyhow::Result<()> {
+    let mut account = st.store.account(appid).await?.ok_or_else(|| anyhow::anyhow!("no account {appid}"))?;
+    let now = st.clock.now().await?;
+    crate::delivery::verify_url(&st.http, url, token, now, true).await.map_err(|e| anyhow::anyhow!(e))?;
+    account.server = herald_store::ServerSettings {
+        url: Some(url.into()),
+        token: Some(token.into()),
+        encoding_aes_key: Some(aes_key.into()),
+        mode: herald_domain::account::MessageMode::parse(mode).ok_or_else(|| anyhow::anyhow!("bad mode {mode}"))?,
+    };
+    st.store.update_account(&account).await?;
+    let page = st.store.subscribed_page(&account.appid, None, 10_000).await?;
+    let mut users = Vec::new();
+    for openid in page.openids.iter().take(1000) {
+        if let Some(f) = st.store.follower_by_openid(&account.appid, openid.as_str()).await? {
+            users.push(st.store.user(&f.user_id).await?.ok_or_else(|| anyhow::anyhow!("no user"))?);
+        }
+    }
+    anyhow::ensure!(!users.is_empty(), "the account has no followers");
+    for i in 0..n {
+        let msg = herald_domain::conversation::UserMessage::Text { content: format!("message {i}") };
+        crate::conversation::receive(st, &users[i % users.len()], &account.appid, herald_domain::conversation::Inbound::Message(msg))
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ pub mod config;
 pub mod conversation;
 pub mod delivery;
 pub mod demo;
+pub mod echo;
 pub mod error;
 pub mod extract;
 pub mod platform;
