@@ -133,7 +133,9 @@ pub trait ConversationStore: Send + Sync {
 /// The durable job queue and the delivery log.
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    /// Claims up to `limit` due jobs for `worker` with a lease, counting the attempt.
+    /// Claims up to `limit` due jobs for `worker` with a lease, counting the attempt. A job is
+    /// claimable only when no earlier job of the same conversation is pending, so one user's
+    /// callbacks go out (and their replies come back) in order.
     async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>>;
     /// Records the attempt and applies the outcome, in one transaction. A reply or notice joins
     /// the conversation at most once per delivery round. Returns false (and changes nothing) if

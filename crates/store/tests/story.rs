@@ -288,6 +288,16 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     assert_eq!(s.job(job).await.unwrap().unwrap().state, "done");
     assert_eq!(s.attempts(job).await.unwrap().len(), 2);
 
+    // One conversation's jobs go out in order: the second waits for the first.
+    let (_, first) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 2_700).await.unwrap();
+    let (_, second) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 2_700).await.unwrap();
+    let got = s.claim_jobs("w", 2_700, 30_000, 10).await.unwrap();
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![first.unwrap()]);
+    assert!(s.finish_job(first.unwrap(), "w", &attempt(1, None), &JobOutcome::Done { reply: None }, 2_700).await.unwrap());
+    let got = s.claim_jobs("w", 2_700, 30_000, 10).await.unwrap();
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![second.unwrap()]);
+    assert!(s.finish_job(second.unwrap(), "w", &attempt(1, None), &JobOutcome::Done { reply: None }, 2_700).await.unwrap());
+
     // An expired lease makes a job claimable by another worker.
     let (_, job2) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 3_000).await.unwrap();
     let job2 = job2.unwrap();
@@ -309,8 +319,8 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
 
     let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
     let sources: Vec<&str> = conv.iter().map(|m| m.source.as_str()).collect();
-    assert_eq!(sources, ["user", "passive_reply", "user", "notice", "passive_reply"]);
-    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 6, "with the event");
+    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply"]);
+    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 8, "with the event");
     let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();
     assert_eq!(s.conversation(appid, user, conv.last().unwrap().seq, 10, false).await.unwrap()[0].seq, out.seq);
 

@@ -40,6 +40,8 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_due ON jobs (state, run_at);
 CREATE INDEX jobs_account ON jobs (appid, id);
+-- One conversation's callbacks go out one at a time, in order.
+CREATE INDEX jobs_conversation ON jobs (appid, user_id, state, id);
 
 CREATE TABLE delivery_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

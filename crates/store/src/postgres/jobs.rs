@@ -42,8 +42,11 @@ impl crate::JobStore for Backend {
     async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
         let sql = format!(
             "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $3 \
-               AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             WHERE id IN (SELECT id FROM jobs j WHERE state = 'pending' AND run_at <= $3 \
+               AND (locked_until IS NULL OR locked_until < $3) \
+               AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.appid = j.appid AND e.user_id = j.user_id \
+                 AND e.state = 'pending' AND e.id < j.id) \
+               ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING {JOB_COLS}"
         );
         let rows = sqlx::query(&sql)

@@ -50,8 +50,11 @@ impl crate::JobStore for SqliteStore {
         self.write(|tx| {
             let mut st = tx.prepare_cached(&format!(
                 "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?3 \
-                   AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
+                 WHERE id IN (SELECT id FROM jobs j WHERE state = 'pending' AND run_at <= ?3 \
+                   AND (locked_until IS NULL OR locked_until < ?3) \
+                   AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.appid = j.appid AND e.user_id = j.user_id \
+                     AND e.state = 'pending' AND e.id < j.id) \
+                   ORDER BY id LIMIT ?4) \
                  RETURNING {JOB_COLS}"
             ))?;
             let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
