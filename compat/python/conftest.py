@@ -36,7 +36,11 @@ class Herald:
             db = "sqlite://" + os.path.join(self.tmp, "herald.db")
         else:
             db = PG_BASE.rsplit("/", 1)[0] + "/herald_t_compat_" + uuid.uuid4().hex[:10]
-        env = dict(os.environ, HERALD_DATABASE_URL=db, HERALD_CLOCK="simulated",
+        self.db = db
+        self._launch()
+
+    def _launch(self):
+        env = dict(os.environ, HERALD_DATABASE_URL=self.db, HERALD_CLOCK="simulated",
                    HERALD_OPERATOR_TOKEN=OPERATOR, HERALD_LOG="warn",
                    HERALD_ALLOW_PRIVATE_CALLBACKS="true")
         self.proc = subprocess.Popen([HERALD_BIN, "serve", "--listen", "127.0.0.1:0"], env=env,
@@ -53,6 +57,12 @@ class Herald:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+    def kill_and_restart(self):
+        """SIGKILL the server (no graceful anything) and start it again on the same database."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._launch()
 
     def op(self, method, path, body=None, expect=None):
         r = self.http.request(method, self.base + path, json=body)
