@@ -144,17 +144,18 @@ pub async fn receive(st: &AppState, user: &User, appid: &AppId, inbound: Inbound
 }
 
 /// A conversation message as the platform API shows it.
-pub fn message_json(m: &StoredMessage) -> Value {
+pub fn message_json(s: &StoredMessage) -> Value {
+    let m = &s.message;
     serde_json::json!({
-        "seq": m.seq,
+        "seq": s.seq,
         "appid": m.appid,
         "openid": m.openid,
         "direction": m.direction.as_str(),
         "source": m.source,
         "msgtype": m.msg_type,
         "body": serde_json::from_str::<Value>(&m.body).unwrap_or(Value::Null),
-        "msg_id": m.msg_id,
-        "reply_for": m.reply_for,
+        "msg_id": s.msg_id,
+        "reply_for": s.reply_for,
         "created_at": m.created_at,
     })
 }

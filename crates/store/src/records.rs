@@ -156,19 +156,16 @@ pub struct NewMessage {
     pub created_at: UnixTime,
 }
 
+/// A message as stored: what was added, plus what storage assigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
+    /// Its place in the conversation (and in every conversation: one sequence).
     pub seq: i64,
-    pub appid: AppId,
-    pub user_id: UserId,
-    pub openid: OpenId,
-    pub direction: Direction,
-    pub source: String,
-    pub msg_type: String,
-    pub body: String,
+    /// The MsgId pushed to the developer server (user messages only).
     pub msg_id: Option<i64>,
+    /// The delivery job this message answers (passive replies and notices).
     pub reply_for: Option<i64>,
-    pub created_at: UnixTime,
+    pub message: NewMessage,
 }
 
 /// A queued piece of background work (times in milliseconds).

@@ -318,7 +318,7 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     assert!(s.requeue(job, 6_000).await.unwrap());
 
     let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
-    let sources: Vec<&str> = conv.iter().map(|m| m.source.as_str()).collect();
+    let sources: Vec<&str> = conv.iter().map(|m| m.message.source.as_str()).collect();
     assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply"]);
     assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 8, "with the event");
     let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();

@@ -6,16 +6,18 @@ fn message_from_row(r: &DbRow) -> crate::Result<crate::StoredMessage> {
     let dir: String = r.try_get(4)?;
     Ok(crate::StoredMessage {
         seq: r.try_get(0)?,
-        appid: herald_wire::AppId(r.try_get(1)?),
-        user_id: herald_wire::UserId(r.try_get(2)?),
-        openid: herald_wire::OpenId(r.try_get(3)?),
-        direction: crate::Direction::parse(&dir).ok_or_else(|| bad_value("direction", &dir))?,
-        source: r.try_get(5)?,
-        msg_type: r.try_get(6)?,
-        body: r.try_get(7)?,
         msg_id: r.try_get(8)?,
         reply_for: r.try_get(9)?,
-        created_at: r.try_get(10)?,
+        message: crate::NewMessage {
+            appid: herald_wire::AppId(r.try_get(1)?),
+            user_id: herald_wire::UserId(r.try_get(2)?),
+            openid: herald_wire::OpenId(r.try_get(3)?),
+            direction: crate::Direction::parse(&dir).ok_or_else(|| bad_value("direction", &dir))?,
+            source: r.try_get(5)?,
+            msg_type: r.try_get(6)?,
+            body: r.try_get(7)?,
+            created_at: r.try_get(10)?,
+        },
     })
 }
 

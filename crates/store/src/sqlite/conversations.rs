@@ -13,16 +13,18 @@ const MESSAGE_COLS: &str = "seq, appid, user_id, openid, direction, source, msg_
 fn message(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         seq: r.get(0)?,
-        appid: AppId(r.get(1)?),
-        user_id: UserId(r.get(2)?),
-        openid: OpenId(r.get(3)?),
-        direction: parsed(r, 4, Direction::parse)?,
-        source: r.get(5)?,
-        msg_type: r.get(6)?,
-        body: r.get(7)?,
         msg_id: r.get(8)?,
         reply_for: r.get(9)?,
-        created_at: r.get(10)?,
+        message: NewMessage {
+            appid: AppId(r.get(1)?),
+            user_id: UserId(r.get(2)?),
+            openid: OpenId(r.get(3)?),
+            direction: parsed(r, 4, Direction::parse)?,
+            source: r.get(5)?,
+            msg_type: r.get(6)?,
+            body: r.get(7)?,
+            created_at: r.get(10)?,
+        },
     })
 }
 
