@@ -140,7 +140,14 @@ pub trait JobStore: Send + Sync {
     /// Records the attempt and applies the outcome, in one transaction. A reply or notice joins
     /// the conversation at most once per delivery round. Returns false (and changes nothing) if
     /// the job is no longer this worker's.
-    async fn finish_job(&self, job_id: i64, worker: &str, attempt: &Attempt, outcome: &JobOutcome, now_ms: i64) -> Result<bool>;
+    async fn finish_job(&self, job_id: i64, worker: &str, attempt: &Attempt, outcome: &JobOutcome, now_ms: i64) -> Result<bool> {
+        let done = [Finished { job_id, worker: worker.to_string(), attempt: attempt.clone(), outcome: outcome.clone() }];
+        Ok(self.finish_jobs(&done, now_ms).await?.first().copied().unwrap_or(false))
+    }
+    /// `finish_job` for many jobs in one transaction (group commit): each is applied exactly as
+    /// `finish_job` would apply it; the answer says, job by job, whether it was still the
+    /// worker's.
+    async fn finish_jobs(&self, done: &[Finished], now_ms: i64) -> Result<Vec<bool>>;
     async fn job(&self, id: i64) -> Result<Option<Job>>;
     /// An account's jobs, newest first, optionally only those in `state`.
     async fn jobs(&self, appid: &AppId, state: Option<&str>, limit: usize) -> Result<Vec<Job>>;

@@ -212,3 +212,12 @@ pub enum JobOutcome {
     /// Given up; `notice` (if any) joins the conversation, once.
     Failed { error: String, notice: Option<NewMessage> },
 }
+
+/// One delivery attempt's result, ready to be recorded.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub job_id: i64,
+    pub worker: String,
+    pub attempt: Attempt,
+    pub outcome: JobOutcome,
+}

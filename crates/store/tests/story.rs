@@ -317,10 +317,23 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     assert!(s.finish_job(job2, "w", &attempt(1, None), &JobOutcome::Done { reply: Some(reply.clone()) }, 5_100).await.unwrap());
     assert!(s.requeue(job, 6_000).await.unwrap());
 
+    // A message queued behind a redelivered job waits for it; finishing in a batch hands the
+    // conversation on, and a batch entry that is no longer the worker's changes nothing.
+    let (_, job3) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 6_000).await.unwrap();
+    let job3 = job3.unwrap();
+    let got = s.claim_jobs("w", 6_000, 30_000, 10).await.unwrap();
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job], "the redelivery first, alone");
+    let fin = |id: i64, worker: &str| Finished { job_id: id, worker: worker.into(), attempt: Attempt { job_id: id, ..attempt(1, None) }, outcome: JobOutcome::Done { reply: None } };
+    assert_eq!(s.finish_jobs(&[fin(job, "w"), fin(job2, "nobody")], 6_100).await.unwrap(), vec![true, false]);
+    let got = s.claim_jobs("w", 6_100, 30_000, 10).await.unwrap();
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job3]);
+    assert_eq!(s.finish_jobs(&[fin(job3, "w")], 6_200).await.unwrap(), vec![true]);
+    assert_eq!(s.attempts(job2).await.unwrap().len(), 2, "the stale entry added no attempt");
+
     let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
     let sources: Vec<&str> = conv.iter().map(|m| m.message.source.as_str()).collect();
-    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply"]);
-    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 8, "with the event");
+    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply", "user"]);
+    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 9, "with the event");
     let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();
     assert_eq!(s.conversation(appid, user, conv.last().unwrap().seq, 10, false).await.unwrap()[0].seq, out.seq);
 

@@ -1,30 +1,46 @@
 //! The delivery worker: claims due jobs from the durable queue with a lease, delivers each,
-//! and records the attempt and its outcome in one transaction. Several nodes can run it on one
-//! database; a node that dies leaves its leased jobs to be claimed again when the lease ends.
+//! and records attempts and outcomes. Several nodes can run it on one database; a node that
+//! dies leaves its leased jobs to be claimed again when the lease ends.
+//!
+//! Finished deliveries are group-committed: a writer task gathers what the delivery tasks
+//! produced and records it in one transaction per batch (each job exactly as `finish_job`
+//! would), then frees their slots and wakes the claim loop, so the next message of a
+//! conversation is claimed as soon as the one before it is recorded.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use herald_domain::conversation::delivery::LEASE_MS;
-use tokio::sync::{Notify, Semaphore};
+use herald_store::{Account, Finished, JobOutcome};
+use herald_wire::AppId;
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::system_now_ms;
 use crate::state::AppState;
 
-const MAX_IN_FLIGHT: usize = 256;
+const MAX_IN_FLIGHT: usize = 512;
+const MAX_CLAIM: usize = 256;
+/// The most finished deliveries recorded in one transaction.
+const MAX_BATCH: usize = 512;
 const IDLE_POLL: Duration = Duration::from_millis(100);
+
+type Done = (Finished, OwnedSemaphorePermit);
 
 /// Runs until `stop` is notified.
 pub async fn run(st: AppState, stop: Arc<Notify>) {
     let worker_id = format!("w-{:016x}", rand::random::<u64>());
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let http = super::client();
+    let recorded = Arc::new(Notify::new());
+    let (tx, rx) = mpsc::channel::<Done>(MAX_IN_FLIGHT);
+    let writer = tokio::spawn(record(st.clone(), rx, recorded.clone()));
     loop {
         let free = permits.available_permits();
         let jobs = if free == 0 {
             Vec::new()
         } else {
-            match st.store.claim_jobs(&worker_id, system_now_ms(), LEASE_MS, free.min(128)).await {
+            match st.store.claim_jobs(&worker_id, system_now_ms(), LEASE_MS, free.min(MAX_CLAIM)).await {
                 Ok(j) => j,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming jobs failed");
@@ -33,38 +49,68 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
             }
         };
         let idle = jobs.is_empty();
+        let accounts = load_accounts(&st, &jobs).await;
         for job in jobs {
-            let Ok(permit) = permits.clone().acquire_owned().await else { return };
-            let (st, http, worker_id) = (st.clone(), http.clone(), worker_id.clone());
+            let Ok(permit) = permits.clone().acquire_owned().await else { break };
+            let Some(account) = accounts.get(&job.appid).cloned() else {
+                // Loading failed (logged); the lease will expire and the job is claimed again.
+                continue;
+            };
+            let (st, http, worker, tx) = (st.clone(), http.clone(), worker_id.clone(), tx.clone());
             tokio::spawn(async move {
-                deliver(&st, &http, &worker_id, job).await;
-                drop(permit);
+                let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
+                let r = super::attempt(&http, account.as_deref(), &job, now, system_now_ms(), st.allow_private_callbacks).await;
+                let done = Finished { job_id: job.id, worker, attempt: r.attempt, outcome: r.outcome };
+                let _ = tx.send((done, permit)).await;
             });
         }
         if idle {
             tokio::select! {
-                _ = stop.notified() => return,
+                _ = stop.notified() => break,
                 _ = st.wake.notified() => {}
+                _ = recorded.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
     }
+    // Deliveries under way finish and are recorded by the writer, which ends when the last of
+    // them drops its sender; what a stopping process does not record is claimed again when the
+    // lease ends.
+    drop(writer);
 }
 
-async fn deliver(st: &AppState, http: &reqwest::Client, worker_id: &str, job: herald_store::Job) {
-    let account = match st.store.account(job.appid.as_str()).await {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::warn!(job = job.id, error = %e, "loading the account failed; the lease will expire");
-            return;
+/// Each distinct account of a claim, loaded once.
+async fn load_accounts(st: &AppState, jobs: &[herald_store::Job]) -> HashMap<AppId, Option<Arc<Account>>> {
+    let mut out = HashMap::new();
+    for job in jobs {
+        if out.contains_key(&job.appid) {
+            continue;
         }
-    };
-    let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
-    let r = super::attempt(http, account.as_ref(), &job, now, system_now_ms(), st.allow_private_callbacks).await;
-    let retry = matches!(r.outcome, herald_store::JobOutcome::Retry { .. });
-    match st.store.finish_job(job.id, worker_id, &r.attempt, &r.outcome, system_now_ms()).await {
-        Ok(true) if retry => st.wake.notify_one(),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(job = job.id, error = %e, "recording a delivery failed; the lease will expire"),
+        match st.store.account(job.appid.as_str()).await {
+            Ok(a) => {
+                out.insert(job.appid.clone(), a.map(Arc::new));
+            }
+            Err(e) => tracing::warn!(appid = %job.appid.as_str(), error = %e, "loading the account failed; its jobs' leases will expire"),
+        }
+    }
+    out
+}
+
+/// The writer: records finished deliveries in batches until every sender is gone.
+async fn record(st: AppState, mut rx: mpsc::Receiver<Done>, recorded: Arc<Notify>) {
+    let mut batch: Vec<Done> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (done, permits): (Vec<Finished>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
+        match st.store.finish_jobs(&done, system_now_ms()).await {
+            Ok(applied) => {
+                let retry = done.iter().zip(&applied).any(|(f, ok)| *ok && matches!(f.outcome, JobOutcome::Retry { .. }));
+                if retry {
+                    st.wake.notify_one();
+                }
+            }
+            Err(e) => tracing::warn!(jobs = done.len(), error = %e, "recording deliveries failed; their leases will expire"),
+        }
+        drop(permits);
+        recorded.notify_one();
     }
 }

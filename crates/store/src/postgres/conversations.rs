@@ -76,9 +76,11 @@ impl crate::ConversationStore for Backend {
             None => None,
             Some(build) => {
                 let payload = build(stored.msg_id);
+                // Queued behind the conversation's pending callbacks, if any (see `promote`).
+                lock_conversation(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at) \
-                     VALUES ('callback', $1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
+                    "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
+                     VALUES ('callback', $1, $2, $3, $4, 'pending', 0, $5, $5, 1) RETURNING id",
                 )
                 .bind(m.appid.as_str())
                 .bind(m.user_id.as_str())
@@ -87,6 +89,7 @@ impl crate::ConversationStore for Backend {
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await?;
+                promote(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
                 Some(id)
             }
         };

@@ -42,10 +42,8 @@ impl crate::JobStore for Backend {
     async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
         let sql = format!(
             "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM jobs j WHERE state = 'pending' AND run_at <= $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
                AND (locked_until IS NULL OR locked_until < $3) \
-               AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.appid = j.appid AND e.user_id = j.user_id \
-                 AND e.state = 'pending' AND e.id < j.id) \
                ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING {JOB_COLS}"
         );
@@ -61,64 +59,19 @@ impl crate::JobStore for Backend {
         Ok(jobs)
     }
 
-    async fn finish_job(&self, job_id: i64, worker: &str, a: &crate::Attempt, outcome: &crate::JobOutcome, now_ms: i64) -> crate::Result<bool> {
+    async fn finish_jobs(&self, done: &[crate::Finished], now_ms: i64) -> crate::Result<Vec<bool>> {
         let mut tx = self.begin().await?;
-        let round: Option<(i64,)> =
-            sqlx::query_as("SELECT round FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
-                .bind(job_id)
-                .bind(worker)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((round,)) = round else { return Ok(false) };
-        sqlx::query(
-            "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(job_id)
-        .bind(a.appid.as_str())
-        .bind(a.attempt)
-        .bind(&a.url)
-        .bind(&a.request)
-        .bind(a.status)
-        .bind(&a.response)
-        .bind(a.latency_ms)
-        .bind(&a.error)
-        .bind(a.at)
-        .execute(&mut *tx)
-        .await?;
-        match outcome {
-            crate::JobOutcome::Done { reply } => {
-                sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1")
-                    .bind(job_id)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(m) = reply {
-                    insert_message(&mut tx, m, Some((job_id, round))).await?;
-                }
-            }
-            crate::JobOutcome::Retry { run_at, error } => {
-                sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
-                    .bind(job_id)
-                    .bind(run_at)
-                    .bind(error)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            crate::JobOutcome::Failed { error, notice } => {
-                sqlx::query("UPDATE jobs SET state = 'failed', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
-                    .bind(job_id)
-                    .bind(now_ms)
-                    .bind(error)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(m) = notice {
-                    insert_message(&mut tx, m, Some((job_id, round))).await?;
-                }
-            }
+        // Only one job of a conversation is claimable at a time, so two batches meet on one
+        // conversation's lock only over a lease that expired; in job order, such a meeting is
+        // at worst a deadlock PostgreSQL breaks, and the lease expires and the job is retried.
+        let mut order: Vec<usize> = (0..done.len()).collect();
+        order.sort_by_key(|&i| done[i].job_id);
+        let mut out = vec![false; done.len()];
+        for i in order {
+            out[i] = pg_finish_one(&mut tx, &done[i], now_ms).await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(out)
     }
 
     async fn job(&self, id: i64) -> crate::Result<Option<crate::Job>> {
@@ -139,26 +92,152 @@ impl crate::JobStore for Backend {
     }
 
     async fn requeue(&self, job_id: i64, now_ms: i64) -> crate::Result<bool> {
+        let mut tx = self.begin().await?;
+        let conv: Option<(String, Option<String>)> = sqlx::query_as("SELECT appid, user_id FROM jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((appid, user)) = conv else { return Ok(false) };
+        lock_conversation(&mut tx, &appid, user.as_deref()).await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
-             locked_until = NULL, finished_at = NULL WHERE id = $1 AND state <> 'pending'",
+             locked_until = NULL, finished_at = NULL, blocked = CASE WHEN user_id IS NULL THEN 0 ELSE 1 END \
+             WHERE id = $1 AND state <> 'pending'",
         )
         .bind(job_id)
         .bind(now_ms)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        promote(&mut tx, &appid, user.as_deref()).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn requeue_failed(&self, appid: &herald_wire::AppId, now_ms: i64) -> crate::Result<i64> {
+        let mut tx = self.begin().await?;
+        let users: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT user_id FROM jobs WHERE appid = $1 AND state = 'failed' AND user_id IS NOT NULL ORDER BY user_id")
+                .bind(appid.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        for (user,) in &users {
+            lock_conversation(&mut tx, appid.as_str(), Some(user)).await?;
+        }
         let done = sqlx::query(
             "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
-             locked_until = NULL, finished_at = NULL WHERE appid = $1 AND state = 'failed'",
+             locked_until = NULL, finished_at = NULL, blocked = CASE WHEN user_id IS NULL THEN 0 ELSE 1 END \
+             WHERE appid = $1 AND state = 'failed'",
         )
         .bind(appid.as_str())
         .bind(now_ms)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
+        promote(&mut tx, appid.as_str(), None).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() as i64)
     }
+}
+
+/// Applies one finished attempt inside the caller's transaction.
+async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::Result<bool> {
+    let (job_id, worker, a) = (f.job_id, f.worker.as_str(), &f.attempt);
+    let conv: Option<(String, Option<String>)> = sqlx::query_as("SELECT appid, user_id FROM jobs WHERE id = $1")
+        .bind(job_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((appid, user)) = conv else { return Ok(false) };
+    lock_conversation(tx, &appid, user.as_deref()).await?;
+    let round: Option<(i64,)> =
+        sqlx::query_as("SELECT round FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
+            .bind(job_id)
+            .bind(worker)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((round,)) = round else { return Ok(false) };
+    sqlx::query(
+        "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(job_id)
+    .bind(a.appid.as_str())
+    .bind(a.attempt)
+    .bind(&a.url)
+    .bind(&a.request)
+    .bind(a.status)
+    .bind(&a.response)
+    .bind(a.latency_ms)
+    .bind(&a.error)
+    .bind(a.at)
+    .execute(&mut **tx)
+    .await?;
+    match &f.outcome {
+        crate::JobOutcome::Done { reply } => {
+            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1")
+                .bind(job_id)
+                .bind(now_ms)
+                .execute(&mut **tx)
+                .await?;
+            if let Some(m) = reply {
+                insert_message(tx, m, Some((job_id, round))).await?;
+            }
+        }
+        crate::JobOutcome::Retry { run_at, error } => {
+            sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
+                .bind(job_id)
+                .bind(run_at)
+                .bind(error)
+                .execute(&mut **tx)
+                .await?;
+        }
+        crate::JobOutcome::Failed { error, notice } => {
+            sqlx::query("UPDATE jobs SET state = 'failed', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
+                .bind(job_id)
+                .bind(now_ms)
+                .bind(error)
+                .execute(&mut **tx)
+                .await?;
+            if let Some(m) = notice {
+                insert_message(tx, m, Some((job_id, round))).await?;
+            }
+        }
+    }
+    if !matches!(f.outcome, crate::JobOutcome::Retry { .. }) {
+        promote(tx, &appid, user.as_deref()).await?;
+    }
+    Ok(true)
+}
+
+/// Serialises, across nodes, the transactions that queue, finish or requeue one
+/// conversation's callbacks, so the hand-over in `promote` never misses a job queued at the
+/// same moment. Released at commit.
+async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
+    if let Some(user) = user {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
+            .bind(appid)
+            .bind(user)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Unblocks the earliest waiting job of each conversation (of `user`, or of every user of the
+/// account) that has no unblocked pending job (see the SQLite twin).
+async fn promote(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
+    let one_user = if user.is_some() { "w.user_id = $2" } else { "$2::text IS NULL" };
+    sqlx::query(&format!(
+        "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
+           WHERE w.appid = $1 AND {one_user} AND w.state = 'pending' AND w.blocked = 1 \
+           GROUP BY w.user_id \
+           HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = w.user_id \
+             AND r.state = 'pending' AND r.blocked = 0))"
+    ))
+    .bind(appid)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -73,13 +73,15 @@ impl crate::ConversationStore for SqliteStore {
                 None => None,
                 Some(build) => {
                     let payload = build(stored.msg_id);
-                    Some(
-                        tx.prepare_cached(
-                            "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at) \
-                             VALUES ('callback', ?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5) RETURNING id",
+                    // Queued behind the conversation's pending callbacks, if any (see `promote`).
+                    let id: i64 = tx
+                        .prepare_cached(
+                            "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
+                             VALUES ('callback', ?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, 1) RETURNING id",
                         )?
-                        .query_row(params![m.appid.as_str(), m.user_id.as_str(), stored.seq, payload, now_ms], |r| r.get(0))?,
-                    )
+                        .query_row(params![m.appid.as_str(), m.user_id.as_str(), stored.seq, payload, now_ms], |r| r.get(0))?;
+                    super::jobs::promote(tx, m.appid.as_str(), Some(m.user_id.as_str()))?;
+                    Some(id)
                 }
             };
             Ok((stored, job))

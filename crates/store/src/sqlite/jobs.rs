@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::conversations::insert_message;
 use super::SqliteStore;
-use crate::{Attempt, Job, JobOutcome, Result};
+use crate::{Attempt, Finished, Job, JobOutcome, Result};
 
 const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
@@ -50,11 +50,8 @@ impl crate::JobStore for SqliteStore {
         self.write(|tx| {
             let mut st = tx.prepare_cached(&format!(
                 "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM jobs j WHERE state = 'pending' AND run_at <= ?3 \
-                   AND (locked_until IS NULL OR locked_until < ?3) \
-                   AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.appid = j.appid AND e.user_id = j.user_id \
-                     AND e.state = 'pending' AND e.id < j.id) \
-                   ORDER BY id LIMIT ?4) \
+                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
+                   AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
                  RETURNING {JOB_COLS}"
             ))?;
             let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -63,40 +60,8 @@ impl crate::JobStore for SqliteStore {
         })
     }
 
-    async fn finish_job(&self, job_id: i64, worker: &str, a: &Attempt, outcome: &JobOutcome, now_ms: i64) -> Result<bool> {
-        self.write(|tx| {
-            let round: Option<i64> = tx
-                .prepare_cached("SELECT round FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
-                .query_row(params![job_id, worker], |r| r.get(0))
-                .optional()?;
-            let Some(round) = round else { return Ok(false) };
-            tx.prepare_cached(
-                "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
-            match outcome {
-                JobOutcome::Done { reply } => {
-                    tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ?1")?
-                        .execute(params![job_id, now_ms])?;
-                    if let Some(m) = reply {
-                        insert_message(tx, m, Some((job_id, round)))?;
-                    }
-                }
-                JobOutcome::Retry { run_at, error } => {
-                    tx.prepare_cached("UPDATE jobs SET run_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
-                        .execute(params![job_id, run_at, error])?;
-                }
-                JobOutcome::Failed { error, notice } => {
-                    tx.prepare_cached("UPDATE jobs SET state = 'failed', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
-                        .execute(params![job_id, now_ms, error])?;
-                    if let Some(m) = notice {
-                        insert_message(tx, m, Some((job_id, round)))?;
-                    }
-                }
-            }
-            Ok(true)
-        })
+    async fn finish_jobs(&self, done: &[Finished], now_ms: i64) -> Result<Vec<bool>> {
+        self.write(|tx| done.iter().map(|f| finish_one(tx, f, now_ms)).collect())
     }
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
@@ -123,13 +88,17 @@ impl crate::JobStore for SqliteStore {
 
     async fn requeue(&self, job_id: i64, now_ms: i64) -> Result<bool> {
         self.write(|tx| {
-            let n = tx
+            let conv: Option<(String, Option<String>)> = tx
                 .prepare_cached(
                     "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
-                     locked_until = NULL, finished_at = NULL WHERE id = ?1 AND state <> 'pending'",
+                     locked_until = NULL, finished_at = NULL, blocked = (user_id IS NOT NULL) \
+                     WHERE id = ?1 AND state <> 'pending' RETURNING appid, user_id",
                 )?
-                .execute(params![job_id, now_ms])?;
-            Ok(n > 0)
+                .query_row(params![job_id, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((appid, user)) = conv else { return Ok(false) };
+            promote(tx, &appid, user.as_deref())?;
+            Ok(true)
         })
     }
 
@@ -138,10 +107,68 @@ impl crate::JobStore for SqliteStore {
             let n = tx
                 .prepare_cached(
                     "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
-                     locked_until = NULL, finished_at = NULL WHERE appid = ?1 AND state = 'failed'",
+                     locked_until = NULL, finished_at = NULL, blocked = (user_id IS NOT NULL) WHERE appid = ?1 AND state = 'failed'",
                 )?
                 .execute(params![appid.as_str(), now_ms])?;
+            promote(tx, appid.as_str(), None)?;
             Ok(n as i64)
         })
     }
+}
+
+/// Applies one finished attempt inside the caller's transaction.
+fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Result<bool> {
+    let (job_id, a) = (f.job_id, &f.attempt);
+    let found: Option<(i64, String, Option<String>)> = tx
+        .prepare_cached("SELECT round, appid, user_id FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
+        .query_row(params![job_id, f.worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((round, appid, user)) = found else { return Ok(false) };
+    tx.prepare_cached(
+        "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
+    match &f.outcome {
+        JobOutcome::Done { reply } => {
+            tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ?1")?
+                .execute(params![job_id, now_ms])?;
+            if let Some(m) = reply {
+                insert_message(tx, m, Some((job_id, round)))?;
+            }
+        }
+        JobOutcome::Retry { run_at, error } => {
+            tx.prepare_cached("UPDATE jobs SET run_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
+                .execute(params![job_id, run_at, error])?;
+        }
+        JobOutcome::Failed { error, notice } => {
+            tx.prepare_cached("UPDATE jobs SET state = 'failed', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
+                .execute(params![job_id, now_ms, error])?;
+            if let Some(m) = notice {
+                insert_message(tx, m, Some((job_id, round)))?;
+            }
+        }
+    }
+    if !matches!(f.outcome, JobOutcome::Retry { .. }) {
+        promote(tx, &appid, user.as_deref())?;
+    }
+    Ok(true)
+}
+
+/// Unblocks the earliest waiting job of each conversation (of `user`, or of every user of the
+/// account) that has no unblocked pending job: the next callback of a conversation becomes
+/// claimable only once the one before it has finished.
+pub(super) fn promote(tx: &rusqlite::Transaction<'_>, appid: &str, user: Option<&str>) -> Result<()> {
+    // Two statements rather than `?2 IS NULL OR ...`, which would keep SQLite from using the
+    // conversation index.
+    let one_user = if user.is_some() { "w.user_id = ?2" } else { "?2 IS NULL" };
+    tx.prepare_cached(&format!(
+        "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
+           WHERE w.appid = ?1 AND {one_user} AND w.state = 'pending' AND w.blocked = 1 \
+           GROUP BY w.user_id \
+           HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = w.user_id \
+             AND r.state = 'pending' AND r.blocked = 0))"
+    ))?
+    .execute(params![appid, user])?;
+    Ok(())
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, "live tokens", include_str!("../../migrations/sqlite/0002_live_tokens.sql")),
     (3, "conversations", include_str!("../../migrations/sqlite/0003_conversations.sql")),
+    (4, "ready jobs", include_str!("../../migrations/sqlite/0004_ready_jobs.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
