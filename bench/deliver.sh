@@ -44,8 +44,13 @@ def op(method, path, body=None):
 op("PUT", f"/herald/v1/accounts/{appid}/server", {"url": url, "token": "echotoken",
    "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "message_mode": "safe"})
 users = [u["id"] for u in op("GET", "/herald/v1/users")["users"]]
-for i in range(int(n)):
-    op("POST", f"/herald/v1/users/{users[i % len(users)]}/messages", {"appid": appid, "msgtype": "text", "content": f"message {i}"})
+from concurrent.futures import ThreadPoolExecutor
+# Each follower's messages in order (one thread per slice of followers), several followers at once.
+def send_from(k):
+    for i in range(k, int(n), len(users)):
+        op("POST", f"/herald/v1/users/{users[k]}/messages", {"appid": appid, "msgtype": "text", "content": f"message {i}"})
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(send_from, range(min(len(users), int(n)))))
 p.terminate(); p.wait()
 PY
 

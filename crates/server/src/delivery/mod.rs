@@ -22,7 +22,7 @@ pub fn client() -> reqwest::Client {
         .timeout(Duration::from_millis(TIMEOUT_MS))
         .connect_timeout(Duration::from_millis(TIMEOUT_MS))
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(64)
+        .pool_max_idle_per_host(1024)
         .user_agent("Mozilla/4.0")
         .build()
         .unwrap_or_default()
