@@ -189,6 +189,10 @@ pub enum Capability {
     UserManagement,
     /// Customer-service messages: verified accounts of either type.
     CustomerService,
+    /// Permanent materials: verified accounts of either type.
+    Materials,
+    /// Template messages: verified service accounts only.
+    Templates,
 }
 
 /// The facts about an account that permissions depend on.
@@ -202,7 +206,8 @@ pub struct AccountKind {
 pub fn permit(kind: AccountKind, cap: Capability) -> Result<(), WxError> {
     let allowed = match cap {
         Capability::Basic => true,
-        Capability::UserManagement | Capability::CustomerService => kind.verified,
+        Capability::UserManagement | Capability::CustomerService | Capability::Materials => kind.verified,
+        Capability::Templates => kind.verified && kind.ty == AccountType::Service,
     };
     if allowed {
         Ok(())
@@ -248,6 +253,9 @@ mod tests {
         assert_eq!(permit(unverified, Capability::UserManagement).unwrap_err().code, ErrCode::ApiUnauthorized);
         assert!(permit(verified, Capability::UserManagement).is_ok());
         assert!(permit(unverified, Capability::Basic).is_ok());
+        let sub = AccountKind { ty: AccountType::Subscription, verified: true };
+        assert_eq!(permit(sub, Capability::Templates).unwrap_err().code, ErrCode::ApiUnauthorized);
+        assert!(permit(sub, Capability::Materials).is_ok());
     }
 
     #[test]

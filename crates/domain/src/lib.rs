@@ -3,10 +3,13 @@
 //! argument, so the simulated clock and tests control it.
 
 pub mod account;
+pub mod broadcast;
+pub mod content;
 pub mod conversation;
 pub mod follower;
 pub mod idgen;
 pub mod tags;
+pub mod template;
 pub mod time;
 pub mod token;
 

@@ -22,6 +22,9 @@ pub struct Config {
     pub allow_private_callbacks: bool,
     /// Run the delivery worker in this process (turn off for API-only nodes).
     pub worker: bool,
+    /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
+    /// it. Defaults to `<database file>-blobs` for SQLite and `herald-blobs` otherwise.
+    pub blob_dir: Option<String>,
 }
 
 impl Default for Config {
@@ -34,6 +37,7 @@ impl Default for Config {
             public_url: None,
             allow_private_callbacks: false,
             worker: true,
+            blob_dir: None,
         }
     }
 }
@@ -41,6 +45,20 @@ impl Default for Config {
 impl Config {
     pub fn simulated_clock(&self) -> bool {
         self.clock == "simulated"
+    }
+
+    /// Where uploaded files go (see `blob_dir`).
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        if let Some(d) = &self.blob_dir {
+            return d.into();
+        }
+        let url = &self.database_url;
+        let file = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).map(|r| r.split('?').next().unwrap_or(r));
+        match file {
+            Some(f) if !f.is_empty() && f != ":memory:" && !url.contains("mode=memory") => format!("{f}-blobs").into(),
+            Some(_) => std::env::temp_dir().join(format!("herald-blobs-{}", std::process::id())),
+            None => "herald-blobs".into(),
+        }
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {

@@ -45,6 +45,10 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     worker: bool,
 ) -> anyhow::Result<()> {
+    let mut state = state;
+    if state.public_url.is_none() {
+        state.public_url = Some(format!("http://{}", listener.local_addr()?).into());
+    }
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let worker = worker.then(|| tokio::spawn(delivery::worker::run(state.clone(), stop.clone())));
     let app = routes::router().with_state(state);
@@ -82,8 +86,11 @@ impl Running {
 
 /// Starts Herald on `listener` in the background.
 pub async fn start(cfg: &Config, listener: TcpListener) -> anyhow::Result<Running> {
-    let state = prepare(cfg).await?;
+    let mut state = prepare(cfg).await?;
     let addr = listener.local_addr()?;
+    if state.public_url.is_none() {
+        state.public_url = Some(format!("http://{addr}").into());
+    }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve_with(
         state.clone(),

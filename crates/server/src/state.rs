@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use herald_store::Store;
+use herald_store::{BlobStore, DirBlobStore, Store};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub allow_private_callbacks: bool,
     /// The HTTP client for developer servers.
     pub http: reqwest::Client,
+    /// Where uploaded files' bytes live.
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl AppState {
@@ -41,6 +43,12 @@ impl AppState {
             wake: Arc::new(tokio::sync::Notify::new()),
             allow_private_callbacks: cfg.allow_private_callbacks,
             http: crate::delivery::client(),
+            blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),
         })
+    }
+
+    /// The URL users and SDKs reach this server at (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        self.public_url.as_deref().unwrap_or("").trim_end_matches('/')
     }
 }

@@ -5,6 +5,8 @@
 //! Schemas are in `migrations/<backend>/`, kept in lockstep. `tests/story.rs` runs one story
 //! against both.
 
+pub mod broadcast;
+pub mod content;
 mod error;
 mod postgres;
 mod records;
@@ -17,6 +19,8 @@ use herald_domain::time::{ClockState, UnixTime};
 use herald_domain::token::IssuedToken;
 use herald_wire::{AppId, OwnerId, TagId, UserId};
 
+pub use broadcast::*;
+pub use content::*;
 pub use error::{Result, StoreError};
 pub use postgres::PgStore;
 pub use records::*;
@@ -168,11 +172,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore
 {
 }
 

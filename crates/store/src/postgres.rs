@@ -56,3 +56,5 @@ include!("postgres/tags.rs");
 include!("postgres/tokens.rs");
 include!("postgres/conversations.rs");
 include!("postgres/jobs.rs");
+include!("postgres/broadcast.rs");
+include!("postgres/content.rs");

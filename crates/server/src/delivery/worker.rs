@@ -56,6 +56,15 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
                 // Loading failed (logged); the lease will expire and the job is claimed again.
                 continue;
             };
+            if job.kind == "mass" {
+                let (st, worker, recorded) = (st.clone(), worker_id.clone(), recorded.clone());
+                tokio::spawn(async move {
+                    run_mass(&st, &worker, account.as_deref(), job.id).await;
+                    drop(permit);
+                    recorded.notify_one();
+                });
+                continue;
+            }
             let (st, http, worker, tx) = (st.clone(), http.clone(), worker_id.clone(), tx.clone());
             tokio::spawn(async move {
                 let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
@@ -77,6 +86,23 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
     // them drops its sender; what a stopping process does not record is claimed again when the
     // lease ends.
     drop(writer);
+}
+
+/// A mass message's fan-out: one transaction that applies the quotas, records who received
+/// it and queues MASSSENDJOBFINISH. On failure the lease expires and it runs again; nothing
+/// of a failed run was kept.
+async fn run_mass(st: &AppState, worker: &str, account: Option<&Account>, job_id: i64) {
+    let original = account.map(|a| a.original_id.clone()).unwrap_or_default();
+    let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
+    let event = move |m: &herald_store::MassMessage| {
+        let counts = herald_domain::broadcast::MassCounts { total: m.total, filtered: m.filtered, sent: m.sent, errors: m.errors };
+        Some(herald_domain::broadcast::mass_finish_xml(&original, m.msg_id, counts, now))
+    };
+    match st.store.run_mass(job_id, worker, system_now_ms(), &event).await {
+        Ok(true) => st.wake.notify_one(),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(job = job_id, error = %e, "a mass send failed; the lease will expire and it runs again"),
+    }
 }
 
 /// Each distinct account of a claim, loaded once.

@@ -1,6 +1,7 @@
 //! Herald's own platform API (`/herald/v1`), for the operator and simulated users.
 
 pub mod accounts;
+pub mod chats;
 pub mod clock;
 pub mod conversations;
 pub mod users;

@@ -3,6 +3,7 @@
 //! `postgres://127.0.0.1:5432/test`, is reachable).
 
 mod accounts;
+mod broadcast;
 mod conversations;
 mod devserver;
 mod nodes;
@@ -48,6 +49,7 @@ pub fn config(database_url: &str) -> herald_server::Config {
         clock: "simulated".into(),
         operator_token: Some(OPERATOR.into()),
         allow_private_callbacks: true,
+        blob_dir: Some(std::env::temp_dir().join("herald-it-blobs").to_string_lossy().into_owned()),
         ..herald_server::Config::default()
     }
 }

@@ -144,6 +144,7 @@ impl crate::FollowerStore for Backend {
             .execute(&mut *tx)
             .await?;
         }
+        pg_sync_member(&mut tx, appid.as_str(), user.as_str()).await?;
         let f = follower_where(&mut *tx, "f.appid = $1 AND f.user_id = $2", appid.as_str(), user.as_str())
             .await?
             .ok_or(crate::StoreError::NotFound)?;
@@ -167,6 +168,9 @@ impl crate::FollowerStore for Backend {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() > 0 {
+            pg_sync_member(&mut tx, appid.as_str(), user.as_str()).await?;
+        }
         let f = follower_where(&mut *tx, "f.appid = $1 AND f.user_id = $2", appid.as_str(), user.as_str()).await?;
         tx.commit().await?;
         Ok(f.map(|f| (f, done.rows_affected() > 0)))

@@ -8,9 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{parsed, SqliteStore};
 use crate::{CallbackBuilder, Direction, NewMessage, Result, StoredMessage};
 
-const MESSAGE_COLS: &str = "seq, appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, created_at";
+pub(super) const MESSAGE_COLS: &str = "seq, appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, created_at";
 
-fn message(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         seq: r.get(0)?,
         msg_id: r.get(8)?,

@@ -119,6 +119,7 @@ impl crate::FollowerStore for SqliteStore {
                     how.qr_scene_str
                 ])?;
             }
+            super::broadcast::sync_member(tx, appid.as_str(), user.as_str())?;
             let f = follower_where(tx, BY_USER, appid.as_str(), user.as_str())?.ok_or(StoreError::NotFound)?;
             Ok((f, true))
         })
@@ -132,6 +133,9 @@ impl crate::FollowerStore for SqliteStore {
                      WHERE appid = ?1 AND user_id = ?2 AND subscribed = TRUE",
                 )?
                 .execute(params![appid.as_str(), user.as_str(), now])?;
+            if n > 0 {
+                super::broadcast::sync_member(tx, appid.as_str(), user.as_str())?;
+            }
             Ok(follower_where(tx, BY_USER, appid.as_str(), user.as_str())?.map(|f| (f, n > 0)))
         })
     }

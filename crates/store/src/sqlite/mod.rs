@@ -6,6 +6,8 @@
 //! WAL mode.
 
 mod accounts;
+mod broadcast;
+mod content;
 mod conversations;
 mod followers;
 mod jobs;
@@ -27,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "live tokens", include_str!("../../migrations/sqlite/0002_live_tokens.sql")),
     (3, "conversations", include_str!("../../migrations/sqlite/0003_conversations.sql")),
     (4, "ready jobs", include_str!("../../migrations/sqlite/0004_ready_jobs.sql")),
+    (5, "broadcast", include_str!("../../migrations/sqlite/0005_broadcast.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

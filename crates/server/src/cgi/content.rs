@@ -1,0 +1,203 @@
+//! What the content endpoints share: finding usable media and the articles behind a media id,
+//! reading multipart uploads, the file URLs (`/mmbiz/<hash>`) and the article web pages.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use herald_store::Media;
+use herald_wire::{AppId, ErrCode, WxError};
+use serde_json::{json, Value};
+
+use crate::error::WxErr;
+use crate::state::AppState;
+
+/// A temporary medium that has not expired, or a permanent material.
+pub async fn usable_media(st: &AppState, appid: &AppId, id: &str, now: i64) -> Result<Option<Media>, WxErr> {
+    let m = st.store.media(appid, id).await?;
+    Ok(m.filter(|m| match m.kind.as_str() {
+        "temp" => m.expires_at.is_none_or(|e| e > now),
+        "material" => true,
+        _ => false,
+    }))
+}
+
+/// The articles behind an mpnews media id: uploaded news (unexpired), a news material, or a
+/// draft.
+pub async fn news_articles(st: &AppState, appid: &AppId, id: &str, now: i64) -> Result<Option<Value>, WxErr> {
+    let Some(m) = st.store.media(appid, id).await? else { return Ok(None) };
+    let ok = match m.kind.as_str() {
+        "temp" => m.media_type == "news" && m.expires_at.is_none_or(|e| e > now),
+        "material" => m.media_type == "news",
+        "draft" => true,
+        _ => false,
+    };
+    if !ok {
+        return Ok(None);
+    }
+    Ok(serde_json::from_str(&m.meta).ok())
+}
+
+/// The URL a stored file is served at.
+pub fn file_url(st: &AppState, hash: &str) -> String {
+    format!("{}/mmbiz/{hash}", st.base_url())
+}
+
+/// Checks that every article's cover is an image or thumb this account can use (40007).
+pub async fn check_covers(st: &AppState, appid: &AppId, articles: &[Value], now: i64) -> Result<(), WxErr> {
+    for a in articles {
+        let thumb = a.get("thumb_media_id").and_then(Value::as_str).unwrap_or("");
+        if thumb.is_empty() {
+            return Err(WxError::with_detail(ErrCode::InvalidMediaId, "thumb_media_id is required").into());
+        }
+        match usable_media(st, appid, thumb, now).await? {
+            Some(m) if matches!(m.media_type.as_str(), "image" | "thumb") => {}
+            _ => return Err(WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid thumb_media_id {thumb}")).into()),
+        }
+    }
+    Ok(())
+}
+
+/// Articles as the API shows them: each with its cover's URL and, when published, its own URL.
+pub async fn news_items(st: &AppState, appid: &AppId, articles: &Value, url_of: impl Fn(usize) -> String) -> Value {
+    let mut out = Vec::new();
+    for (i, a) in articles.as_array().into_iter().flatten().enumerate() {
+        let mut a = a.clone();
+        let thumb = a.get("thumb_media_id").and_then(Value::as_str).unwrap_or("").to_string();
+        let thumb_url = match st.store.media(appid, &thumb).await {
+            Ok(Some(Media { blob_hash: Some(h), .. })) => file_url(st, &h),
+            _ => String::new(),
+        };
+        if let Some(o) = a.as_object_mut() {
+            o.insert("thumb_url".into(), json!(thumb_url));
+            o.insert("url".into(), json!(url_of(i)));
+        }
+        out.push(a);
+    }
+    Value::Array(out)
+}
+
+/// One uploaded file from a multipart form, and the form's other text fields.
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Reads the `media` file (41005 if absent) and any text fields.
+pub async fn read_upload(mut form: Multipart) -> Result<Upload, WxErr> {
+    let mut up = Upload { filename: String::new(), content_type: String::new(), bytes: Vec::new(), fields: Vec::new() };
+    let mut found = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(WxError::with_detail(ErrCode::MediaDataMissing, format!("media data missing: {e}")).into()),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "media" || (!found && field.file_name().is_some()) {
+            up.filename = field.file_name().unwrap_or("media").to_string();
+            up.content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+            up.bytes = field.bytes().await.map_err(|_| WxErr::from(ErrCode::MediaDataMissing))?.to_vec();
+            found = true;
+        } else {
+            let text = field.text().await.unwrap_or_default();
+            up.fields.push((name, text));
+        }
+    }
+    if !found {
+        return Err(ErrCode::MediaDataMissing.into());
+    }
+    Ok(up)
+}
+
+/// The content type of some bytes, from their first bytes (files are stored by content only).
+pub fn sniff(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'#', b'!', b'A', b'M', b'R', ..] => "audio/amr",
+        [b'I', b'D', b'3', ..] | [0xFF, 0xFB, ..] => "audio/mpeg",
+        [_, _, _, _, b'f', b't', b'y', b'p', ..] => "video/mp4",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `GET /mmbiz/{hash}`: a stored file, as WeChat's CDN serves article images.
+pub async fn file(State(st): State<AppState>, Path(hash): Path<String>) -> Response {
+    match st.blobs.get(&hash) {
+        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, sniff(&bytes)), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], bytes).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a blob failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response()
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// An article as a web page.
+fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
+    let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let source = s("content_source_url");
+    let source = if source.is_empty() { String::new() } else { format!("<p class=\"source\"><a href=\"{}\">Read more</a></p>", escape(&source)) };
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:680px;margin:2em auto;padding:0 1em;line-height:1.6}}\
+         .meta{{color:#888;font-size:.9em}}img{{max-width:100%}}</style></head><body><article>\
+         <h1 id=\"title\">{title}</h1><p class=\"meta\"><span id=\"author\">{author}</span> · <span id=\"account\">{account}</span> · \
+         <time data-unix=\"{published_at}\">{published_at}</time></p><div id=\"content\">{content}</div>{source}</article></body></html>",
+        title = escape(&s("title")),
+        author = escape(&s("author")),
+        account = escape(account),
+        content = s("content"),
+    ))
+    .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><p>This article does not exist or has been deleted.</p>")).into_response()
+}
+
+fn is_deleted(deleted: &str, idx: usize) -> bool {
+    deleted == "*" || deleted.split(',').any(|d| d == idx.to_string())
+}
+
+async fn account_name(st: &AppState, appid: &AppId) -> String {
+    st.store.account(appid.as_str()).await.ok().flatten().map(|a| a.name).unwrap_or_default()
+}
+
+/// `GET /s/{article_id}/{idx}`: a published article (idx from 1).
+pub async fn published_article(State(st): State<AppState>, Path((article_id, idx)): Path<(String, usize)>) -> Response {
+    let Ok(Some(p)) = st.store.publication_by_article(&article_id).await else { return not_found() };
+    let articles: Value = serde_json::from_str(&p.articles).unwrap_or(Value::Null);
+    match articles.get(idx.wrapping_sub(1)) {
+        Some(a) if !is_deleted(&p.deleted, idx) => article_page(&account_name(&st, &p.appid).await, a, p.created_at),
+        _ => not_found(),
+    }
+}
+
+/// `GET /s/mass/{appid}/{msg_id}/{idx}`: an article sent in a mass message (idx from 1).
+pub async fn mass_article(State(st): State<AppState>, Path((appid, msg_id, idx)): Path<(String, i64, usize)>) -> Response {
+    let appid = AppId(appid);
+    let Ok(Some(m)) = st.store.mass(&appid, msg_id).await else { return not_found() };
+    let articles: Value = m.articles.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
+    match articles.get(idx.wrapping_sub(1)) {
+        Some(a) if !is_deleted(&m.deleted, idx) => article_page(&account_name(&st, &appid).await, a, m.created_at),
+        _ => not_found(),
+    }
+}
+
+/// The URL of article `idx` (from 0) of a mass message.
+pub fn mass_article_url(st: &AppState, appid: &AppId, msg_id: i64, idx: usize) -> String {
+    format!("{}/s/mass/{}/{msg_id}/{}", st.base_url(), appid.as_str(), idx + 1)
+}
+
+/// The URL of article `idx` (from 0) of a publication.
+pub fn published_url(st: &AppState, article_id: &str, idx: usize) -> String {
+    format!("{}/s/{article_id}/{}", st.base_url(), idx + 1)
+}
