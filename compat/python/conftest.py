@@ -42,7 +42,8 @@ class Herald:
     def _launch(self):
         env = dict(os.environ, HERALD_DATABASE_URL=self.db, HERALD_CLOCK="simulated",
                    HERALD_OPERATOR_TOKEN=OPERATOR, HERALD_LOG="warn",
-                   HERALD_ALLOW_PRIVATE_CALLBACKS="true")
+                   HERALD_ALLOW_PRIVATE_CALLBACKS="true",
+                   HERALD_BLOB_DIR=os.path.join(tempfile.gettempdir(), "herald-compat-blobs"))
         self.proc = subprocess.Popen([HERALD_BIN, "serve", "--listen", "127.0.0.1:0"], env=env,
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
