@@ -63,6 +63,9 @@ enum Cmd {
         aes_key: String,
         #[arg(long, default_value = "safe")]
         mode: String,
+        /// Insert the followers in bulk, straight into storage (millions in minutes).
+        #[arg(long)]
+        bulk: bool,
     },
     /// A minimal developer server that answers every text message with "echo: <text>" as a
     /// passive reply (plain, compatible or safe mode), for trying callbacks and benchmarks.
@@ -113,12 +116,17 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut cfg = load_config(cli.config.as_ref())?;
     match cli.cmd {
-        Cmd::Seed { followers, database_url, messages, server_url, token, aes_key, mode } => {
+        Cmd::Seed { followers, database_url, messages, server_url, token, aes_key, mode, bulk } => {
             if let Some(u) = database_url {
                 cfg.database_url = u;
             }
             cfg.allow_private_callbacks = true;
             let state = herald_server::prepare(&cfg).await?;
+            if bulk {
+                let (appid, secret, user) = herald_server::demo::seed_bulk(&state, followers as u64).await?;
+                println!("{}", serde_json::json!({"appid": appid, "app_secret": secret, "followers": followers, "sample_user": user}));
+                return Ok(());
+            }
             let (appid, secret) = herald_server::demo::seed_followers(&state, followers).await?;
             if messages > 0 {
                 let url = server_url.ok_or_else(|| anyhow::anyhow!("--messages needs --server-url"))?;

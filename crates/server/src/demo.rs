@@ -89,3 +89,16 @@ pub async fn seed_messages(st: &AppState, appid: &str, url: &str, token: &str, a
     }
     Ok(())
 }
+
+/// Creates a verified service account with `n` followers inserted in bulk (load tests at the
+/// scale of millions); returns its AppID, AppSecret and one follower's user id.
+pub async fn seed_bulk(st: &AppState, n: u64) -> anyhow::Result<(String, String, String)> {
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd."))
+        .await
+        .map_err(err)?;
+    let now = st.clock.now().await?;
+    let appid = account.appid.clone();
+    let user = st.store.bulk_follow(&appid, n, now).await?;
+    Ok((appid.0, account.app_secret.clone(), user.0))
+}

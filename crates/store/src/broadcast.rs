@@ -112,6 +112,7 @@ pub trait BroadcastStore: Send + Sync {
     /// The newest message of a conversation, and how many account messages follow `after_seq`.
     async fn chat_tail(&self, appid: &AppId, user: &UserId, after_seq: i64) -> Result<(Option<StoredMessage>, i64)>;
 
-    /// Load-test seeding: `n` new users following the account at once.
-    async fn bulk_follow(&self, appid: &AppId, n: u64, now: i64) -> Result<()>;
+    /// Load-test seeding: `n` new users following the account at once; returns the first
+    /// new user's id.
+    async fn bulk_follow(&self, appid: &AppId, n: u64, now: i64) -> Result<UserId>;
 }

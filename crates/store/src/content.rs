@@ -50,6 +50,7 @@ pub struct Publication {
 pub type PublishEvent<'a> = &'a (dyn Fn(&Publication) -> String + Send + Sync);
 
 #[async_trait]
+#[allow(clippy::too_many_arguments)]
 pub trait ContentStore: Send + Sync {
     async fn put_media(&self, m: &Media) -> Result<()>;
     async fn media(&self, appid: &AppId, media_id: &str) -> Result<Option<Media>>;

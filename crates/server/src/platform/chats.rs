@@ -102,7 +102,7 @@ pub async fn chats(State(st): State<AppState>, _: Operator, Path(id): Path<Strin
         let at = last["created_at"].as_i64().unwrap_or(0);
         entries.push((at, json!({"kind": "subscriptions", "name": "Subscriptions", "last": last, "unread": folder_unread, "notify": false})));
     }
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     Ok(Json(json!({"chats": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>()})))
 }
 

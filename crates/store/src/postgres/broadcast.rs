@@ -314,7 +314,7 @@ impl crate::BroadcastStore for Backend {
                 }
             }
         }
-        out.sort_by(|a, b| (b.created_at, b.msg_id).cmp(&(a.created_at, a.msg_id)));
+        out.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.msg_id)));
         out.truncate(limit);
         Ok(out)
     }
@@ -463,7 +463,7 @@ impl crate::BroadcastStore for Backend {
         Ok((last, unread))
     }
 
-    async fn bulk_follow(&self, appid: &herald_wire::AppId, n: u64, now: i64) -> crate::Result<()> {
+    async fn bulk_follow(&self, appid: &herald_wire::AppId, n: u64, now: i64) -> crate::Result<herald_wire::UserId> {
         let mut tx = self.begin().await?;
         let (owner,): (String,) = sqlx::query_as("SELECT owner_id FROM accounts WHERE appid = $1").bind(appid.as_str()).fetch_one(&mut *tx).await?;
         let tag = format!("{:08x}", rand::random::<u32>());
@@ -534,6 +534,6 @@ impl crate::BroadcastStore for Backend {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(herald_wire::UserId(format!("u_bulk{tag}{:09}", 0)))
     }
 }

@@ -272,7 +272,7 @@ impl BroadcastStore for SqliteStore {
                     }
                 }
             }
-            out.sort_by(|a, b| (b.created_at, b.msg_id).cmp(&(a.created_at, a.msg_id)));
+            out.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.msg_id)));
             out.truncate(limit);
             Ok(out)
         })
@@ -413,7 +413,7 @@ impl BroadcastStore for SqliteStore {
         })
     }
 
-    async fn bulk_follow(&self, appid: &AppId, n: u64, now: i64) -> Result<()> {
+    async fn bulk_follow(&self, appid: &AppId, n: u64, now: i64) -> Result<UserId> {
         self.write(|tx| {
             let owner: String = tx.prepare_cached("SELECT owner_id FROM accounts WHERE appid = ?1")?.query_row([appid.as_str()], |r| r.get(0))?;
             let tag = format!("{:08x}", rand::random::<u32>());
@@ -450,7 +450,7 @@ impl BroadcastStore for SqliteStore {
                 )?
                 .execute(params![appid.as_str(), chunk, encode_set(&existing)])?;
             }
-            Ok(())
+            Ok(UserId(format!("u_bulk{tag}{:09}", 0)))
         })
     }
 }
