@@ -4,6 +4,7 @@
 const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, client_msg_id, status, total_count, filter_count, \
      sent_count, error_count, deleted, day_start, created_at, finished_at";
 const PG_CHUNK_BITS: u32 = 16;
+const PG_MASS_QUEUE: &str = "~mass";
 
 fn mass_from_row(r: &DbRow) -> crate::Result<crate::MassMessage> {
     Ok(crate::MassMessage {
@@ -189,15 +190,18 @@ impl crate::BroadcastStore for Backend {
         .bind(m.created_at)
         .fetch_one(&mut *tx)
         .await?;
+        // One at a time per account, in order (the "{appid}/mass" lock serialises the hand-over).
         sqlx::query(
             "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-             VALUES ('mass', $1, NULL, NULL, $2, 'pending', 0, $3, $3, 0)",
+             VALUES ('mass', $1, $4, NULL, $2, 'pending', 0, $3, $3, 1)",
         )
         .bind(appid)
         .bind(msg_id.to_string())
         .bind(now_ms)
+        .bind(PG_MASS_QUEUE)
         .execute(&mut *tx)
         .await?;
+        promote(&mut tx, appid, Some(PG_MASS_QUEUE)).await?;
         let out = pg_mass_by_id(&mut *tx, appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         tx.commit().await?;
         Ok((out, true))
@@ -288,6 +292,7 @@ impl crate::BroadcastStore for Backend {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
+        promote(&mut tx, &appid, Some(PG_MASS_QUEUE)).await?;
         let done = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         if pg_has_server(&mut tx, &appid).await? {
             if let Some(xml) = event(&done) {

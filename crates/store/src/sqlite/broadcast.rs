@@ -15,6 +15,8 @@ use crate::{NewMessage, Result, StoreError, StoredMessage};
 
 const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, client_msg_id, status, total_count, filter_count, \
      sent_count, error_count, deleted, day_start, created_at, finished_at";
+/// The queue (in `jobs.user_id`) an account's mass-message jobs wait in, one at a time.
+const MASS_QUEUE: &str = "~mass";
 /// Follower numbers per `follower_sets` row.
 const CHUNK_BITS: u32 = 16;
 
@@ -166,11 +168,14 @@ impl BroadcastStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'SENDING', ?7, ?8) RETURNING msg_id",
                 )?
                 .query_row(params![appid, m.msgtype, m.payload, m.articles, m.target, m.client_msg_id, m.day_start, m.created_at], |r| r.get(0))?;
+            // An account's mass messages go out one at a time, in order: they queue like one
+            // conversation (see `jobs::promote`).
             tx.prepare_cached(
                 "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                 VALUES ('mass', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
+                 VALUES ('mass', ?1, ?4, NULL, ?2, 'pending', 0, ?3, ?3, 1)",
             )?
-            .execute(params![appid, msg_id.to_string(), now_ms])?;
+            .execute(params![appid, msg_id.to_string(), now_ms, MASS_QUEUE])?;
+            super::jobs::promote(tx, appid, Some(MASS_QUEUE))?;
             Ok((mass_by_id(tx, appid, msg_id)?.ok_or(StoreError::NotFound)?, true))
         })
     }
@@ -242,6 +247,7 @@ impl BroadcastStore for SqliteStore {
             .execute(params![msg_id, status, total as i64, filtered as i64, sent as i64, encode_set(&recipients), now_s])?;
             tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1")?
                 .execute(params![job_id, now_ms])?;
+            super::jobs::promote(tx, &appid, Some(MASS_QUEUE))?;
             let done = mass_by_id(tx, &appid, msg_id)?.ok_or(StoreError::NotFound)?;
             if has_server(tx, &appid)? {
                 if let Some(xml) = event(&done) {
