@@ -196,6 +196,31 @@ impl MonthQuota {
     }
 }
 
+/// Follower numbers per stored piece of a set (2^16): a follower's membership is read from
+/// one small piece, never from a whole set of millions.
+pub const CHUNK_BITS: u32 = 16;
+
+/// Splits a set into pieces of `1 << CHUNK_BITS` consecutive numbers: (piece number, members).
+/// Works container by container, never value by value.
+pub fn split_chunks(set: &RoaringTreemap) -> Vec<(i64, RoaringTreemap)> {
+    let mut out = Vec::new();
+    let mut done = 0u64;
+    while let Some(v) = set.select(done) {
+        let chunk = v >> CHUNK_BITS;
+        let mut range = RoaringTreemap::new();
+        range.insert_range((chunk << CHUNK_BITS)..((chunk + 1) << CHUNK_BITS));
+        let part = &range & set;
+        done += part.len();
+        out.push((chunk as i64, part));
+    }
+    out
+}
+
+/// The piece a follower number is stored in.
+pub fn chunk_of(n: i64) -> i64 {
+    n >> CHUNK_BITS
+}
+
 /// Serializes a set of follower numbers.
 pub fn encode_set(s: &RoaringTreemap) -> Vec<u8> {
     let mut b = Vec::with_capacity(s.serialized_size());
@@ -337,6 +362,19 @@ mod tests {
         let back = MonthQuota::decode(&q.encode()).unwrap();
         assert_eq!(back, q);
         assert!(MonthQuota::decode(&q.encode()[..5]).is_err());
+    }
+
+    #[test]
+    fn sets_split_into_pieces() {
+        let mut s = set(0..200_000);
+        s.insert(1 << 40);
+        s.remove(70_000);
+        let parts = split_chunks(&s);
+        assert_eq!(parts.iter().map(|(c, _)| *c).collect::<Vec<_>>(), vec![0, 1, 2, 3, (1 << 40) >> 16]);
+        assert_eq!(parts.iter().map(|(_, p)| p.len()).sum::<u64>(), s.len());
+        assert!(!parts[1].1.contains(70_000) && parts[1].1.contains(70_001));
+        assert_eq!(chunk_of(70_001), 1);
+        assert!(split_chunks(&RoaringTreemap::new()).is_empty());
     }
 
     #[test]

@@ -34,7 +34,8 @@ CREATE TABLE publications (
 );
 CREATE INDEX publications_account ON publications (appid, publish_id);
 
--- Mass messages. Who received one is a set of follower numbers (a roaring bitmap), not rows.
+-- Mass messages. Who received one is a set of follower numbers (roaring bitmaps in
+-- mass_recipients), not a row per follower.
 CREATE TABLE mass_messages (
     msg_id INTEGER PRIMARY KEY AUTOINCREMENT,
     appid TEXT NOT NULL REFERENCES accounts(appid),
@@ -49,7 +50,6 @@ CREATE TABLE mass_messages (
     filter_count INTEGER NOT NULL DEFAULT 0,
     sent_count INTEGER NOT NULL DEFAULT 0,
     error_count INTEGER NOT NULL DEFAULT 0,
-    recipients BLOB,
     deleted TEXT NOT NULL DEFAULT '',
     day_start INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
@@ -58,6 +58,15 @@ CREATE TABLE mass_messages (
 );
 CREATE INDEX mass_account ON mass_messages (appid, msg_id);
 CREATE INDEX mass_day ON mass_messages (appid, day_start);
+
+-- Who received a mass message, in pieces of 65,536 follower numbers: a follower's chat list
+-- reads one small piece per message.
+CREATE TABLE mass_recipients (
+    msg_id INTEGER NOT NULL,
+    chunk INTEGER NOT NULL,
+    members BLOB NOT NULL,
+    PRIMARY KEY (msg_id, chunk)
+);
 
 -- A month's per-follower quota of an account (four follower sets, see domain::broadcast).
 CREATE TABLE mass_quota (

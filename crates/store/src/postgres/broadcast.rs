@@ -3,7 +3,6 @@
 
 const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, client_msg_id, status, total_count, filter_count, \
      sent_count, error_count, deleted, day_start, created_at, finished_at";
-const PG_CHUNK_BITS: u32 = 16;
 const PG_MASS_QUEUE: &str = "~mass";
 
 fn mass_from_row(r: &DbRow) -> crate::Result<crate::MassMessage> {
@@ -46,7 +45,7 @@ async fn advisory_lock(tx: &mut Tx, key: &str) -> crate::Result<()> {
 }
 
 async fn pg_set_member(tx: &mut Tx, appid: &str, seq: i64, on: bool) -> crate::Result<()> {
-    let chunk = seq >> PG_CHUNK_BITS;
+    let chunk = herald_domain::broadcast::chunk_of(seq);
     advisory_lock(tx, &format!("{appid}/set/{chunk}")).await?;
     let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT members FROM follower_sets WHERE appid = $1 AND chunk = $2")
         .bind(appid)
@@ -276,17 +275,26 @@ impl crate::BroadcastStore for Backend {
         let status = if m.status == "DELETE" { "DELETE" } else { "SEND_SUCCESS" };
         sqlx::query(
             "UPDATE mass_messages SET status = $2, total_count = $3, filter_count = $4, sent_count = $5, error_count = 0, \
-             recipients = $6, finished_at = $7 WHERE msg_id = $1",
+             finished_at = $6 WHERE msg_id = $1",
         )
         .bind(msg_id)
         .bind(status)
         .bind(total as i64)
         .bind(filtered as i64)
         .bind(recipients.len() as i64)
-        .bind(herald_domain::broadcast::encode_set(&recipients))
         .bind(now_ms / 1000)
         .execute(&mut *tx)
         .await?;
+        let (chunks, blobs): (Vec<i64>, Vec<Vec<u8>>) = herald_domain::broadcast::split_chunks(&recipients)
+            .into_iter()
+            .map(|(c, part)| (c, herald_domain::broadcast::encode_set(&part)))
+            .unzip();
+        sqlx::query("INSERT INTO mass_recipients (msg_id, chunk, members) SELECT $1, c, m FROM UNNEST($2::bigint[], $3::bytea[]) AS t(c, m)")
+            .bind(msg_id)
+            .bind(&chunks)
+            .bind(&blobs)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $1")
             .bind(job_id)
             .bind(now_ms)
@@ -307,14 +315,16 @@ impl crate::BroadcastStore for Backend {
         let follows: Vec<(i64, String)> =
             sqlx::query_as("SELECT seq, appid FROM followers WHERE user_id = $1").bind(user.as_str()).fetch_all(self.reader()).await?;
         let mut out = Vec::new();
+        let cols = MASS_COLS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {MASS_COLS}, recipients FROM mass_messages WHERE appid = $1 AND status = 'SEND_SUCCESS' ORDER BY msg_id DESC LIMIT $2"
+            "SELECT {cols}, r.members FROM mass_messages m JOIN mass_recipients r ON r.msg_id = m.msg_id AND r.chunk = $2 \
+             WHERE m.appid = $1 AND m.status = 'SEND_SUCCESS' ORDER BY m.msg_id DESC LIMIT $3"
         );
         for (seq, appid) in follows {
-            let rows = sqlx::query(&sql).bind(&appid).bind(limit as i64).fetch_all(self.reader()).await?;
+            let rows = sqlx::query(&sql).bind(&appid).bind(herald_domain::broadcast::chunk_of(seq)).bind(limit as i64).fetch_all(self.reader()).await?;
             for r in &rows {
-                let blob: Option<Vec<u8>> = r.try_get(16)?;
-                if herald_domain::broadcast::decode_set(blob.as_deref().unwrap_or_default()).map_err(pg_other)?.contains(seq as u64) {
+                let blob: Vec<u8> = r.try_get(16)?;
+                if herald_domain::broadcast::decode_set(&blob).map_err(pg_other)?.contains(seq as u64) {
                     out.push(mass_from_row(r)?);
                 }
             }
@@ -509,16 +519,7 @@ impl crate::BroadcastStore for Backend {
             set.extend(seqs.into_iter().map(|(s,)| s as u64));
             start = end;
         }
-        let mut chunk_sets: Vec<(i64, roaring::RoaringTreemap)> = Vec::new();
-        for v in set.iter() {
-            let c = (v >> PG_CHUNK_BITS) as i64;
-            match chunk_sets.last_mut() {
-                Some((k, s)) if *k == c => {
-                    s.insert(v);
-                }
-                _ => chunk_sets.push((c, std::iter::once(v).collect())),
-            }
-        }
+        let chunk_sets = herald_domain::broadcast::split_chunks(&set);
         for (chunk, part) in chunk_sets {
             advisory_lock(&mut tx, &format!("{}/set/{chunk}", appid.as_str())).await?;
             let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT members FROM follower_sets WHERE appid = $1 AND chunk = $2")

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use herald_domain::account::AccountType;
-use herald_domain::broadcast::{decode_set, encode_set, MonthQuota};
+use herald_domain::broadcast::{chunk_of, decode_set, encode_set, split_chunks, MonthQuota};
 use herald_domain::conversation::MSG_ID_BASE;
 use herald_wire::{AppId, ErrCode, UserId};
 use roaring::RoaringTreemap;
@@ -17,8 +17,6 @@ const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, clie
      sent_count, error_count, deleted, day_start, created_at, finished_at";
 /// The queue (in `jobs.user_id`) an account's mass-message jobs wait in, one at a time.
 const MASS_QUEUE: &str = "~mass";
-/// Follower numbers per `follower_sets` row.
-const CHUNK_BITS: u32 = 16;
 
 fn mass(r: &Row<'_>) -> rusqlite::Result<MassMessage> {
     Ok(MassMessage {
@@ -53,7 +51,7 @@ fn other(e: String) -> StoreError {
 
 /// Adds or removes follower number `seq` in the account's current-follower set.
 pub(super) fn set_member(tx: &Transaction<'_>, appid: &str, seq: i64, on: bool) -> Result<()> {
-    let chunk = seq >> CHUNK_BITS;
+    let chunk = chunk_of(seq);
     let blob: Option<Vec<u8>> = tx
         .prepare_cached("SELECT members FROM follower_sets WHERE appid = ?1 AND chunk = ?2")?
         .query_row(params![appid, chunk], |r| r.get(0))
@@ -242,9 +240,14 @@ impl BroadcastStore for SqliteStore {
             let now_s = now_ms / 1000;
             tx.prepare_cached(
                 "UPDATE mass_messages SET status = ?2, total_count = ?3, filter_count = ?4, sent_count = ?5, error_count = 0, \
-                 recipients = ?6, finished_at = ?7 WHERE msg_id = ?1",
+                 finished_at = ?6 WHERE msg_id = ?1",
             )?
-            .execute(params![msg_id, status, total as i64, filtered as i64, sent as i64, encode_set(&recipients), now_s])?;
+            .execute(params![msg_id, status, total as i64, filtered as i64, sent as i64, now_s])?;
+            let mut put = tx.prepare_cached("INSERT INTO mass_recipients (msg_id, chunk, members) VALUES (?1, ?2, ?3)")?;
+            for (chunk, part) in split_chunks(&recipients) {
+                put.execute(params![msg_id, chunk, encode_set(&part)])?;
+            }
+            drop(put);
             tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1")?
                 .execute(params![job_id, now_ms])?;
             super::jobs::promote(tx, &appid, Some(MASS_QUEUE))?;
@@ -265,15 +268,17 @@ impl BroadcastStore for SqliteStore {
                 .query_map([user.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut out = Vec::new();
+            // One small piece of each message's recipients: the one holding this follower.
+            let cols = MASS_COLS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
             let mut st = c.prepare_cached(&format!(
-                "SELECT {MASS_COLS}, recipients FROM mass_messages WHERE appid = ?1 AND status = 'SEND_SUCCESS' \
-                 ORDER BY msg_id DESC LIMIT ?2"
+                "SELECT {cols}, r.members FROM mass_messages m JOIN mass_recipients r ON r.msg_id = m.msg_id AND r.chunk = ?2 \
+                 WHERE m.appid = ?1 AND m.status = 'SEND_SUCCESS' ORDER BY m.msg_id DESC LIMIT ?3"
             ))?;
             for (seq, appid) in follows {
-                let mut rows = st.query(params![appid, limit as i64])?;
+                let mut rows = st.query(params![appid, chunk_of(seq), limit as i64])?;
                 while let Some(r) = rows.next()? {
-                    let blob: Option<Vec<u8>> = r.get(16)?;
-                    if decode_set(blob.as_deref().unwrap_or_default()).map_err(other)?.contains(seq as u64) {
+                    let blob = r.get_ref(16)?.as_blob().map_err(|e| other(e.to_string()))?;
+                    if decode_set(blob).map_err(other)?.contains(seq as u64) {
                         out.push(mass(r)?);
                     }
                 }
@@ -441,7 +446,7 @@ impl BroadcastStore for SqliteStore {
                 set.insert(seq as u64);
             }
             drop((user, union, follower));
-            for (chunk, part) in chunks(&set) {
+            for (chunk, part) in split_chunks(&set) {
                 let mut existing = {
                     let blob: Option<Vec<u8>> = tx
                         .prepare_cached("SELECT members FROM follower_sets WHERE appid = ?1 AND chunk = ?2")?
@@ -459,19 +464,4 @@ impl BroadcastStore for SqliteStore {
             Ok(UserId(format!("u_bulk{tag}{:09}", 0)))
         })
     }
-}
-
-/// Splits a set of follower numbers into `follower_sets` chunks.
-pub(crate) fn chunks(set: &RoaringTreemap) -> Vec<(i64, RoaringTreemap)> {
-    let mut out: Vec<(i64, RoaringTreemap)> = Vec::new();
-    for v in set.iter() {
-        let chunk = (v >> CHUNK_BITS) as i64;
-        match out.last_mut() {
-            Some((c, s)) if *c == chunk => {
-                s.insert(v);
-            }
-            _ => out.push((chunk, std::iter::once(v).collect())),
-        }
-    }
-    out
 }
