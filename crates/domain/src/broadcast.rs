@@ -13,7 +13,7 @@ use roaring::RoaringTreemap;
 use serde_json::{json, Value};
 
 use crate::account::{AccountKind, AccountType};
-use crate::time::{UnixTime, CST_OFFSET};
+use crate::time::{civil_from_days, UnixTime, CST_OFFSET};
 
 /// Mass messages a follower may receive from one service account per calendar month.
 pub const PER_FOLLOWER_PER_MONTH: usize = 4;
@@ -30,21 +30,8 @@ pub const SPEEDS: [i64; 5] = [80, 60, 45, 30, 10];
 
 /// `year * 100 + month` of the calendar month containing `t` in China Standard Time.
 pub fn month_key(t: UnixTime) -> i64 {
-    let (y, m, _) = civil((t + CST_OFFSET).div_euclid(86_400));
+    let (y, m, _) = civil_from_days((t + CST_OFFSET).div_euclid(86_400));
     y * 100 + m
-}
-
-/// (year, month, day) of a day number since 1970-01-01 (H. Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Where an account's mass messages land for its followers.
@@ -221,6 +208,28 @@ pub fn chunk_of(n: i64) -> i64 {
     n >> CHUNK_BITS
 }
 
+/// Whether article `idx` (from 1) is in a list of deleted articles (`*`: all of them).
+pub fn is_deleted(deleted: &str, idx: usize) -> bool {
+    deleted == "*" || deleted.split(',').any(|d| d == idx.to_string())
+}
+
+/// Adds article `idx` (from 1; 0 or less: all) to a list of deleted articles. With `count`,
+/// a list that holds every article becomes `*`.
+pub fn mark_deleted(deleted: &str, idx: i64, count: Option<usize>) -> String {
+    if idx <= 0 || deleted == "*" {
+        return "*".into();
+    }
+    let mut list: Vec<&str> = deleted.split(',').filter(|s| !s.is_empty()).collect();
+    let me = idx.to_string();
+    if !list.contains(&me.as_str()) {
+        list.push(&me);
+    }
+    if count.is_some_and(|n| list.len() >= n) {
+        return "*".into();
+    }
+    list.join(",")
+}
+
 /// Serializes a set of follower numbers.
 pub fn encode_set(s: &RoaringTreemap) -> Vec<u8> {
     let mut b = Vec::with_capacity(s.serialized_size());
@@ -326,7 +335,7 @@ mod tests {
         assert_eq!(month_key(0), 197001);
         // 2024-02-29 (leap day), midday CST.
         assert_eq!(month_key(1_709_179_200), 202402);
-        assert_eq!(civil(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
 
     #[test]
@@ -362,6 +371,17 @@ mod tests {
         let back = MonthQuota::decode(&q.encode()).unwrap();
         assert_eq!(back, q);
         assert!(MonthQuota::decode(&q.encode()[..5]).is_err());
+    }
+
+    #[test]
+    fn deleted_articles_are_listed() {
+        assert_eq!(mark_deleted("", 2, None), "2");
+        assert_eq!(mark_deleted("2", 2, None), "2");
+        assert_eq!(mark_deleted("2", 1, None), "2,1");
+        assert_eq!(mark_deleted("2", 0, None), "*");
+        assert_eq!(mark_deleted("*", 1, None), "*");
+        assert_eq!(mark_deleted("1", 2, Some(2)), "*");
+        assert!(is_deleted("2,1", 1) && !is_deleted("2,1", 3) && is_deleted("*", 7));
     }
 
     #[test]

@@ -82,12 +82,7 @@ pub fn strip_scripts(html: &str) -> String {
 }
 
 fn int_flag(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Bool(b)) => i64::from(*b),
-        Some(Value::Number(n)) => i64::from(n.as_i64().unwrap_or(0) != 0),
-        Some(Value::String(s)) => i64::from(s == "1" || s == "true"),
-        _ => 0,
-    }
+    i64::from(herald_wire::lenient::flag_value(v))
 }
 
 /// Checks one article and returns it in the stored shape. Title and content are required

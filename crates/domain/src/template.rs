@@ -54,12 +54,8 @@ pub const INDUSTRIES: [(&str, &str); 41] = [
 
 /// An industry id (1–41), as a number or a numeric string; 40102 otherwise.
 pub fn industry(v: Option<&Value>) -> Result<i64, WxError> {
-    let id = match v {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
-    id.filter(|i| (1..=INDUSTRIES.len() as i64).contains(i)).ok_or(WxError::new(ErrCode::InvalidIndustryId))
+    herald_wire::lenient::int_value(v)
+        .filter(|i| (1..=INDUSTRIES.len() as i64).contains(i)).ok_or(WxError::new(ErrCode::InvalidIndustryId))
 }
 
 pub fn industry_json(id: Option<i64>) -> Value {

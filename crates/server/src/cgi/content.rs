@@ -4,6 +4,7 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use herald_domain::broadcast::is_deleted;
 use herald_store::Media;
 use herald_wire::{AppId, ErrCode, WxError};
 use serde_json::{json, Value};
@@ -161,10 +162,6 @@ fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><p>This article does not exist or has been deleted.</p>")).into_response()
-}
-
-fn is_deleted(deleted: &str, idx: usize) -> bool {
-    deleted == "*" || deleted.split(',').any(|d| d == idx.to_string())
 }
 
 async fn account_name(st: &AppState, appid: &AppId) -> String {

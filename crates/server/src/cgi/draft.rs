@@ -4,10 +4,12 @@
 
 use axum::extract::State;
 use axum::Json;
+use herald_domain::broadcast::{is_deleted, mark_deleted};
 use herald_domain::content::{self as rules, check_articles};
 use herald_store::{Media, Publication};
 use herald_wire::callback::xml::{render, Field};
-use herald_wire::{ErrCode, WxError};
+use herald_wire::lenient::{flag_value, int_value};
+use herald_wire::{ErrCode, WxError, WxOk};
 use serde_json::{json, Value};
 
 use super::content::{check_covers, news_items, published_url};
@@ -15,10 +17,6 @@ use super::media::{page_args, update_article};
 use crate::error::{WxErr, WxResult};
 use crate::extract::{Caller, WxJson, WxJsonOrEmpty};
 use crate::state::AppState;
-
-fn ok() -> Json<Value> {
-    Json(json!({"errcode": 0, "errmsg": "ok"}))
-}
 
 fn media_id_of(body: &Value) -> &str {
     body.get("media_id").and_then(Value::as_str).unwrap_or("")
@@ -56,16 +54,16 @@ pub async fn get(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Val
     Ok(Json(json!({"news_item": items, "create_time": m.created_at, "update_time": m.updated_at})))
 }
 
-pub async fn delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     if !st.store.delete_media(&c.account.appid, media_id_of(&body), "draft").await? {
         return Err(ErrCode::InvalidMediaId.into());
     }
-    Ok(ok())
+    Ok(Json(WxOk))
 }
 
-pub async fn update(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn update(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     update_article(&st, &c, "draft", &body).await?;
-    Ok(ok())
+    Ok(Json(WxOk))
 }
 
 pub async fn count(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
@@ -74,11 +72,7 @@ pub async fn count(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
 }
 
 fn no_content(body: &Value) -> bool {
-    match body.get("no_content") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0) != 0,
-        _ => false,
-    }
+    flag_value(body.get("no_content"))
 }
 
 fn strip_content(items: &mut Value) {
@@ -153,12 +147,8 @@ pub async fn submit(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<
     Ok(Json(json!({"errcode": 0, "errmsg": "ok", "publish_id": p.publish_id.to_string(), "msg_data_id": p.publish_id.to_string()})))
 }
 
-fn id_of(body: &Value, key: &str) -> Option<i64> {
-    body.get(key).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-}
-
 pub async fn publish_get(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
-    let id = id_of(&body, "publish_id").ok_or(ErrCode::InvalidParameter)?;
+    let id = int_value(body.get("publish_id")).ok_or(ErrCode::InvalidParameter)?;
     let p = st.store.publication(&c.account.appid, id).await?.ok_or_else(|| WxError::with_detail(ErrCode::InvalidParameter, "invalid publish_id"))?;
     let status = if p.deleted == "*" { 5 } else { p.status };
     Ok(Json(json!({
@@ -173,30 +163,23 @@ async fn publication(st: &AppState, c: &Caller, body: &Value) -> Result<Publicat
 }
 
 /// `freepublish/delete`: index from 1; 0 or none deletes every article.
-pub async fn publish_delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn publish_delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     let p = publication(&st, &c, &body).await?;
-    let index = id_of(&body, "index").unwrap_or(0);
+    let index = int_value(body.get("index")).unwrap_or(0);
     let n = article_count(&p) as i64;
-    let deleted = if index <= 0 {
-        "*".to_string()
-    } else if index > n {
+    if index > n {
         return Err(ErrCode::InvalidArticleIndex.into());
-    } else {
-        let mut set: Vec<String> = p.deleted.split(',').filter(|s| !s.is_empty() && *s != "*").map(str::to_string).collect();
-        if !set.contains(&index.to_string()) {
-            set.push(index.to_string());
-        }
-        if set.len() as i64 >= n { "*".to_string() } else { set.join(",") }
-    };
+    }
+    let deleted = mark_deleted(&p.deleted, index, Some(n as usize));
     st.store.set_publication_deleted(&c.account.appid, &p.article_id, &deleted, c.now).await?;
-    Ok(ok())
+    Ok(Json(WxOk))
 }
 
 async fn published_items(st: &AppState, c: &Caller, p: &Publication) -> Value {
     let articles: Value = serde_json::from_str(&p.articles).unwrap_or(Value::Null);
     let mut items = news_items(st, &c.account.appid, &articles, |i| published_url(st, &p.article_id, i)).await;
     for (i, a) in items.as_array_mut().into_iter().flatten().enumerate() {
-        let gone = p.deleted == "*" || p.deleted.split(',').any(|d| d == (i + 1).to_string());
+        let gone = is_deleted(&p.deleted, i + 1);
         if let Some(o) = a.as_object_mut() {
             o.insert("is_deleted".into(), json!(gone));
         }

@@ -7,30 +7,14 @@ use axum::Json;
 use herald_domain::broadcast::{self, check_client_msg_id, check_content, MassContent};
 use herald_domain::time::{day_start, CST_OFFSET};
 use herald_store::{Direction, NewMass, NewMessage};
-use herald_wire::{ErrCode, WxError};
+use herald_wire::lenient::{flag_value as truthy, int_value as int_of};
+use herald_wire::{ErrCode, WxError, WxOk};
 use serde_json::{json, Value};
 
 use crate::error::{WxErr, WxResult};
 use crate::extract::{Caller, WxJson, WxJsonOrEmpty};
 use crate::state::AppState;
 
-/// An integer that SDKs send as a number, a numeric string, or null.
-fn int_of(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0) != 0,
-        Some(Value::String(s)) => matches!(s.as_str(), "true" | "1"),
-        _ => false,
-    }
-}
 
 /// The content of an mpnews message: the articles of the draft, material or uploaded news it
 /// names, kept with the message so later edits do not change what was sent.
@@ -145,14 +129,14 @@ pub async fn preview(State(st): State<AppState>, c: Caller, WxJson(body): WxJson
     Ok(Json(json!({"errcode": 0, "errmsg": "preview success", "msg_id": stored.seq})))
 }
 
-pub async fn delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn delete(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     broadcast::permit(c.account.kind, false)?;
     let id = int_of(body.get("msg_id")).ok_or(ErrCode::InvalidParameter)?;
     let idx = int_of(body.get("article_idx")).unwrap_or(0);
     if !st.store.delete_mass(&c.account.appid, id, idx).await? {
         return Err(WxError::with_detail(ErrCode::InvalidParameter, "invalid msg_id").into());
     }
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }
 
 pub async fn get(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
@@ -168,12 +152,12 @@ pub async fn speed_get(State(st): State<AppState>, c: Caller, WxJsonOrEmpty(_b):
     Ok(Json(broadcast::speed_json(s.mass_speed)))
 }
 
-pub async fn speed_set(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn speed_set(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     broadcast::permit(c.account.kind, false)?;
     let speed = int_of(body.get("speed")).ok_or(ErrCode::NoSpeed)?;
     if !(0..broadcast::SPEEDS.len() as i64).contains(&speed) {
         return Err(ErrCode::SpeedOutOfRange.into());
     }
     st.store.set_mass_speed(&c.account.appid, speed).await?;
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }

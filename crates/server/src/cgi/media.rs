@@ -7,7 +7,8 @@ use axum::Json;
 use herald_domain::account::Capability;
 use herald_domain::content::{self as rules, check_articles, check_upload, TEMP_MEDIA_SECS};
 use herald_store::Media;
-use herald_wire::{ErrCode, WxError};
+use herald_wire::lenient::int_value;
+use herald_wire::{ErrCode, WxError, WxOk};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -169,7 +170,7 @@ pub async fn update_article(st: &AppState, c: &Caller, kind: &str, body: &Value)
     let id = body.get("media_id").and_then(Value::as_str).unwrap_or("");
     let m = st.store.media(&c.account.appid, id).await?.filter(|m| m.kind == kind && (kind == "draft" || m.media_type == "news"));
     let m = m.ok_or(ErrCode::InvalidMediaId)?;
-    let index = body.get("index").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(-1);
+    let index = int_value(body.get("index")).unwrap_or(-1);
     let mut articles: Vec<Value> = serde_json::from_str(&m.meta).unwrap_or_default();
     let slot = usize::try_from(index).ok().filter(|i| *i < articles.len()).ok_or(ErrCode::InvalidArticleIndex)?;
     let article = rules::check_article(body.get("articles").unwrap_or(&Value::Null))?;
@@ -179,10 +180,10 @@ pub async fn update_article(st: &AppState, c: &Caller, kind: &str, body: &Value)
     Ok(())
 }
 
-pub async fn update_news(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn update_news(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     c.require(Capability::Materials)?;
     update_article(&st, &c, "material", &body).await?;
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }
 
 /// `POST /cgi-bin/material/get_material`: news as `news_item`, a video as its title,
@@ -209,13 +210,13 @@ pub async fn get_material(State(st): State<AppState>, c: Caller, WxJsonOrEmpty(b
     }
 }
 
-pub async fn del_material(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn del_material(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     c.require(Capability::Materials)?;
     let id = body.get("media_id").and_then(Value::as_str).unwrap_or("");
     if !st.store.delete_media(&c.account.appid, id, "material").await? {
         return Err(ErrCode::InvalidMediaId.into());
     }
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }
 
 pub async fn material_count(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
@@ -227,7 +228,7 @@ pub async fn material_count(State(st): State<AppState>, c: Caller) -> WxResult<V
 
 /// Reads `offset` and `count` (1–20), as numbers or numeric strings.
 pub fn page_args(body: &Value) -> Result<(i64, i64), WxErr> {
-    let int = |k: &str| body.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let int = |k: &str| int_value(body.get(k));
     let offset = int("offset").unwrap_or(0);
     let count = int("count").unwrap_or(20);
     if offset < 0 || !(1..=rules::MAX_PAGE).contains(&count) {

@@ -8,19 +8,19 @@ use herald_domain::account::Capability;
 use herald_domain::broadcast::template_finish_xml;
 use herald_domain::template::{self as tpl, MAX_TEMPLATES};
 use herald_store::{Direction, NewMessage};
-use herald_wire::{ErrCode, WxError};
+use herald_wire::{ErrCode, WxError, WxOk};
 use serde_json::{json, Value};
 
 use crate::error::WxResult;
 use crate::extract::{Caller, WxJson};
 use crate::state::AppState;
 
-pub async fn set_industry(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn set_industry(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     c.require(Capability::Templates)?;
     let id1 = tpl::industry(body.get("industry_id1"))?;
     let id2 = tpl::industry(body.get("industry_id2"))?;
     st.store.set_industry(&c.account.appid, id1, id2, c.now).await?;
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }
 
 pub async fn get_industry(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
@@ -58,13 +58,13 @@ pub async fn list_templates(State(st): State<AppState>, c: Caller) -> WxResult<V
     Ok(Json(json!({"template_list": list})))
 }
 
-pub async fn del_template(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
+pub async fn del_template(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
     c.require(Capability::Templates)?;
     let id = body.get("template_id").and_then(Value::as_str).unwrap_or("");
     if !st.store.delete_template(&c.account.appid, id).await? {
         return Err(ErrCode::InvalidTemplateId.into());
     }
-    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+    Ok(Json(WxOk))
 }
 
 /// `message/template/send`: the follower must follow (43004) and not be blacklisted (43019).

@@ -9,18 +9,15 @@ use axum::Json;
 use herald_domain::account::AccountType;
 use herald_domain::broadcast::preview;
 use herald_store::{MassMessage, StoredMessage};
-use herald_wire::{AppId, UserId};
+use herald_wire::AppId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::cgi::content::mass_article_url;
-use crate::error::{ApiError, ApiResult};
+use super::users::load_user;
+use crate::error::ApiResult;
 use crate::extract::Operator;
 use crate::state::AppState;
-
-async fn load_user(st: &AppState, id: &str) -> Result<herald_store::User, ApiError> {
-    st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
-}
 
 /// A mass message as the follower sees it.
 pub fn push_json(st: &AppState, m: &MassMessage, account_name: &str) -> Value {
@@ -33,7 +30,7 @@ pub fn push_json(st: &AppState, m: &MassMessage, account_name: &str) -> Value {
         .unwrap_or_default()
         .iter()
         .enumerate()
-        .filter(|(i, _)| !m.deleted.split(',').any(|d| d == (i + 1).to_string()))
+        .filter(|(i, _)| !herald_domain::broadcast::is_deleted(&m.deleted, i + 1))
         .map(|(i, a)| {
             json!({
                 "title": a["title"], "author": a["author"], "digest": a["digest"],

@@ -6,19 +6,16 @@ use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::conversation::{Inbound, UserEvent, UserMessage};
 use herald_store::Job;
-use herald_wire::{AppId, UserId};
+use herald_wire::AppId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::users::load_user;
 use crate::clock::system_now_ms;
 use crate::conversation::{message_json, receive, AutoReplies};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
-
-async fn load_user(st: &AppState, id: &str) -> Result<herald_store::User, ApiError> {
-    st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
-}
 
 fn appid_of(body: &Value) -> Result<AppId, ApiError> {
     body.get("appid").and_then(Value::as_str).map(AppId::from).ok_or_else(|| ApiError::bad_request("appid is required"))

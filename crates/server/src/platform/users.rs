@@ -56,7 +56,8 @@ pub async fn list(State(st): State<AppState>, _: Operator) -> ApiResult<UserList
     Ok(Json(UserList { users: st.store.users().await?.iter().map(user_out).collect() }))
 }
 
-async fn load_user(st: &AppState, id: &str) -> Result<User, ApiError> {
+/// The user `id`, or 404.
+pub(crate) async fn load_user(st: &AppState, id: &str) -> Result<User, ApiError> {
     st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 

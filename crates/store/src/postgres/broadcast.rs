@@ -46,25 +46,35 @@ async fn advisory_lock(tx: &mut Tx, key: &str) -> crate::Result<()> {
 
 async fn pg_set_member(tx: &mut Tx, appid: &str, seq: i64, on: bool) -> crate::Result<()> {
     let chunk = herald_domain::broadcast::chunk_of(seq);
+    let mut set = pg_locked_member_set(tx, appid, chunk).await?;
+    let changed = if on { set.insert(seq as u64) } else { set.remove(seq as u64) };
+    if changed {
+        pg_put_member_set(tx, appid, chunk, &set).await?;
+    }
+    Ok(())
+}
+
+/// One piece of the account's follower set, locked for this transaction.
+async fn pg_locked_member_set(tx: &mut Tx, appid: &str, chunk: i64) -> crate::Result<roaring::RoaringTreemap> {
     advisory_lock(tx, &format!("{appid}/set/{chunk}")).await?;
     let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT members FROM follower_sets WHERE appid = $1 AND chunk = $2")
         .bind(appid)
         .bind(chunk)
         .fetch_optional(&mut **tx)
         .await?;
-    let mut set = herald_domain::broadcast::decode_set(blob.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()).map_err(pg_other)?;
-    let changed = if on { set.insert(seq as u64) } else { set.remove(seq as u64) };
-    if changed {
-        sqlx::query(
-            "INSERT INTO follower_sets (appid, chunk, members) VALUES ($1, $2, $3) \
-             ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
-        )
-        .bind(appid)
-        .bind(chunk)
-        .bind(herald_domain::broadcast::encode_set(&set))
-        .execute(&mut **tx)
-        .await?;
-    }
+    herald_domain::broadcast::decode_set(blob.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()).map_err(pg_other)
+}
+
+async fn pg_put_member_set(tx: &mut Tx, appid: &str, chunk: i64, set: &roaring::RoaringTreemap) -> crate::Result<()> {
+    sqlx::query(
+        "INSERT INTO follower_sets (appid, chunk, members) VALUES ($1, $2, $3) \
+         ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
+    )
+    .bind(appid)
+    .bind(chunk)
+    .bind(herald_domain::broadcast::encode_set(set))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -213,18 +223,7 @@ impl crate::BroadcastStore for Backend {
     async fn delete_mass(&self, appid: &herald_wire::AppId, msg_id: i64, article_idx: i64) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
         let Some(m) = pg_mass_by_id(&mut *tx, appid.as_str(), msg_id).await? else { return Ok(false) };
-        let deleted = if article_idx <= 0 {
-            "*".to_string()
-        } else if m.deleted == "*" {
-            m.deleted.clone()
-        } else {
-            let me = article_idx.to_string();
-            let mut idx: Vec<&str> = m.deleted.split(',').filter(|s| !s.is_empty()).collect();
-            if !idx.contains(&me.as_str()) {
-                idx.push(&me);
-            }
-            idx.join(",")
-        };
+        let deleted = herald_domain::broadcast::mark_deleted(&m.deleted, article_idx, None);
         let status = if deleted == "*" { "DELETE" } else { m.status.as_str() };
         sqlx::query("UPDATE mass_messages SET deleted = $3, status = $4 WHERE appid = $1 AND msg_id = $2")
             .bind(appid.as_str())
@@ -521,23 +520,9 @@ impl crate::BroadcastStore for Backend {
         }
         let chunk_sets = herald_domain::broadcast::split_chunks(&set);
         for (chunk, part) in chunk_sets {
-            advisory_lock(&mut tx, &format!("{}/set/{chunk}", appid.as_str())).await?;
-            let blob: Option<(Vec<u8>,)> = sqlx::query_as("SELECT members FROM follower_sets WHERE appid = $1 AND chunk = $2")
-                .bind(appid.as_str())
-                .bind(chunk)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let mut existing = herald_domain::broadcast::decode_set(blob.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()).map_err(pg_other)?;
+            let mut existing = pg_locked_member_set(&mut tx, appid.as_str(), chunk).await?;
             existing |= part;
-            sqlx::query(
-                "INSERT INTO follower_sets (appid, chunk, members) VALUES ($1, $2, $3) \
-                 ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
-            )
-            .bind(appid.as_str())
-            .bind(chunk)
-            .bind(herald_domain::broadcast::encode_set(&existing))
-            .execute(&mut *tx)
-            .await?;
+            pg_put_member_set(&mut tx, appid.as_str(), chunk, &existing).await?;
         }
         tx.commit().await?;
         Ok(herald_wire::UserId(format!("u_bulk{tag}{:09}", 0)))

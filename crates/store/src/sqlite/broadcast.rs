@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use herald_domain::account::AccountType;
-use herald_domain::broadcast::{chunk_of, decode_set, encode_set, split_chunks, MonthQuota};
+use herald_domain::broadcast::{chunk_of, decode_set, encode_set, mark_deleted, split_chunks, MonthQuota};
 use herald_domain::conversation::MSG_ID_BASE;
 use herald_wire::{AppId, ErrCode, UserId};
 use roaring::RoaringTreemap;
@@ -52,19 +52,28 @@ fn other(e: String) -> StoreError {
 /// Adds or removes follower number `seq` in the account's current-follower set.
 pub(super) fn set_member(tx: &Transaction<'_>, appid: &str, seq: i64, on: bool) -> Result<()> {
     let chunk = chunk_of(seq);
+    let mut set = member_set(tx, appid, chunk)?;
+    let changed = if on { set.insert(seq as u64) } else { set.remove(seq as u64) };
+    if changed {
+        put_member_set(tx, appid, chunk, &set)?;
+    }
+    Ok(())
+}
+
+fn member_set(tx: &Transaction<'_>, appid: &str, chunk: i64) -> Result<RoaringTreemap> {
     let blob: Option<Vec<u8>> = tx
         .prepare_cached("SELECT members FROM follower_sets WHERE appid = ?1 AND chunk = ?2")?
         .query_row(params![appid, chunk], |r| r.get(0))
         .optional()?;
-    let mut set = decode_set(blob.as_deref().unwrap_or_default()).map_err(other)?;
-    let changed = if on { set.insert(seq as u64) } else { set.remove(seq as u64) };
-    if changed {
-        tx.prepare_cached(
-            "INSERT INTO follower_sets (appid, chunk, members) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
-        )?
-        .execute(params![appid, chunk, encode_set(&set)])?;
-    }
+    decode_set(blob.as_deref().unwrap_or_default()).map_err(other)
+}
+
+fn put_member_set(tx: &Transaction<'_>, appid: &str, chunk: i64, set: &RoaringTreemap) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO follower_sets (appid, chunk, members) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
+    )?
+    .execute(params![appid, chunk, encode_set(set)])?;
     Ok(())
 }
 
@@ -122,7 +131,7 @@ fn target_set(c: &Connection, appid: &str, target: &serde_json::Value) -> Result
     Ok(set)
 }
 
-fn insert_event_job(tx: &Transaction<'_>, appid: &str, payload: &str, now_ms: i64) -> Result<()> {
+pub(super) fn insert_event_job(tx: &Transaction<'_>, appid: &str, payload: &str, now_ms: i64) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
          VALUES ('callback', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
@@ -131,7 +140,7 @@ fn insert_event_job(tx: &Transaction<'_>, appid: &str, payload: &str, now_ms: i6
     Ok(())
 }
 
-fn has_server(c: &Connection, appid: &str) -> Result<bool> {
+pub(super) fn has_server(c: &Connection, appid: &str) -> Result<bool> {
     Ok(c.prepare_cached("SELECT server_url IS NOT NULL FROM accounts WHERE appid = ?1")?
         .query_row([appid], |r| r.get(0))
         .optional()?
@@ -185,18 +194,7 @@ impl BroadcastStore for SqliteStore {
     async fn delete_mass(&self, appid: &AppId, msg_id: i64, article_idx: i64) -> Result<bool> {
         self.write(|tx| {
             let Some(m) = mass_by_id(tx, appid.as_str(), msg_id)? else { return Ok(false) };
-            let deleted = if article_idx <= 0 {
-                "*".to_string()
-            } else if m.deleted == "*" {
-                m.deleted.clone()
-            } else {
-                let mut idx: Vec<&str> = m.deleted.split(',').filter(|s| !s.is_empty()).collect();
-                let me = article_idx.to_string();
-                if !idx.contains(&me.as_str()) {
-                    idx.push(&me);
-                }
-                idx.join(",")
-            };
+            let deleted = mark_deleted(&m.deleted, article_idx, None);
             let status = if deleted == "*" { "DELETE" } else { m.status.as_str() };
             tx.prepare_cached("UPDATE mass_messages SET deleted = ?3, status = ?4 WHERE appid = ?1 AND msg_id = ?2")?
                 .execute(params![appid.as_str(), msg_id, deleted, status])?;
@@ -447,19 +445,9 @@ impl BroadcastStore for SqliteStore {
             }
             drop((user, union, follower));
             for (chunk, part) in split_chunks(&set) {
-                let mut existing = {
-                    let blob: Option<Vec<u8>> = tx
-                        .prepare_cached("SELECT members FROM follower_sets WHERE appid = ?1 AND chunk = ?2")?
-                        .query_row(params![appid.as_str(), chunk], |r| r.get(0))
-                        .optional()?;
-                    decode_set(blob.as_deref().unwrap_or_default()).map_err(other)?
-                };
+                let mut existing = member_set(tx, appid.as_str(), chunk)?;
                 existing |= part;
-                tx.prepare_cached(
-                    "INSERT INTO follower_sets (appid, chunk, members) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (appid, chunk) DO UPDATE SET members = excluded.members",
-                )?
-                .execute(params![appid.as_str(), chunk, encode_set(&existing)])?;
+                put_member_set(tx, appid.as_str(), chunk, &existing)?;
             }
             Ok(UserId(format!("u_bulk{tag}{:09}", 0)))
         })

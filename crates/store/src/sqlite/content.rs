@@ -127,15 +127,8 @@ impl ContentStore for SqliteStore {
                 )?
                 .query_row(params![appid.as_str(), article_id, media_id, articles, now], |r| r.get(0))?;
             let p = pub_where(tx, "publish_id = ?1", [id])?.ok_or(crate::StoreError::NotFound)?;
-            let has_server: bool = tx
-                .prepare_cached("SELECT server_url IS NOT NULL FROM accounts WHERE appid = ?1")?
-                .query_row([appid.as_str()], |r| r.get(0))?;
-            if has_server {
-                tx.prepare_cached(
-                    "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                     VALUES ('callback', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
-                )?
-                .execute(params![appid.as_str(), event(&p), now_ms])?;
+            if super::broadcast::has_server(tx, appid.as_str())? {
+                super::broadcast::insert_event_job(tx, appid.as_str(), &event(&p), now_ms)?;
             }
             Ok(p)
         })
