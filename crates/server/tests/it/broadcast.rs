@@ -201,11 +201,48 @@ async fn templates_send_and_report() {
         assert_eq!(last["msgtype"], "template");
         assert!(last["body"]["content"].as_str().unwrap().contains("支付金额：30.00"));
         assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/template/send?{q}"), send(&openid, "unknown")).await), 40037);
-        // Unfollowed users get 43004.
+        // Blacklisted followers get 43019, unfollowed users 43004.
+        app.wx_post(&format!("/cgi-bin/tags/members/batchblacklist?{q}"), json!({"openid_list": [&openid]})).await;
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/template/send?{q}"), send(&openid, &tid)).await), 43019);
+        app.wx_post(&format!("/cgi-bin/tags/members/batchunblacklist?{q}"), json!({"openid_list": [&openid]})).await;
         app.op("POST", &format!("/herald/v1/users/{u}/unfollow"), Some(json!({"appid": acct["appid"]}))).await;
         assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/template/send?{q}"), send(&openid, &tid)).await), 43004);
         assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/template/del_private_template?{q}"), json!({"template_id": tid})).await), 0);
         assert!(app.wx_get(&format!("/cgi-bin/template/get_all_private_template?{q}")).await["template_list"].as_array().unwrap().is_empty());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn tags_and_the_blacklist_decide_who_is_targeted() {
+    for app in apps().await {
+        let acct = app.account("service", "organisation", true).await;
+        let dev = DevServer::start(acct["appid"].as_str().unwrap(), Behaviour::Success).await;
+        app.set_server(&acct, &dev.url, "plain").await;
+        let token = app.token(&acct).await;
+        let q = format!("access_token={token}");
+        let mut openids = Vec::new();
+        for n in ["x", "y", "z"] {
+            let u = app.user(n).await;
+            openids.push(app.follow(&u, &acct).await);
+        }
+        let tag = app.wx_post(&format!("/cgi-bin/tags/create?{q}"), json!({"tag": {"name": "VIP"}})).await["tag"]["id"].clone();
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?{q}"), json!({"openid_list": &openids[..2], "tagid": tag})).await), 0);
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/tags/members/batchblacklist?{q}"), json!({"openid_list": [&openids[0]]})).await), 0);
+        let text = json!({"msgtype": "text", "text": {"content": "hi"}});
+        let mut to_tag = text.clone();
+        to_tag["filter"] = json!({"is_to_all": false, "tag_id": tag});
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/mass/sendall?{q}"), to_tag).await), 0);
+        let e = app.wait_events(&dev, "MASSSENDJOBFINISH", 1).await.pop().unwrap();
+        assert_eq!((count(&e, "TotalCount"), count(&e, "SentCount")), (1, 1), "the tag minus the blacklisted follower");
+        let mut to_all = text.clone();
+        to_all["filter"] = json!({"is_to_all": true});
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/mass/sendall?{q}"), to_all).await), 0);
+        let e = app.wait_events(&dev, "MASSSENDJOBFINISH", 2).await.pop().unwrap();
+        assert_eq!((count(&e, "TotalCount"), count(&e, "SentCount")), (2, 2), "everyone but the blacklisted follower");
+        let mut bad = text;
+        bad["filter"] = json!({"is_to_all": false, "tag_id": 9999});
+        assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/message/mass/sendall?{q}"), bad).await), 45159);
         app.stop().await;
     }
 }
