@@ -53,6 +53,31 @@ pub enum UserEvent {
     Click { event_key: String },
     #[serde(rename = "VIEW")]
     View { event_key: String, #[serde(default)] menu_id: Option<String> },
+    #[serde(rename = "view_miniprogram")]
+    ViewMiniprogram { event_key: String, #[serde(default)] menu_id: Option<String> },
+    /// `scancode_push` or `scancode_waitmsg`: the client scanned something for a menu button.
+    #[serde(rename = "scancode")]
+    ScanCode { kind: ScanCodeKind, event_key: String, scan_type: String, scan_result: String },
+    /// `pic_sysphoto`, `pic_photo_or_album` or `pic_weixin`: MD5 sums of the pictures sent.
+    #[serde(rename = "pic")]
+    Pic { kind: PicKind, event_key: String, pic_md5: Vec<String> },
+    #[serde(rename = "location_select")]
+    LocationSelect { event_key: String, location_x: f64, location_y: f64, scale: i64, label: String, #[serde(default)] poiname: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanCodeKind {
+    ScancodePush,
+    ScancodeWaitmsg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PicKind {
+    PicSysphoto,
+    PicPhotoOrAlbum,
+    PicWeixin,
 }
 
 /// Anything a user sends or raises.
@@ -98,6 +123,13 @@ impl UserEvent {
             UserEvent::Location { .. } => "LOCATION",
             UserEvent::Click { .. } => "CLICK",
             UserEvent::View { .. } => "VIEW",
+            UserEvent::ViewMiniprogram { .. } => "view_miniprogram",
+            UserEvent::ScanCode { kind: ScanCodeKind::ScancodePush, .. } => "scancode_push",
+            UserEvent::ScanCode { kind: ScanCodeKind::ScancodeWaitmsg, .. } => "scancode_waitmsg",
+            UserEvent::Pic { kind: PicKind::PicSysphoto, .. } => "pic_sysphoto",
+            UserEvent::Pic { kind: PicKind::PicPhotoOrAlbum, .. } => "pic_photo_or_album",
+            UserEvent::Pic { kind: PicKind::PicWeixin, .. } => "pic_weixin",
+            UserEvent::LocationSelect { .. } => "location_select",
         }
     }
 }
@@ -110,7 +142,14 @@ impl Inbound {
             Inbound::Message(_) => true,
             Inbound::Event(e) => matches!(
                 e,
-                UserEvent::Subscribe { .. } | UserEvent::Scan { .. } | UserEvent::Click { .. } | UserEvent::View { .. }
+                UserEvent::Subscribe { .. }
+                    | UserEvent::Scan { .. }
+                    | UserEvent::Click { .. }
+                    | UserEvent::View { .. }
+                    | UserEvent::ViewMiniprogram { .. }
+                    | UserEvent::ScanCode { .. }
+                    | UserEvent::Pic { .. }
+                    | UserEvent::LocationSelect { .. }
             ),
         }
     }
@@ -198,11 +237,36 @@ impl Inbound {
                         f.push(Field::Float("Precision", *precision));
                     }
                     UserEvent::Click { event_key } => f.push(Field::Text("EventKey", event_key.clone())),
-                    UserEvent::View { event_key, menu_id } => {
+                    UserEvent::View { event_key, menu_id } | UserEvent::ViewMiniprogram { event_key, menu_id } => {
                         f.push(Field::Text("EventKey", event_key.clone()));
                         if let Some(m) = menu_id {
                             f.push(Field::Text("MenuId", m.clone()));
                         }
+                    }
+                    UserEvent::ScanCode { event_key, scan_type, scan_result, .. } => {
+                        f.push(Field::Text("EventKey", event_key.clone()));
+                        f.push(Field::Node(
+                            "ScanCodeInfo",
+                            vec![Field::Text("ScanType", scan_type.clone()), Field::Text("ScanResult", scan_result.clone())],
+                        ));
+                    }
+                    UserEvent::Pic { event_key, pic_md5, .. } => {
+                        f.push(Field::Text("EventKey", event_key.clone()));
+                        let items = pic_md5.iter().map(|m| Field::Node("item", vec![Field::Text("PicMd5Sum", m.clone())])).collect();
+                        f.push(Field::Node("SendPicsInfo", vec![Field::Num("Count", pic_md5.len() as i64), Field::Node("PicList", items)]));
+                    }
+                    UserEvent::LocationSelect { event_key, location_x, location_y, scale, label, poiname } => {
+                        f.push(Field::Text("EventKey", event_key.clone()));
+                        f.push(Field::Node(
+                            "SendLocationInfo",
+                            vec![
+                                Field::Float("Location_X", *location_x),
+                                Field::Float("Location_Y", *location_y),
+                                Field::Num("Scale", *scale),
+                                Field::Text("Label", label.clone()),
+                                Field::Text("Poiname", poiname.clone()),
+                            ],
+                        ));
                     }
                 }
             }

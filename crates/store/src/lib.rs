@@ -11,6 +11,7 @@ mod error;
 mod postgres;
 mod records;
 mod sqlite;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub use error::{Result, StoreError};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
+pub use web::*;
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -172,11 +174,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore
 {
 }
 

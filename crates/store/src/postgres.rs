@@ -58,3 +58,4 @@ include!("postgres/conversations.rs");
 include!("postgres/jobs.rs");
 include!("postgres/broadcast.rs");
 include!("postgres/content.rs");
+include!("postgres/web.rs");

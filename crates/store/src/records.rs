@@ -54,6 +54,7 @@ pub struct User {
     pub id: UserId,
     pub nickname: String,
     pub created_at: UnixTime,
+    pub profile: herald_domain::profile::Profile,
 }
 
 /// How a user came to follow.

@@ -103,7 +103,7 @@ async fn story(s: &dyn Store) {
     // Users and follows: OpenIDs are stable per account, UnionIDs per owner.
     let mut users = Vec::new();
     for i in 0..5 {
-        let u = User { id: UserId(format!("u_{i}_{}", rand_suffix())), nickname: format!("User {i}"), created_at: 1 };
+        let u = User { id: UserId(format!("u_{i}_{}", rand_suffix())), nickname: format!("User {i}"), created_at: 1, profile: Default::default() };
         s.insert_user(&u).await.unwrap();
         users.push(u);
     }
@@ -341,4 +341,119 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     s.set_auto_replies(appid, "{\"a\":1}").await.unwrap();
     s.set_auto_replies(appid, "{\"a\":2}").await.unwrap();
     assert_eq!(s.auto_replies(appid).await.unwrap().as_deref(), Some("{\"a\":2}"));
+}
+
+#[tokio::test]
+async fn web_story_on_every_backend() {
+    for (name, store) in backends().await {
+        eprintln!("web story on {name}");
+        web_story(store.as_ref()).await;
+    }
+}
+
+async fn web_story(s: &dyn Store) {
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    let acc = account(&org, AccountType::Service);
+    s.insert_account(&acc).await.unwrap();
+    let mut user = User { id: UserId(format!("u_w_{}", rand_suffix())), nickname: "Web".into(), created_at: 1, profile: Default::default() };
+    s.insert_user(&user).await.unwrap();
+
+    // Profiles round-trip.
+    user.profile.sex = 2;
+    user.profile.platform = "ios".into();
+    assert!(s.set_user_profile(&user.id, &user.profile.to_json()).await.unwrap());
+    assert_eq!(s.user(&user.id).await.unwrap().unwrap(), user);
+
+    // QR codes: a permanent scene gives the same code twice; the limit counts permanent codes.
+    let code = |ticket: &str, permanent: bool, scene_id: i64| QrCode {
+        ticket: ticket.into(),
+        url_key: format!("k{ticket}"),
+        appid: acc.appid.clone(),
+        action: if permanent { "QR_LIMIT_SCENE" } else { "QR_SCENE" }.into(),
+        scene_id,
+        scene_str: String::new(),
+        permanent,
+        created_at: 10,
+        expires_at: (!permanent).then_some(70),
+    };
+    let p1 = s.create_qrcode(&code(&format!("p1{}", rand_suffix()), true, 1), 2).await.unwrap();
+    let again = s.create_qrcode(&code(&format!("p1b{}", rand_suffix()), true, 1), 2).await.unwrap();
+    assert_eq!(again.ticket, p1.ticket);
+    s.create_qrcode(&code(&format!("p2{}", rand_suffix()), true, 2), 2).await.unwrap();
+    assert_eq!(rejected(s.create_qrcode(&code(&format!("p3{}", rand_suffix()), true, 3), 2).await), ErrCode::InvalidActionInfo);
+    let t = s.create_qrcode(&code(&format!("t{}", rand_suffix()), false, 9), 2).await.unwrap();
+    assert_eq!(s.qrcode(&t.ticket).await.unwrap().unwrap(), t);
+    assert_eq!(s.qrcode_by_key(&t.url_key).await.unwrap().unwrap(), t);
+    assert_eq!(s.qrcode("nope").await.unwrap(), None);
+
+    // Short keys belong to their account.
+    s.put_short_key("sk1", &acc.appid, "{\"a\":1}", 5, 100).await.unwrap();
+    assert_eq!(s.short_key(&acc.appid, "sk1").await.unwrap(), Some(("{\"a\":1}".into(), 5, 100)));
+    assert_eq!(s.short_key(&AppId("wxother".into()), "sk1").await.unwrap(), None);
+
+    // Menus: conditional menus need a default one; deleting all removes both kinds.
+    assert_eq!(rejected(s.add_conditional_menu(&acc.appid, "[]", "{}", 1, 5).await), ErrCode::NoDefaultMenu);
+    let d1 = s.set_default_menu(&acc.appid, "[1]", 1).await.unwrap();
+    let c1 = s.add_conditional_menu(&acc.appid, "[2]", "{\"tag_id\":2}", 2, 1).await.unwrap();
+    assert_eq!(rejected(s.add_conditional_menu(&acc.appid, "[3]", "{}", 3, 1).await), ErrCode::MenuCountLimit);
+    let d2 = s.set_default_menu(&acc.appid, "[4]", 4).await.unwrap();
+    assert!(d2 > c1 && c1 > d1);
+    let menus = s.menus(&acc.appid).await.unwrap();
+    assert_eq!(menus.iter().map(|m| (m.menuid, m.buttons.as_str())).collect::<Vec<_>>(), vec![(c1, "[2]"), (d2, "[4]")]);
+    assert!(!s.delete_conditional_menu(&acc.appid, d2).await.unwrap(), "the default menu is not conditional");
+    assert!(s.delete_conditional_menu(&acc.appid, c1).await.unwrap());
+    assert!(s.delete_menus(&acc.appid).await.unwrap());
+    assert!(s.menus(&acc.appid).await.unwrap().is_empty());
+    assert!(!s.delete_menus(&acc.appid).await.unwrap());
+
+    // One-time codes are taken once.
+    let c = OneTimeCode {
+        code: format!("c{}", rand_suffix()),
+        purpose: "oauth".into(),
+        appid: Some(acc.appid.clone()),
+        user_id: user.id.clone(),
+        scope: "snsapi_base".into(),
+        created_at: 10,
+        expires_at: 310,
+        used_at: None,
+    };
+    s.put_code(&c).await.unwrap();
+    assert_eq!(s.take_code(&c.code, "signin", 11).await.unwrap(), CodeTake::Missing);
+    assert!(matches!(s.take_code(&c.code, "oauth", 11).await.unwrap(), CodeTake::Taken(k) if k.used_at == Some(11)));
+    assert!(matches!(s.take_code(&c.code, "oauth", 12).await.unwrap(), CodeTake::Used(k) if k.used_at == Some(11)));
+
+    // Grants renew by refresh token.
+    let g = Grant {
+        access_token: format!("a{}", rand_suffix()),
+        refresh_token: format!("r{}", rand_suffix()),
+        appid: acc.appid.clone(),
+        user_id: user.id.clone(),
+        openid: "o1".into(),
+        scope: "snsapi_userinfo".into(),
+        access_expires_at: 7210,
+        refresh_expires_at: 99,
+        created_at: 10,
+    };
+    s.put_grant(&g).await.unwrap();
+    assert_eq!(s.grant(&g.access_token).await.unwrap().unwrap(), g);
+    let renewed = s.renew_grant(&g.refresh_token, "a-new", 9000).await.unwrap().unwrap();
+    assert_eq!((renewed.access_token.as_str(), renewed.access_expires_at), ("a-new", 9000));
+    assert_eq!(s.grant(&g.access_token).await.unwrap(), None);
+    assert_eq!(s.grant_by_refresh(&g.refresh_token).await.unwrap().unwrap().access_token, "a-new");
+
+    // JS-SDK tickets: the live one is kept, an expired one replaced.
+    assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T1", 100, 7200).await.unwrap(), ("T1".into(), 7300));
+    assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T2", 200, 7200).await.unwrap(), ("T1".into(), 7300));
+    assert_eq!(s.js_ticket(&acc.appid, "wx_card", "C1", 200, 7200).await.unwrap(), ("C1".into(), 7400));
+    assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T3", 7300, 7200).await.unwrap(), ("T3".into(), 14500));
+
+    // Sessions and the web domain.
+    s.put_session("h1", &user.id, 1, 50).await.unwrap();
+    assert_eq!(s.session("h1").await.unwrap(), Some((user.id.clone(), 50)));
+    s.delete_session("h1").await.unwrap();
+    assert_eq!(s.session("h1").await.unwrap(), None);
+    assert_eq!(s.web_domain(&acc.appid).await.unwrap(), None);
+    assert!(s.set_web_domain(&acc.appid, Some("shop.example")).await.unwrap());
+    assert_eq!(s.web_domain(&acc.appid).await.unwrap().as_deref(), Some("shop.example"));
 }

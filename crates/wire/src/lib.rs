@@ -6,6 +6,7 @@ pub mod callback;
 pub mod cgi;
 pub mod errcode;
 pub mod ids;
+pub mod jssdk;
 pub mod lenient;
 pub mod platform;
 

@@ -15,6 +15,7 @@ mod settings;
 mod tags;
 mod tokens;
 mod users;
+mod web;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "conversations", include_str!("../../migrations/sqlite/0003_conversations.sql")),
     (4, "ready jobs", include_str!("../../migrations/sqlite/0004_ready_jobs.sql")),
     (5, "broadcast", include_str!("../../migrations/sqlite/0005_broadcast.sql")),
+    (6, "web", include_str!("../../migrations/sqlite/0006_web.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
