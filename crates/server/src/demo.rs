@@ -36,7 +36,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
         .map_err(err)?;
     let mut people = Vec::new();
     for nickname in ["Alice", "Bob", "Chen", "Dana"] {
-        let u = users::create_user(st, &UserCreate { nickname: nickname.into() }).await.map_err(err)?;
+        let u = users::create_user(st, &UserCreate { nickname: nickname.into(), profile: None }).await.map_err(err)?;
         for appid in [&subscription.appid, &service.appid] {
             users::follow_account(st, &u, &FollowIn { appid: appid.clone(), scene: None }).await.map_err(err)?;
         }
@@ -54,7 +54,7 @@ pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, 
         .map_err(err)?;
     let follow = FollowIn { appid: account.appid.clone(), scene: None };
     for i in 0..n {
-        let u = users::create_user(st, &UserCreate { nickname: format!("load{i}") }).await.map_err(err)?;
+        let u = users::create_user(st, &UserCreate { nickname: format!("load{i}"), profile: None }).await.map_err(err)?;
         users::follow_account(st, &u, &follow).await.map_err(err)?;
     }
     Ok((account.appid.0, account.app_secret))

@@ -68,6 +68,9 @@ pub trait FollowerStore: Send + Sync {
     /// relation and whether this call changed it from not following to following.
     async fn follow(&self, appid: &AppId, user: &UserId, how: &FollowHow, fresh: &FreshIds, now: UnixTime)
         -> Result<(Follower, bool)>;
+    /// The relation of `user` and `appid`, created (not following) on first contact, as web
+    /// OAuth does for users who never followed.
+    async fn meet(&self, appid: &AppId, user: &UserId, fresh: &FreshIds) -> Result<Follower>;
     /// Ends a follow. Returns the relation (None if the user never met the account) and
     /// whether this call changed it.
     async fn unfollow(&self, appid: &AppId, user: &UserId, now: UnixTime) -> Result<Option<(Follower, bool)>>;

@@ -365,6 +365,14 @@ async fn web_story(s: &dyn Store) {
     assert!(s.set_user_profile(&user.id, &user.profile.to_json()).await.unwrap());
     assert_eq!(s.user(&user.id).await.unwrap().unwrap(), user);
 
+    // Meeting an account (web OAuth) fixes the openid without following; a later follow keeps it.
+    let met = s.meet(&acc.appid, &user.id, &fresh()).await.unwrap();
+    assert!(!met.subscribed && met.subscribe_time.is_none());
+    assert_eq!(s.meet(&acc.appid, &user.id, &fresh()).await.unwrap().openid, met.openid);
+    let (followed, changed) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &fresh(), 50).await.unwrap();
+    assert!(changed && followed.subscribed);
+    assert_eq!(followed.openid, met.openid);
+
     // QR codes: a permanent scene gives the same code twice; the limit counts permanent codes.
     let code = |ticket: &str, permanent: bool, scene_id: i64| QrCode {
         ticket: ticket.into(),

@@ -6,6 +6,7 @@ use axum::Json;
 use herald_domain::conversation::{Inbound, UserEvent};
 use herald_domain::{follower, idgen};
 use herald_store::{Follower, FollowHow, FreshIds, User};
+use herald_wire::platform::profile::Profile;
 use herald_wire::platform::users::*;
 use herald_wire::{OpenId, UnionId, UserId};
 use serde::Deserialize;
@@ -15,7 +16,7 @@ use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
 
 fn user_out(u: &User) -> UserOut {
-    UserOut { id: u.id.clone(), nickname: u.nickname.clone(), created_at: u.created_at }
+    UserOut { id: u.id.clone(), nickname: u.nickname.clone(), created_at: u.created_at, profile: u.profile.clone() }
 }
 
 async fn relation_out(st: &AppState, f: &Follower) -> Result<RelationOut, ApiError> {
@@ -46,8 +47,10 @@ pub async fn create_user(st: &AppState, b: &UserCreate) -> Result<User, ApiError
     if nickname.is_empty() || nickname.chars().count() > 64 {
         return Err(ApiError::bad_request("a nickname must be 1 to 64 characters"));
     }
+    let profile = b.profile.clone().unwrap_or_default();
+    profile.check().map_err(ApiError::bad_request)?;
     let id = UserId(idgen::prefixed_id(&mut rand::thread_rng(), "u_"));
-    let u = User { id, nickname: nickname.to_string(), created_at: st.clock.now().await? };
+    let u = User { id, nickname: nickname.to_string(), created_at: st.clock.now().await?, profile };
     st.store.insert_user(&u).await?;
     Ok(u)
 }
@@ -63,6 +66,16 @@ pub(crate) async fn load_user(st: &AppState, id: &str) -> Result<User, ApiError>
 
 pub async fn show(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<UserOut> {
     Ok(Json(user_out(&load_user(&st, &id).await?)))
+}
+
+/// Replaces a user's profile (sex, language, region, platform: what conditional menus match
+/// and `/sns/userinfo` reports).
+pub async fn set_profile(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(p): ApiJson<Profile>) -> ApiResult<UserOut> {
+    let mut user = load_user(&st, &id).await?;
+    p.check().map_err(ApiError::bad_request)?;
+    st.store.set_user_profile(&user.id, &p.to_json()).await?;
+    user.profile = p;
+    Ok(Json(user_out(&user)))
 }
 
 pub async fn follow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<FollowIn>) -> ApiResult<RelationOut> {

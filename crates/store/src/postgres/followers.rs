@@ -75,6 +75,52 @@ async fn flagged_page(
     Ok(crate::Page { total, openids: ids.into_iter().map(|r| herald_wire::OpenId(r.0)).collect() })
 }
 
+/// Inserts the relation of a user's first contact with an account (see the SQLite twin).
+async fn insert_relation(
+    tx: &mut Tx,
+    appid: &herald_wire::AppId,
+    user: &herald_wire::UserId,
+    fresh: &crate::FreshIds,
+    follow: Option<(i64, i64, &crate::FollowHow)>,
+) -> crate::Result<()> {
+    let owner: Option<(String,)> =
+        sqlx::query_as("SELECT owner_id FROM accounts WHERE appid = $1").bind(appid.as_str()).fetch_optional(&mut **tx).await?;
+    let Some((owner,)) = owner else { return Err(crate::StoreError::NotFound) };
+    sqlx::query("INSERT INTO unionids (owner_id, user_id, unionid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(&owner)
+        .bind(user.as_str())
+        .bind(fresh.unionid.as_str())
+        .execute(&mut **tx)
+        .await?;
+    let (unionid,): (String,) = sqlx::query_as("SELECT unionid FROM unionids WHERE owner_id = $1 AND user_id = $2")
+        .bind(&owner)
+        .bind(user.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+    let (order, time, scene, qr_scene, qr_scene_str) = match follow {
+        Some((order, now, how)) => (order, Some(now), Some(how.scene.as_str()), how.qr_scene, how.qr_scene_str.as_str()),
+        None => (0, None, None, 0, ""),
+    };
+    sqlx::query(
+        "INSERT INTO followers (appid, user_id, openid, unionid, subscribed, follow_order, subscribe_time, \
+         unsubscribe_time, subscribe_scene, qr_scene, qr_scene_str, remark, blacklisted, blacklist_order) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, '', FALSE, NULL)",
+    )
+    .bind(appid.as_str())
+    .bind(user.as_str())
+    .bind(fresh.openid.as_str())
+    .bind(&unionid)
+    .bind(follow.is_some())
+    .bind(order)
+    .bind(time)
+    .bind(scene)
+    .bind(qr_scene)
+    .bind(qr_scene_str)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl crate::FollowerStore for Backend {
     async fn follow(
@@ -111,38 +157,7 @@ impl crate::FollowerStore for Backend {
             .execute(&mut *tx)
             .await?;
         } else {
-            let owner: Option<(String,)> = sqlx::query_as("SELECT owner_id FROM accounts WHERE appid = $1")
-                .bind(appid.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((owner,)) = owner else { return Err(crate::StoreError::NotFound) };
-            sqlx::query("INSERT INTO unionids (owner_id, user_id, unionid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(&owner)
-                .bind(user.as_str())
-                .bind(fresh.unionid.as_str())
-                .execute(&mut *tx)
-                .await?;
-            let (unionid,): (String,) = sqlx::query_as("SELECT unionid FROM unionids WHERE owner_id = $1 AND user_id = $2")
-                .bind(&owner)
-                .bind(user.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO followers (appid, user_id, openid, unionid, subscribed, follow_order, subscribe_time, \
-                 unsubscribe_time, subscribe_scene, qr_scene, qr_scene_str, remark, blacklisted, blacklist_order) \
-                 VALUES ($1, $2, $3, $4, TRUE, $5, $6, NULL, $7, $8, $9, '', FALSE, NULL)",
-            )
-            .bind(appid.as_str())
-            .bind(user.as_str())
-            .bind(fresh.openid.as_str())
-            .bind(&unionid)
-            .bind(order)
-            .bind(now)
-            .bind(&how.scene)
-            .bind(how.qr_scene)
-            .bind(&how.qr_scene_str)
-            .execute(&mut *tx)
-            .await?;
+            insert_relation(&mut tx, appid, user, fresh, Some((order, now, how))).await?;
         }
         pg_sync_member(&mut tx, appid.as_str(), user.as_str()).await?;
         let f = follower_where(&mut *tx, "f.appid = $1 AND f.user_id = $2", appid.as_str(), user.as_str())
@@ -150,6 +165,18 @@ impl crate::FollowerStore for Backend {
             .ok_or(crate::StoreError::NotFound)?;
         tx.commit().await?;
         Ok((f, true))
+    }
+
+    async fn meet(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, fresh: &crate::FreshIds) -> crate::Result<crate::Follower> {
+        let mut tx = self.begin().await?;
+        let by_user = "f.appid = $1 AND f.user_id = $2";
+        if let Some(f) = follower_where(&mut *tx, by_user, appid.as_str(), user.as_str()).await? {
+            return Ok(f);
+        }
+        insert_relation(&mut tx, appid, user, fresh, None).await?;
+        let f = follower_where(&mut *tx, by_user, appid.as_str(), user.as_str()).await?.ok_or(crate::StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(f)
     }
 
     async fn unfollow(

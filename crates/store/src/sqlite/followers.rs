@@ -73,6 +73,32 @@ fn flagged_page(c: &Connection, appid: &str, after: Option<&str>, limit: usize, 
     Ok(Page { total, openids })
 }
 
+/// Inserts the relation of a user's first contact with an account: following (with its order,
+/// time and how) or not.
+fn insert_relation(tx: &rusqlite::Transaction<'_>, appid: &AppId, user: &UserId, fresh: &FreshIds, follow: Option<(i64, i64, &FollowHow)>) -> Result<()> {
+    let owner: String = tx
+        .prepare_cached("SELECT owner_id FROM accounts WHERE appid = ?1")?
+        .query_row([appid.as_str()], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    tx.prepare_cached("INSERT INTO unionids (owner_id, user_id, unionid) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
+        .execute([owner.as_str(), user.as_str(), fresh.unionid.as_str()])?;
+    let unionid: String = tx
+        .prepare_cached("SELECT unionid FROM unionids WHERE owner_id = ?1 AND user_id = ?2")?
+        .query_row([owner.as_str(), user.as_str()], |r| r.get(0))?;
+    let (order, time, scene, qr_scene, qr_scene_str) = match follow {
+        Some((order, now, how)) => (order, Some(now), Some(how.scene.as_str()), how.qr_scene, how.qr_scene_str.as_str()),
+        None => (0, None, None, 0, ""),
+    };
+    tx.prepare_cached(
+        "INSERT INTO followers (appid, user_id, openid, unionid, subscribed, follow_order, subscribe_time, \
+         unsubscribe_time, subscribe_scene, qr_scene, qr_scene_str, remark, blacklisted, blacklist_order) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, '', FALSE, NULL)",
+    )?
+    .execute(params![appid.as_str(), user.as_str(), fresh.openid.as_str(), unionid, follow.is_some(), order, time, scene, qr_scene, qr_scene_str])?;
+    Ok(())
+}
+
 const BY_USER: &str = "f.appid = ?1 AND f.user_id = ?2";
 
 #[async_trait]
@@ -92,36 +118,21 @@ impl crate::FollowerStore for SqliteStore {
                 )?
                 .execute(params![appid.as_str(), user.as_str(), order, now, how.scene, how.qr_scene, how.qr_scene_str])?;
             } else {
-                let owner: String = tx
-                    .prepare_cached("SELECT owner_id FROM accounts WHERE appid = ?1")?
-                    .query_row([appid.as_str()], |r| r.get(0))
-                    .optional()?
-                    .ok_or(StoreError::NotFound)?;
-                tx.prepare_cached("INSERT INTO unionids (owner_id, user_id, unionid) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
-                    .execute([owner.as_str(), user.as_str(), fresh.unionid.as_str()])?;
-                let unionid: String = tx
-                    .prepare_cached("SELECT unionid FROM unionids WHERE owner_id = ?1 AND user_id = ?2")?
-                    .query_row([owner.as_str(), user.as_str()], |r| r.get(0))?;
-                tx.prepare_cached(
-                    "INSERT INTO followers (appid, user_id, openid, unionid, subscribed, follow_order, subscribe_time, \
-                     unsubscribe_time, subscribe_scene, qr_scene, qr_scene_str, remark, blacklisted, blacklist_order) \
-                     VALUES (?1, ?2, ?3, ?4, TRUE, ?5, ?6, NULL, ?7, ?8, ?9, '', FALSE, NULL)",
-                )?
-                .execute(params![
-                    appid.as_str(),
-                    user.as_str(),
-                    fresh.openid.as_str(),
-                    unionid,
-                    order,
-                    now,
-                    how.scene,
-                    how.qr_scene,
-                    how.qr_scene_str
-                ])?;
+                insert_relation(tx, appid, user, fresh, Some((order, now, how)))?;
             }
             super::broadcast::sync_member(tx, appid.as_str(), user.as_str())?;
             let f = follower_where(tx, BY_USER, appid.as_str(), user.as_str())?.ok_or(StoreError::NotFound)?;
             Ok((f, true))
+        })
+    }
+
+    async fn meet(&self, appid: &AppId, user: &UserId, fresh: &FreshIds) -> Result<Follower> {
+        self.write(|tx| {
+            if let Some(f) = follower_where(tx, BY_USER, appid.as_str(), user.as_str())? {
+                return Ok(f);
+            }
+            insert_relation(tx, appid, user, fresh, None)?;
+            follower_where(tx, BY_USER, appid.as_str(), user.as_str())?.ok_or(StoreError::NotFound)
         })
     }
 

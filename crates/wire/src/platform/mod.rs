@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod profile;
 pub mod users;
 
 use serde::{Deserialize, Serialize};

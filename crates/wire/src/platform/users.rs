@@ -10,6 +10,8 @@ use crate::ids::{AppId, OpenId, TagId, UnionId, UserId};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UserCreate {
     pub nickname: String,
+    #[serde(default)]
+    pub profile: Option<super::profile::Profile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +19,7 @@ pub struct UserOut {
     pub id: UserId,
     pub nickname: String,
     pub created_at: i64,
+    pub profile: super::profile::Profile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
