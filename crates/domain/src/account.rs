@@ -193,6 +193,13 @@ pub enum Capability {
     Materials,
     /// Template messages: verified service accounts only.
     Templates,
+    /// Parametric QR codes and short keys: service accounts (a subscription account has only
+    /// its own code).
+    QrCodes,
+    /// Conditional menus: verified accounts of either type.
+    ConditionalMenus,
+    /// Web OAuth: verified service accounts only.
+    WebOAuth,
 }
 
 /// The facts about an account that permissions depend on.
@@ -206,8 +213,9 @@ pub struct AccountKind {
 pub fn permit(kind: AccountKind, cap: Capability) -> Result<(), WxError> {
     let allowed = match cap {
         Capability::Basic => true,
-        Capability::UserManagement | Capability::CustomerService | Capability::Materials => kind.verified,
-        Capability::Templates => kind.verified && kind.ty == AccountType::Service,
+        Capability::UserManagement | Capability::CustomerService | Capability::Materials | Capability::ConditionalMenus => kind.verified,
+        Capability::Templates | Capability::WebOAuth => kind.verified && kind.ty == AccountType::Service,
+        Capability::QrCodes => kind.ty == AccountType::Service,
     };
     if allowed {
         Ok(())

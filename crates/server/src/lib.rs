@@ -12,9 +12,11 @@ pub mod echo;
 pub mod error;
 pub mod extract;
 pub mod platform;
+pub mod qrimage;
 pub mod routes;
 pub mod state;
 pub mod token_cache;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -9,7 +9,7 @@ use herald_wire::{ErrCode, WxError};
 
 use crate::error::WxErr;
 use crate::state::AppState;
-use crate::{cgi, platform};
+use crate::{cgi, platform, web};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path, )*) => {
@@ -93,6 +93,30 @@ routes! {
     GET "/cgi-bin/template/get_all_private_template" => cgi::template::list_templates,
     POST "/cgi-bin/template/del_private_template" => cgi::template::del_template,
     POST "/cgi-bin/message/template/send" => cgi::template::send,
+    POST "/cgi-bin/qrcode/create" => cgi::qrcode::create,
+    GET "/cgi-bin/showqrcode" => cgi::qrcode::show,
+    POST "/cgi-bin/shorten/gen" => cgi::qrcode::shorten_gen,
+    POST "/cgi-bin/shorten/fetch" => cgi::qrcode::shorten_fetch,
+    POST "/cgi-bin/menu/create" => cgi::menu::create,
+    GET "/cgi-bin/menu/get" => cgi::menu::get,
+    GET "/cgi-bin/menu/delete" => cgi::menu::delete,
+    GET "/cgi-bin/get_current_selfmenu_info" => cgi::menu::selfmenu_info,
+    POST "/cgi-bin/menu/addconditional" => cgi::menu::add_conditional,
+    POST "/cgi-bin/menu/delconditional" => cgi::menu::del_conditional,
+    POST "/cgi-bin/menu/trymatch" => cgi::menu::try_match,
+    GET "/cgi-bin/ticket/getticket" => cgi::sns::getticket,
+    GET "/sns/oauth2/access_token" => cgi::sns::access_token,
+    GET "/sns/oauth2/refresh_token" => cgi::sns::refresh_token,
+    GET "/sns/userinfo" => cgi::sns::userinfo,
+    GET "/sns/auth" => cgi::sns::auth,
+
+    // Web pages: web OAuth, sign-in, and where a QR code's url leads.
+    GET "/connect/oauth2/authorize" => web::oauth::authorize,
+    POST "/connect/oauth2/authorize/confirm" => web::oauth::confirm,
+    GET "/herald/signin" => web::signin,
+    POST "/herald/signout" => web::signout,
+    GET "/herald/me" => web::me,
+    GET "/q/{key}" => web::qr_page,
 
     // Files and article pages, as WeChat's CDN and article hosts serve them.
     GET "/mmbiz/{hash}" => cgi::content::file,
@@ -129,6 +153,14 @@ routes! {
     POST "/herald/v1/accounts/{appid}/deliveries/redeliver_failed" => platform::conversations::redeliver_failed,
     GET "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::get_auto_replies,
     PUT "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::set_auto_replies,
+    PUT "/herald/v1/users/{id}/profile" => platform::users::set_profile,
+    POST "/herald/v1/users/{id}/scan" => platform::web::scan,
+    GET "/herald/v1/users/{id}/menus/{appid}" => platform::web::user_menu,
+    POST "/herald/v1/users/{id}/menus/{appid}/tap" => platform::web::tap,
+    POST "/herald/v1/users/{id}/signin_links" => platform::web::signin_link,
+    GET "/herald/v1/accounts/{appid}/qrcode" => platform::web::account_qrcode,
+    PUT "/herald/v1/accounts/{appid}/web_domain" => platform::web::set_web_domain,
+    POST "/herald/v1/jssdk/verify" => platform::web::jssdk_verify,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/clock" => platform::clock::change,
 }

@@ -19,7 +19,7 @@ fn user_out(u: &User) -> UserOut {
     UserOut { id: u.id.clone(), nickname: u.nickname.clone(), created_at: u.created_at, profile: u.profile.clone() }
 }
 
-async fn relation_out(st: &AppState, f: &Follower) -> Result<RelationOut, ApiError> {
+pub(crate) async fn relation_out(st: &AppState, f: &Follower) -> Result<RelationOut, ApiError> {
     let a = st.store.account(f.appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
     Ok(RelationOut {
         appid: f.appid.clone(),
@@ -31,6 +31,8 @@ async fn relation_out(st: &AppState, f: &Follower) -> Result<RelationOut, ApiErr
         subscribe_time: f.subscribe_time,
         unsubscribe_time: f.unsubscribe_time,
         subscribe_scene: f.subscribe_scene.clone(),
+        qr_scene: f.qr_scene,
+        qr_scene_str: f.qr_scene_str.clone(),
         remark: f.remark.clone(),
         blacklisted: f.blacklisted,
         tagid_list: f.tag_ids.clone(),
@@ -86,23 +88,36 @@ pub async fn follow(State(st): State<AppState>, _: Operator, Path(id): Path<Stri
 
 /// Makes `user` follow `b.appid`; a no-op for a current follower.
 pub async fn follow_account(st: &AppState, user: &User, b: &FollowIn) -> Result<Follower, ApiError> {
-    st.store.account(b.appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
     let scene = b.scene.clone().unwrap_or_else(|| follower::DEFAULT_SCENE.to_string());
     if !follower::check_scene(&scene) {
         return Err(ApiError::bad_request(format!("unknown subscribe scene {scene:?}")));
     }
     let how = FollowHow { scene, ..FollowHow::default() };
+    Ok(follow_with(st, user, &b.appid, &how, None, None).await?.0)
+}
+
+/// Makes `user` follow `appid` as `how` says; a new follow raises subscribe (with the QR
+/// code's `EventKey` and `Ticket` when given). Returns the relation and whether it changed.
+pub async fn follow_with(
+    st: &AppState,
+    user: &User,
+    appid: &herald_wire::AppId,
+    how: &FollowHow,
+    event_key: Option<String>,
+    ticket: Option<String>,
+) -> Result<(Follower, bool), ApiError> {
+    st.store.account(appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
     let fresh = {
         let mut rng = rand::thread_rng();
         FreshIds { openid: OpenId(idgen::openid(&mut rng)), unionid: UnionId(idgen::unionid(&mut rng)) }
     };
     let now = st.clock.now().await?;
-    let (f, changed) = st.store.follow(&b.appid, &user.id, &how, &fresh, now).await?;
+    let (f, changed) = st.store.follow(appid, &user.id, how, &fresh, now).await?;
     if changed {
-        let ev = UserEvent::Subscribe { event_key: None, ticket: None };
-        crate::conversation::receive(st, user, &b.appid, Inbound::Event(ev)).await?;
+        let ev = UserEvent::Subscribe { event_key, ticket };
+        crate::conversation::receive(st, user, appid, Inbound::Event(ev)).await?;
     }
-    Ok(f)
+    Ok((f, changed))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -47,6 +47,10 @@ pub struct RelationOut {
     pub subscribe_time: Option<i64>,
     pub unsubscribe_time: Option<i64>,
     pub subscribe_scene: Option<String>,
+    #[serde(default)]
+    pub qr_scene: i64,
+    #[serde(default)]
+    pub qr_scene_str: String,
     pub remark: String,
     pub blacklisted: bool,
     pub tagid_list: Vec<TagId>,
