@@ -91,11 +91,12 @@ pub fn parse_create(body: &Value) -> Result<QrRequest, WxError> {
     Ok(QrRequest { action: action.to_string(), scene, permanent, expire_seconds })
 }
 
-/// A ticket, shaped like WeChat's (base64 with `+`, `/` and `=`, so it must be URL-encoded).
+/// A ticket, shaped like WeChat's (base64-like, ending in `==`). It has no `+`, which some
+/// SDKs (wechat-api's `showQRCodeURL`) put into URLs unencoded, where it would read as a space.
 pub fn ticket(rng: &mut impl Rng) -> String {
     use base64::Engine;
-    let bytes: Vec<u8> = (0..72).map(|_| rng.gen()).collect();
-    format!("gQ{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    let bytes: Vec<u8> = (0..71).map(|_| rng.gen()).collect();
+    format!("gQ{}", base64::engine::general_purpose::STANDARD.encode(bytes).replace('+', "/"))
 }
 
 /// The key in a code's url (`/q/<key>`).
@@ -187,7 +188,7 @@ mod tests {
     fn tickets_need_url_encoding_and_keys_do_not() {
         let mut r = rand::thread_rng();
         let t = ticket(&mut r);
-        assert!(t.len() > 90 && t.starts_with("gQ"));
+        assert!(t.len() > 90 && t.starts_with("gQ") && t.ends_with("==") && !t.contains('+'));
         assert!(url_key(&mut r).chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }
