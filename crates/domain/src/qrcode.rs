@@ -95,7 +95,7 @@ pub fn parse_create(body: &Value) -> Result<QrRequest, WxError> {
 /// SDKs (wechat-api's `showQRCodeURL`) put into URLs unencoded, where it would read as a space.
 pub fn ticket(rng: &mut impl Rng) -> String {
     use base64::Engine;
-    let bytes: Vec<u8> = (0..71).map(|_| rng.gen()).collect();
+    let bytes: Vec<u8> = (0..70).map(|_| rng.gen()).collect();
     format!("gQ{}", base64::engine::general_purpose::STANDARD.encode(bytes).replace('+', "/"))
 }
 

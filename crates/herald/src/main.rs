@@ -198,6 +198,9 @@ async fn main() -> anyhow::Result<()> {
             println!("  curl '{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}'", demo.service.appid, demo.service.app_secret);
             println!("  curl -H 'Authorization: Bearer {}' {base}/herald/v1/accounts", state.operator_token);
             println!("  curl -H 'Authorization: Bearer {}' -d '{{\"advance\": 172800}}' {base}/herald/v1/clock", state.operator_token);
+            println!("  curl -H 'Authorization: Bearer {}' -d '{{}}' {base}/herald/v1/users/{}/signin_links   # sign Alice in to Herald's pages", state.operator_token, demo.users[0].id);
+            println!("  curl -H 'Authorization: Bearer {}' {base}/herald/v1/accounts/{}/qrcode   # the service account's QR code", state.operator_token, demo.service.appid);
+            println!("The service account has a menu, and web OAuth redirects to 127.0.0.1 (any port).");
             println!("SDKs: point wechatpy's WeChatClient.API_BASE_URL at {base}/cgi-bin/ (see README).");
             println!("Press Ctrl-C to stop.");
             herald_server::serve(state, listener, shutdown_signal()).await?;

@@ -42,6 +42,19 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
         }
         people.push(u);
     }
+    // The service account has a menu, and web OAuth may redirect to sites on this machine.
+    let menu = serde_json::json!({"button": [
+        {"type": "click", "name": "Balance", "key": "BALANCE"},
+        {"name": "Services", "sub_button": [
+            {"type": "view", "name": "Branches", "url": "http://127.0.0.1/branches"},
+            {"type": "scancode_waitmsg", "name": "Scan a bill", "key": "SCAN_BILL"},
+            {"type": "location_select", "name": "Nearest ATM", "key": "ATM"},
+        ]},
+    ]});
+    let (buttons, _) = herald_domain::menu::check_menu(&menu).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = st.clock.now().await?;
+    st.store.set_default_menu(&service.appid, &serde_json::Value::Array(buttons).to_string(), now).await?;
+    st.store.set_web_domain(&service.appid, Some("127.0.0.1")).await?;
     Ok(Demo { subscription, service, users: people })
 }
 
