@@ -198,3 +198,47 @@ def test_jsapi_ticket_and_signature_with_wechatpy(herald):
     assert ok["valid"] is True
     bad = herald.op("POST", "/herald/v1/jssdk/verify", {"appid": acct["appid"], "url": url + "&y=2", "noncestr": noncestr, "timestamp": ts, "signature": sig}, expect=200)
     assert bad["valid"] is False and bad["errcode"] == 63002
+
+
+def test_scan_and_menu_events_reach_the_developer_server(herald):
+    """Events raised by scans and taps are delivered as callbacks, and wechatpy's own parser
+    reads them as the right event types."""
+    from wechatpy import parse_message
+    from test_broadcast import with_server
+
+    acct = herald.account("service")
+    dev = with_server(herald, acct)
+    client = herald.wechatpy(acct)
+    code = client.qrcode.create({"expire_seconds": 600, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 42}}})
+    u = herald.user("walker")
+    herald.op("POST", "/herald/v1/users/%s/scan" % u, {"ticket": code["ticket"]}, expect=200)
+    msg = parse_message(dev.events("subscribe", 1)[0])
+    assert msg.type == "event" and msg.event == "subscribe_scan"
+    assert (msg.scene_id, msg.ticket) == ("42", code["ticket"])
+    herald.op("POST", "/herald/v1/users/%s/scan" % u, {"ticket": code["ticket"]}, expect=200)
+    msg = parse_message(dev.events("SCAN", 1)[0])
+    assert msg.event == "scan" and msg.scene_id == "42"
+
+    client.menu.create({"button": [
+        {"type": "pic_weixin", "name": "Photo", "key": "PHOTO"},
+        {"type": "location_select", "name": "Where", "key": "WHERE"},
+        {"name": "More", "sub_button": [
+            {"type": "scancode_waitmsg", "name": "Scan", "key": "SCAN"},
+            {"type": "miniprogram", "name": "App", "url": "http://shop.example/", "appid": "wxmini", "pagepath": "pages/index"},
+        ]},
+    ]})
+    base = "/herald/v1/users/%s/menus/%s/tap" % (u, acct["appid"])
+    herald.op("POST", base, {"path": [0], "pics": ["1b5f7c23b5bf75682a53e7b6d163e185", "4d1d2e93a8fe9b3d6e0c8b8a1f0e2c3d"]}, expect=200)
+    msg = parse_message(dev.events("pic_weixin", 1)[0])
+    assert msg.event == "pic_weixin" and msg.key == "PHOTO" and msg.count == 2
+    assert msg.pictures[0]["PicMd5Sum"] == "1b5f7c23b5bf75682a53e7b6d163e185"
+    herald.op("POST", base, {"path": [1], "location": {"latitude": 23.1, "longitude": 113.3, "label": "Tianhe", "poiname": "Park"}}, expect=200)
+    msg = parse_message(dev.events("location_select", 1)[0])
+    assert msg.event == "location_select" and (msg.location_x, msg.location_y, msg.label, msg.poiname) == ("23.1", "113.3", "Tianhe", "Park")
+    herald.op("POST", base, {"path": [2, 0], "scan_result": "https://example.com/item/9"}, expect=200)
+    msg = parse_message(dev.events("scancode_waitmsg", 1)[0])
+    assert msg.event == "scancode_waitmsg" and msg.scan_result == "https://example.com/item/9" and msg.scan_type == "qrcode"
+    tap = herald.op("POST", base, {"path": [2, 1]}, expect=200)
+    assert tap["miniprogram"] == {"appid": "wxmini", "pagepath": "pages/index"}
+    msg = parse_message(dev.events("view_miniprogram", 1)[0])
+    assert msg.event == "view_miniprogram" and msg.page_path == "pages/index"
