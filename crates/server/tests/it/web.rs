@@ -100,8 +100,17 @@ async fn qr_codes_encode_their_url_and_scans_follow_or_raise_scan() {
         assert_eq!(ev.last().unwrap()["body"]["event"], "SCAN");
         assert_eq!(ev.last().unwrap()["body"]["event_key"], "shop-7");
 
+        // A scan restarts the 48-hour customer-service window.
+        app.advance(49 * 3600).await;
+        let send = |openid: &str| json!({"touser": openid, "msgtype": "text", "text": {"content": "hi"}});
+        let custom = format!("/cgi-bin/message/custom/send?access_token={}", app.token(&svc).await);
+        assert_eq!(errcode(&app.wx_post(&custom, send(openid)).await), 45015);
+        let (s, _) = app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": perm["ticket"]}))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(errcode(&app.wx_post(&custom, send(openid)).await), 0);
+        let token = app.token(&svc).await;
+
         // Expired: the image and the scan both fail.
-        app.advance(601).await;
         let png = app.http.get(app.url("/cgi-bin/showqrcode")).query(&[("ticket", ticket)]).send().await.unwrap();
         assert_eq!(png.status(), StatusCode::NOT_FOUND);
         let (s, _) = app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": ticket}))).await;
