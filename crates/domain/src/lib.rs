@@ -8,6 +8,7 @@ pub mod content;
 pub mod conversation;
 pub mod follower;
 pub mod idgen;
+pub mod ledger;
 pub mod menu;
 pub mod oauth;
 pub mod profile;
