@@ -12,6 +12,7 @@ mod postgres;
 mod records;
 mod sqlite;
 pub mod web;
+pub mod ledger;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 pub use web::*;
+pub use ledger::{Entry, LedgerStore, Posted};
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -177,11 +179,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore
 {
 }
 

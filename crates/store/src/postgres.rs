@@ -59,3 +59,4 @@ include!("postgres/jobs.rs");
 include!("postgres/broadcast.rs");
 include!("postgres/content.rs");
 include!("postgres/web.rs");
+include!("postgres/ledger.rs");

@@ -465,3 +465,41 @@ async fn web_story(s: &dyn Store) {
     assert!(s.set_web_domain(&acc.appid, Some("shop.example")).await.unwrap());
     assert_eq!(s.web_domain(&acc.appid).await.unwrap().as_deref(), Some("shop.example"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ledger_story_on_every_backend() {
+    use herald_domain::ledger::{Book, Txn};
+    for (name, s) in backends().await {
+        eprintln!("ledger story on {name}");
+        let u = format!("u{}", rand_suffix());
+        let wallet = Book::Wallet(u.clone());
+        let topup = Txn::transfer(format!("topup:{u}:1"), Book::World, wallet.clone(), 1_000).unwrap();
+        let Posted::New(id) = s.post(&topup, 5).await.unwrap() else { panic!("not posted") };
+        assert_eq!(s.post(&topup, 6).await.unwrap(), Posted::Duplicate(id), "the same reason moves nothing twice");
+        assert_eq!(s.balance(&wallet).await.unwrap(), 1_000);
+        let m = format!("m{}", rand_suffix());
+        let too_much = Txn::payment(format!("pay:{m}:1"), &u, &m, 1_500, None).unwrap();
+        assert_eq!(s.post(&too_much, 7).await.unwrap(), Posted::Insufficient(wallet.clone(), 1_000));
+        assert_eq!(s.balance(&Book::Merchant(m.clone())).await.unwrap(), 0, "a refused payment moves nothing");
+        let pay = Txn::payment(format!("pay:{m}:2"), &u, &m, 600, None).unwrap();
+        assert!(matches!(s.post(&pay, 8).await.unwrap(), Posted::New(_)));
+        assert_eq!((s.balance(&wallet).await.unwrap(), s.balance(&Book::Merchant(m.clone())).await.unwrap()), (400, 600));
+        let history = s.entries(&wallet, 10).await.unwrap();
+        assert_eq!(history.iter().map(|e| (e.delta, e.balance_after)).collect::<Vec<_>>(), vec![(-600, 400), (1_000, 1_000)]);
+        assert_eq!(history[0].reason, format!("pay:{m}:2"));
+        // Concurrent payments from one wallet never overdraw it: 400 fen pays for two of ten.
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let (s, u, m) = (s.clone(), u.clone(), m.clone());
+                tokio::spawn(async move { s.post(&Txn::payment(format!("pay:{m}:c{i}"), &u, &m, 200, None).unwrap(), 9).await.unwrap() })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            ok += matches!(t.await.unwrap(), Posted::New(_)) as i32;
+        }
+        assert_eq!((ok, s.balance(&wallet).await.unwrap()), (2, 0), "{name}");
+        let (total, _, negative) = s.ledger_audit().await.unwrap();
+        assert_eq!((total, negative), (0, 0));
+    }
+}

@@ -11,6 +11,7 @@ mod content;
 mod conversations;
 mod followers;
 mod jobs;
+mod ledger;
 mod settings;
 mod tags;
 mod tokens;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "ready jobs", include_str!("../../migrations/sqlite/0004_ready_jobs.sql")),
     (5, "broadcast", include_str!("../../migrations/sqlite/0005_broadcast.sql")),
     (6, "web", include_str!("../../migrations/sqlite/0006_web.sql")),
+    (7, "ledger", include_str!("../../migrations/sqlite/0007_ledger.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
@@ -162,3 +164,5 @@ fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize, f: fn(&str) -> Option<T>) -> rus
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, format!("unexpected value {s:?}").into())
     })
 }
+
+pub(crate) use ledger::merged as ledger_merged;
