@@ -161,6 +161,9 @@ routes! {
     GET "/herald/v1/accounts/{appid}/qrcode" => platform::web::account_qrcode,
     PUT "/herald/v1/accounts/{appid}/web_domain" => platform::web::set_web_domain,
     POST "/herald/v1/jssdk/verify" => platform::web::jssdk_verify,
+    POST "/herald/v1/users/{id}/wallet/topup" => platform::wallet::topup,
+    GET "/herald/v1/users/{id}/wallet" => platform::wallet::show,
+    GET "/herald/v1/ledger" => platform::wallet::audit,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/clock" => platform::clock::change,
 }

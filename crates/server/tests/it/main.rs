@@ -11,6 +11,7 @@ mod openapi;
 mod tags;
 mod tokens;
 mod users;
+mod wallet;
 mod web;
 
 use rand::distributions::{Alphanumeric, DistString};

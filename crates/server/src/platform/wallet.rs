@@ -1,0 +1,73 @@
+//! Wallets: a user's simulated balance, which the operator tops up, and the ledger's audit.
+//! Money moves only through the ledger (`herald_domain::ledger`), in integer fen.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::ledger::{Book, Txn};
+use herald_store::Posted;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::users::load_user;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Operator};
+use crate::state::AppState;
+
+/// The most one top-up may add: 1,000,000 yuan.
+const MAX_TOPUP_FEN: i64 = 100_000_000;
+
+#[derive(Debug, Deserialize)]
+pub struct TopUpIn {
+    /// Fen.
+    amount: i64,
+    /// Makes the top-up idempotent: the same request_id tops up once.
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+/// `POST /herald/v1/users/{id}/wallet/topup`.
+pub async fn topup(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let user = load_user(&st, &id).await?;
+    if !(1..=MAX_TOPUP_FEN).contains(&b.amount) {
+        return Err(ApiError::bad_request(format!("amount is in fen, 1 to {MAX_TOPUP_FEN}")));
+    }
+    let request = match b.request_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if r.len() <= 64 => r.to_string(),
+        Some(_) => return Err(ApiError::bad_request("request_id is at most 64 bytes")),
+        None => herald_domain::idgen::prefixed_id(&mut rand::thread_rng(), ""),
+    };
+    let wallet = Book::Wallet(user.id.0.clone());
+    let t = Txn::transfer(format!("topup:{}:{request}", user.id), Book::World, wallet.clone(), b.amount).map_err(|e| ApiError::bad_request(format!("{e:?}")))?;
+    let now = st.clock.now().await?;
+    let (status, replayed) = match st.store.post(&t, now).await? {
+        Posted::New(_) => (StatusCode::CREATED, false),
+        Posted::Duplicate(_) => (StatusCode::OK, true),
+        Posted::Insufficient(..) => return Err(ApiError::new(StatusCode::CONFLICT, "insufficient", "the platform cannot fund this")),
+    };
+    let balance = st.store.balance(&wallet).await?;
+    Ok((status, Json(json!({"user": user.id, "balance": balance, "replayed": replayed, "request_id": request}))))
+}
+
+/// `GET /herald/v1/users/{id}/wallet`: the balance (fen) and the newest 50 movements.
+pub async fn show(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Value> {
+    let user = load_user(&st, &id).await?;
+    let wallet = Book::Wallet(user.id.0.clone());
+    let balance = st.store.balance(&wallet).await?;
+    let entries: Vec<Value> = st
+        .store
+        .entries(&wallet, 50)
+        .await?
+        .into_iter()
+        .map(|e| json!({"reason": e.reason, "amount": e.delta, "balance_after": e.balance_after, "created_at": e.created_at}))
+        .collect();
+    Ok(Json(json!({"user": user.id, "balance": balance, "entries": entries})))
+}
+
+/// `GET /herald/v1/ledger`: the audit: the sum of every book (always 0), how many books,
+/// and how many are below zero other than the outside world's (always 0).
+pub async fn audit(State(st): State<AppState>, _: Operator) -> ApiResult<Value> {
+    let (total, books, negative) = st.store.ledger_audit().await?;
+    let world = st.store.balance(&Book::World).await?;
+    Ok(Json(json!({"total": total, "books": books, "negative_books": negative, "money_in_platform": -world})))
+}
