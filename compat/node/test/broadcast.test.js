@@ -17,12 +17,7 @@ test('wechat-api broadcast against Herald', async (t) => {
       const h = await start(backend);
       try {
         const acc = await h.account();
-        const users = [];
-        const openids = [];
-        for (let i = 0; i < 3; i++) {
-          users.push(await h.user('b' + i));
-          openids.push(await h.follow(users[i], acc));
-        }
+        const { users, openids } = await h.followers(acc, 3, 'b');
         const api = h.api(acc);
 
         await t.test('media', async () => {

@@ -66,6 +66,16 @@ async function start(backend) {
     },
     async user(nickname) { return (await op('POST', '/herald/v1/users', { nickname })).body.id; },
     async follow(user, account) { return (await op('POST', `/herald/v1/users/${user}/follow`, { appid: account.appid })).body.openid; },
+    // n new users, each following the account: { users, openids }.
+    async followers(account, n, prefix) {
+      const users = [];
+      const openids = [];
+      for (let i = 0; i < n; i++) {
+        users.push(await h.user(prefix + i));
+        openids.push(await h.follow(users[i], account));
+      }
+      return { users, openids };
+    },
     // Polls a conversation until it holds n messages (20 s at most).
     async conversation(user, account, n) {
       for (let i = 0; i < 400; i++) {

@@ -10,12 +10,7 @@ test('wechat-api against Herald', async (t) => {
       const h = await start(backend);
       try {
         const acc = await h.account();
-        const users = [];
-        const openids = [];
-        for (let i = 0; i < 3; i++) {
-          users.push(await h.user('n' + i));
-          openids.push(await h.follow(users[i], acc));
-        }
+        const { users, openids } = await h.followers(acc, 3, 'n');
         const api = h.api(acc);
 
         await t.test('token', async () => {

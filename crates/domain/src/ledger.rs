@@ -102,6 +102,16 @@ impl Txn {
         Ok(Txn { reason: reason.into(), legs })
     }
 
+    /// The net change per book, in book order (the lock order storage uses), without books
+    /// whose legs cancel out.
+    pub fn merged(&self) -> Vec<(Book, Fen)> {
+        let mut m: BTreeMap<Book, Fen> = BTreeMap::new();
+        for (b, d) in &self.legs {
+            *m.entry(b.clone()).or_insert(0) += d;
+        }
+        m.into_iter().filter(|(_, d)| *d != 0).collect()
+    }
+
     pub fn sum(&self) -> Fen {
         self.legs.iter().map(|(_, d)| d).sum()
     }
@@ -134,17 +144,13 @@ impl Balances {
     pub fn post(&mut self, t: &Txn) -> Result<(), LedgerError> {
         t.check()?;
         let mut next = Vec::with_capacity(t.legs.len());
-        let mut seen: BTreeMap<&Book, Fen> = BTreeMap::new();
-        for (book, d) in &t.legs {
-            *seen.entry(book).or_insert(0) += d;
-        }
-        for (book, d) in seen {
-            let before = self.get(book);
+        for (book, d) in t.merged() {
+            let before = self.get(&book);
             let after = before + d;
             if after < 0 && !book.may_go_negative() {
-                return Err(LedgerError::Insufficient(book.clone(), before, d));
+                return Err(LedgerError::Insufficient(book, before, d));
             }
-            next.push((book.clone(), after));
+            next.push((book, after));
         }
         for (book, after) in next {
             self.books.insert(book, after);

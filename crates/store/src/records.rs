@@ -82,6 +82,17 @@ pub struct FreshIds {
     pub unionid: herald_wire::UnionId,
 }
 
+impl FreshIds {
+    /// New random ids, shaped like WeChat's.
+    pub fn random() -> FreshIds {
+        let mut rng = rand::thread_rng();
+        FreshIds {
+            openid: OpenId(herald_domain::idgen::openid(&mut rng)),
+            unionid: UnionId(herald_domain::idgen::unionid(&mut rng)),
+        }
+    }
+}
+
 /// An (account, user) relation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Follower {

@@ -109,6 +109,8 @@ pub trait WebStore: Send + Sync {
     /// The account's live ticket of `kind`, or `fresh` (stored) if none is live at `now`:
     /// (ticket, expires_at).
     async fn js_ticket(&self, appid: &AppId, kind: &str, fresh: &str, now: i64, ttl: i64) -> Result<(String, i64)>;
+    /// The account's ticket of `kind` live at `now`, if any (never issues one).
+    async fn live_js_ticket(&self, appid: &AppId, kind: &str, now: i64) -> Result<Option<String>>;
 
     async fn put_session(&self, id_hash: &str, user_id: &UserId, now: i64, expires_at: i64) -> Result<()>;
     /// (user, expires_at).

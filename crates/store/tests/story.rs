@@ -451,7 +451,10 @@ async fn web_story(s: &dyn Store) {
     assert_eq!(s.grant_by_refresh(&g.refresh_token).await.unwrap().unwrap().access_token, "a-new");
 
     // JS-SDK tickets: the live one is kept, an expired one replaced.
+    assert_eq!(s.live_js_ticket(&acc.appid, "jsapi", 100).await.unwrap(), None);
     assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T1", 100, 7200).await.unwrap(), ("T1".into(), 7300));
+    assert_eq!(s.live_js_ticket(&acc.appid, "jsapi", 7299).await.unwrap().as_deref(), Some("T1"));
+    assert_eq!(s.live_js_ticket(&acc.appid, "jsapi", 7300).await.unwrap(), None);
     assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T2", 200, 7200).await.unwrap(), ("T1".into(), 7300));
     assert_eq!(s.js_ticket(&acc.appid, "wx_card", "C1", 200, 7200).await.unwrap(), ("C1".into(), 7400));
     assert_eq!(s.js_ticket(&acc.appid, "jsapi", "T3", 7300, 7200).await.unwrap(), ("T3".into(), 14500));

@@ -20,27 +20,36 @@ pub fn code_url(st: &AppState, q: &QrCode) -> String {
     format!("{}/q/{}", st.base_url(), q.url_key)
 }
 
+/// Where a code's PNG is served (`showqrcode`, the ticket URL-encoded).
+pub fn image_path(q: &QrCode) -> String {
+    let ticket: String = url::form_urlencoded::byte_serialize(q.ticket.as_bytes()).collect();
+    format!("/cgi-bin/showqrcode?ticket={ticket}")
+}
+
+/// A new code of `appid` with a fresh ticket and url key.
+fn fresh_code(appid: &AppId, action: &str, scene: (i64, String), permanent: bool, now: i64, expires_at: Option<i64>) -> QrCode {
+    let mut rng = rand::thread_rng();
+    QrCode {
+        ticket: qr::ticket(&mut rng),
+        url_key: qr::url_key(&mut rng),
+        appid: appid.clone(),
+        action: action.to_string(),
+        scene_id: scene.0,
+        scene_str: scene.1,
+        permanent,
+        created_at: now,
+        expires_at,
+    }
+}
+
 pub async fn create(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<Value> {
     c.require(Capability::QrCodes)?;
     let req = qr::parse_create(&body)?;
-    let (scene_id, scene_str) = match &req.scene {
+    let scene = match &req.scene {
         Scene::Id(i) => (*i, String::new()),
         Scene::Str(s) => (0, s.clone()),
     };
-    let fresh = {
-        let mut rng = rand::thread_rng();
-        QrCode {
-            ticket: qr::ticket(&mut rng),
-            url_key: qr::url_key(&mut rng),
-            appid: c.account.appid.clone(),
-            action: req.action.clone(),
-            scene_id,
-            scene_str,
-            permanent: req.permanent,
-            created_at: c.now,
-            expires_at: req.expire_seconds.map(|s| c.now + s),
-        }
-    };
+    let fresh = fresh_code(&c.account.appid, &req.action, scene, req.permanent, c.now, req.expire_seconds.map(|s| c.now + s));
     let code = st.store.create_qrcode(&fresh, MAX_PERMANENT).await?;
     let mut out = json!({"ticket": code.ticket, "url": code_url(&st, &code)});
     if let Some(secs) = req.expire_seconds {
@@ -51,21 +60,7 @@ pub async fn create(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<
 
 /// The account's own code (created on first use): a subscription account's only one.
 pub async fn account_code(st: &AppState, appid: &AppId, now: i64) -> Result<QrCode, WxErr> {
-    let (ticket, url_key) = {
-        let mut rng = rand::thread_rng();
-        (qr::ticket(&mut rng), qr::url_key(&mut rng))
-    };
-    let fresh = QrCode {
-        ticket,
-        url_key,
-        appid: appid.clone(),
-        action: qr::ACCOUNT_ACTION.into(),
-        scene_id: 0,
-        scene_str: String::new(),
-        permanent: true,
-        created_at: now,
-        expires_at: None,
-    };
+    let fresh = fresh_code(appid, qr::ACCOUNT_ACTION, (0, String::new()), true, now, None);
     Ok(st.store.create_qrcode(&fresh, MAX_PERMANENT).await?)
 }
 

@@ -8,7 +8,7 @@ use herald_domain::{follower, idgen};
 use herald_store::{Follower, FollowHow, FreshIds, User};
 use herald_wire::platform::profile::Profile;
 use herald_wire::platform::users::*;
-use herald_wire::{OpenId, UnionId, UserId};
+use herald_wire::UserId;
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
@@ -107,10 +107,7 @@ pub async fn follow_with(
     ticket: Option<String>,
 ) -> Result<(Follower, bool), ApiError> {
     st.store.account(appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
-    let fresh = {
-        let mut rng = rand::thread_rng();
-        FreshIds { openid: OpenId(idgen::openid(&mut rng)), unionid: UnionId(idgen::unionid(&mut rng)) }
-    };
+    let fresh = FreshIds::random();
     let now = st.clock.now().await?;
     let (f, changed) = st.store.follow(appid, &user.id, how, &fresh, now).await?;
     if changed {

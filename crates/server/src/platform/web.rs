@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::users::{follow_with, load_user, relation_out};
 use crate::cgi::menu::{load as load_menus, viewer};
-use crate::cgi::qrcode::{account_code, code_url};
+use crate::cgi::qrcode::{account_code, code_url, image_path};
 use crate::conversation::{message_json, receive};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Operator};
@@ -37,10 +37,9 @@ pub async fn account_qrcode(State(st): State<AppState>, _: Operator, Path(appid)
 }
 
 fn code_json(st: &AppState, code: &QrCode) -> Value {
-    let ticket: String = url::form_urlencoded::byte_serialize(code.ticket.as_bytes()).collect();
     json!({
         "appid": code.appid, "ticket": code.ticket, "url": code_url(st, code), "action_name": code.action,
-        "image_url": format!("{}/cgi-bin/showqrcode?ticket={ticket}", st.base_url()), "expires_at": code.expires_at,
+        "image_url": format!("{}{}", st.base_url(), image_path(code)), "expires_at": code.expires_at,
     })
 }
 

@@ -174,11 +174,11 @@ pub async fn qr_page(State(st): State<AppState>, axum::extract::Path(key): axum:
         Ok(Some(a)) => a.name,
         _ => String::new(),
     };
-    let ticket: String = url::form_urlencoded::byte_serialize(code.ticket.as_bytes()).collect();
     let body = format!(
-        "<div class=\"card\"><h1>{}</h1><img alt=\"QR code\" width=\"215\" height=\"215\" src=\"/cgi-bin/showqrcode?ticket={ticket}\">\
+        "<div class=\"card\"><h1>{}</h1><img alt=\"QR code\" width=\"215\" height=\"215\" src=\"{}\">\
          <p>Scan this code with the Herald client to follow the account.</p></div>",
-        esc(&name)
+        esc(&name),
+        esc(&crate::cgi::qrcode::image_path(&code))
     );
     Html(page(&name, &body)).into_response()
 }

@@ -10,7 +10,7 @@ use herald_domain::account::Capability;
 use herald_domain::idgen;
 use herald_domain::oauth::{self, Scope, CODE_TTL, MAX_STATE_BYTES};
 use herald_store::{Account, FreshIds, OneTimeCode, User};
-use herald_wire::{ErrCode, OpenId, UnionId};
+use herald_wire::ErrCode;
 use serde::Deserialize;
 
 use super::{error_page, esc, hash, page, WebSession};
@@ -68,11 +68,7 @@ async fn check(st: &AppState, q: &AuthorizeQuery) -> Result<(Account, Scope), Re
 
 /// The redirect to the developer's page with a fresh code.
 async fn grant_code(st: &AppState, account: &Account, user: &User, scope: Scope, q: &AuthorizeQuery) -> Result<Response, Response> {
-    let fresh = {
-        let mut rng = rand::thread_rng();
-        FreshIds { openid: OpenId(idgen::openid(&mut rng)), unionid: UnionId(idgen::unionid(&mut rng)) }
-    };
-    st.store.meet(&account.appid, &user.id, &fresh).await.map_err(internal)?;
+    st.store.meet(&account.appid, &user.id, &FreshIds::random()).await.map_err(internal)?;
     let now = st.clock.now().await.map_err(internal)?;
     let code = idgen::secret_token(&mut rand::thread_rng(), "");
     st.store

@@ -6,7 +6,7 @@
 impl crate::LedgerStore for Backend {
     async fn post(&self, t: &herald_domain::ledger::Txn, now: i64) -> crate::Result<crate::Posted> {
         t.check().map_err(|e| crate::StoreError::Other(format!("unbalanced transaction {:?}: {e:?}", t.reason)))?;
-        let legs = crate::sqlite::ledger_merged(t);
+        let legs = t.merged();
         let mut tx = self.begin().await?;
         let inserted: Option<(i64,)> =
             sqlx::query_as("INSERT INTO ledger_txns (reason, created_at) VALUES ($1, $2) ON CONFLICT (reason) DO NOTHING RETURNING id")

@@ -276,6 +276,16 @@ impl crate::WebStore for Backend {
             .await?)
     }
 
+    async fn live_js_ticket(&self, appid: &herald_wire::AppId, kind: &str, now: i64) -> crate::Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT ticket FROM js_tickets WHERE appid = $1 AND kind = $2 AND expires_at > $3")
+            .bind(appid.as_str())
+            .bind(kind)
+            .bind(now)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     async fn put_session(&self, id_hash: &str, user_id: &herald_wire::UserId, now: i64, expires_at: i64) -> crate::Result<()> {
         sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(id_hash)

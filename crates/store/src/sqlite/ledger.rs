@@ -12,7 +12,7 @@ use crate::{Result, StoreError};
 impl LedgerStore for SqliteStore {
     async fn post(&self, t: &Txn, now: i64) -> Result<Posted> {
         t.check().map_err(|e| StoreError::Other(format!("unbalanced transaction {:?}: {e:?}", t.reason)))?;
-        let legs = merged(t);
+        let legs = t.merged();
         let out = self.write(|tx| {
             let prior: Option<i64> = tx.prepare_cached("SELECT id FROM ledger_txns WHERE reason = ?1")?.query_row([&t.reason], |r| r.get(0)).optional()?;
             if let Some(id) = prior {
@@ -68,13 +68,4 @@ impl LedgerStore for SqliteStore {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
         })
     }
-}
-
-/// The legs of `t`, one per book, in book order (the lock order on PostgreSQL).
-pub(crate) fn merged(t: &Txn) -> Vec<(Book, Fen)> {
-    let mut m: std::collections::BTreeMap<Book, Fen> = std::collections::BTreeMap::new();
-    for (b, d) in &t.legs {
-        *m.entry(b.clone()).or_insert(0) += d;
-    }
-    m.into_iter().filter(|(_, d)| *d != 0).collect()
 }

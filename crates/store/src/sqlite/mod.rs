@@ -164,5 +164,3 @@ fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize, f: fn(&str) -> Option<T>) -> rus
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, format!("unexpected value {s:?}").into())
     })
 }
-
-pub(crate) use ledger::merged as ledger_merged;

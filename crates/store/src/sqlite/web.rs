@@ -242,6 +242,14 @@ impl WebStore for SqliteStore {
         })
     }
 
+    async fn live_js_ticket(&self, appid: &AppId, kind: &str, now: i64) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT ticket FROM js_tickets WHERE appid = ?1 AND kind = ?2 AND expires_at > ?3")?
+                .query_row(params![appid.as_str(), kind, now], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
     async fn put_session(&self, id_hash: &str, user_id: &UserId, now: i64, expires_at: i64) -> Result<()> {
         self.write(|tx| {
             tx.prepare_cached("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
