@@ -222,6 +222,12 @@ impl crate::BroadcastStore for Backend {
 
     async fn delete_mass(&self, appid: &herald_wire::AppId, msg_id: i64, article_idx: i64) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
+        // Lock the row: deletes and the fan-out's finish read and then write it.
+        sqlx::query("SELECT 1 FROM mass_messages WHERE appid = $1 AND msg_id = $2 FOR UPDATE")
+            .bind(appid.as_str())
+            .bind(msg_id)
+            .execute(&mut *tx)
+            .await?;
         let Some(m) = pg_mass_by_id(&mut *tx, appid.as_str(), msg_id).await? else { return Ok(false) };
         let deleted = herald_domain::broadcast::mark_deleted(&m.deleted, article_idx, None);
         let status = if deleted == "*" { "DELETE" } else { m.status.as_str() };
@@ -271,13 +277,14 @@ impl crate::BroadcastStore for Backend {
             } else {
                 (set, 0)
             };
-        let status = if m.status == "DELETE" { "DELETE" } else { "SEND_SUCCESS" };
+        // The status is decided by the UPDATE itself: a delete that committed while the fan-out
+        // ran (READ COMMITTED re-reads the row) keeps DELETE.
         sqlx::query(
-            "UPDATE mass_messages SET status = $2, total_count = $3, filter_count = $4, sent_count = $5, error_count = 0, \
-             finished_at = $6 WHERE msg_id = $1",
+            "UPDATE mass_messages SET status = CASE WHEN status = 'DELETE' THEN 'DELETE' ELSE $2 END, total_count = $3, \
+             filter_count = $4, sent_count = $5, error_count = 0, finished_at = $6 WHERE msg_id = $1",
         )
         .bind(msg_id)
-        .bind(status)
+        .bind("SEND_SUCCESS")
         .bind(total as i64)
         .bind(filtered as i64)
         .bind(recipients.len() as i64)
