@@ -22,11 +22,14 @@ pub enum Book {
     RedPacket(String),
     /// A coupon stock's remaining budget.
     CouponStock(String),
+    /// A refund accepted and not yet settled: taken from the merchant, not yet in the payer's
+    /// wallet (or back with the merchant if it closes).
+    Refund(String),
 }
 
 impl Book {
     /// The key storage uses: `world`, `wallet:<id>`, `merchant:<mchid>`, `redpack:<id>`,
-    /// `coupon:<stock>`.
+    /// `coupon:<stock>`, `refund:<id>`.
     pub fn key(&self) -> String {
         match self {
             Book::World => "world".into(),
@@ -34,6 +37,7 @@ impl Book {
             Book::Merchant(m) => format!("merchant:{m}"),
             Book::RedPacket(r) => format!("redpack:{r}"),
             Book::CouponStock(s) => format!("coupon:{s}"),
+            Book::Refund(r) => format!("refund:{r}"),
         }
     }
 
@@ -48,6 +52,7 @@ impl Book {
             "merchant" => Book::Merchant(id),
             "redpack" => Book::RedPacket(id),
             "coupon" => Book::CouponStock(id),
+            "refund" => Book::Refund(id),
             _ => return None,
         })
     }

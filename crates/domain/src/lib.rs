@@ -11,6 +11,7 @@ pub mod idgen;
 pub mod ledger;
 pub mod menu;
 pub mod oauth;
+pub mod pay;
 pub mod profile;
 pub mod qrcode;
 pub mod tags;

@@ -104,3 +104,13 @@ mod day_tests {
         assert_eq!(day_start(0, 0), 0);
     }
 }
+
+/// `yyyy-mm-dd` of `t` in China time.
+pub fn cst_date(t: UnixTime) -> String {
+    herald_wire::pay::types::rfc3339_cst(t)[..10].to_string()
+}
+
+/// `yyyymmddHHMMSS` of `t` in China time (WeChat Pay's v2 times and id prefixes).
+pub fn cst_compact(t: UnixTime) -> String {
+    herald_wire::pay::types::rfc3339_cst(t)[..19].replace(['-', 'T', ':'], "")
+}

@@ -13,6 +13,7 @@ mod records;
 mod sqlite;
 pub mod web;
 pub mod ledger;
+pub mod pay;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub use records::*;
 pub use sqlite::SqliteStore;
 pub use web::*;
 pub use ledger::{Entry, LedgerStore, Posted};
+pub use pay::PayStore;
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -179,11 +181,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore
 {
 }
 

@@ -60,3 +60,4 @@ include!("postgres/broadcast.rs");
 include!("postgres/content.rs");
 include!("postgres/web.rs");
 include!("postgres/ledger.rs");
+include!("postgres/pay.rs");

@@ -8,6 +8,7 @@ pub mod errcode;
 pub mod ids;
 pub mod jssdk;
 pub mod lenient;
+pub mod pay;
 pub mod platform;
 
 pub use errcode::{ErrCode, WxError, WxOk};

@@ -5,19 +5,24 @@ const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, a
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
 
 fn job_from_row(r: &DbRow) -> crate::Result<crate::Job> {
+    job_from_row_at(r, 0)
+}
+
+/// A job from the row's columns `at..at + 12` (in JOB_COLS order).
+fn job_from_row_at(r: &DbRow, at: usize) -> crate::Result<crate::Job> {
     Ok(crate::Job {
-        id: r.try_get(0)?,
-        kind: r.try_get(1)?,
-        appid: herald_wire::AppId(r.try_get(2)?),
-        user_id: r.try_get::<Option<String>, _>(3)?.map(herald_wire::UserId),
-        message_seq: r.try_get(4)?,
-        payload: r.try_get(5)?,
-        state: r.try_get(6)?,
-        attempts: r.try_get(7)?,
-        run_at: r.try_get(8)?,
-        last_error: r.try_get(9)?,
-        created_at: r.try_get(10)?,
-        finished_at: r.try_get(11)?,
+        id: r.try_get(at)?,
+        kind: r.try_get(at + 1)?,
+        appid: herald_wire::AppId(r.try_get(at + 2)?),
+        user_id: r.try_get::<Option<String>, _>(at + 3)?.map(herald_wire::UserId),
+        message_seq: r.try_get(at + 4)?,
+        payload: r.try_get(at + 5)?,
+        state: r.try_get(at + 6)?,
+        attempts: r.try_get(at + 7)?,
+        run_at: r.try_get(at + 8)?,
+        last_error: r.try_get(at + 9)?,
+        created_at: r.try_get(at + 10)?,
+        finished_at: r.try_get(at + 11)?,
     })
 }
 

@@ -8,10 +8,10 @@ use super::conversations::insert_message;
 use super::SqliteStore;
 use crate::{Attempt, Finished, Job, JobOutcome, Result};
 
-const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
+pub(super) const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
 
-fn job(r: &Row<'_>) -> rusqlite::Result<Job> {
+pub(super) fn job(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
         id: r.get(0)?,
         kind: r.get(1)?,

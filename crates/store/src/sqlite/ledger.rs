@@ -11,31 +11,8 @@ use crate::{Result, StoreError};
 #[async_trait]
 impl LedgerStore for SqliteStore {
     async fn post(&self, t: &Txn, now: i64) -> Result<Posted> {
-        t.check().map_err(|e| StoreError::Other(format!("unbalanced transaction {:?}: {e:?}", t.reason)))?;
-        let legs = t.merged();
-        let out = self.write(|tx| {
-            let prior: Option<i64> = tx.prepare_cached("SELECT id FROM ledger_txns WHERE reason = ?1")?.query_row([&t.reason], |r| r.get(0)).optional()?;
-            if let Some(id) = prior {
-                return Ok(Posted::Duplicate(id));
-            }
-            let mut after = Vec::with_capacity(legs.len());
-            for (book, d) in &legs {
-                let key = book.key();
-                let bal: Fen = tx.prepare_cached("SELECT balance FROM ledger_books WHERE book = ?1")?.query_row([&key], |r| r.get(0)).optional()?.unwrap_or(0);
-                if bal + d < 0 && !book.may_go_negative() {
-                    return Ok(Posted::Insufficient(book.clone(), bal));
-                }
-                after.push((key, *d, bal + d));
-            }
-            tx.prepare_cached("INSERT INTO ledger_txns (reason, created_at) VALUES (?1, ?2)")?.execute(params![t.reason, now])?;
-            let id = tx.last_insert_rowid();
-            for (key, d, bal) in &after {
-                tx.prepare_cached("INSERT INTO ledger_books (book, balance) VALUES (?1, ?2) ON CONFLICT (book) DO UPDATE SET balance = excluded.balance")?
-                    .execute(params![key, bal])?;
-                tx.prepare_cached("INSERT INTO ledger_entries (txn_id, book, delta, balance_after) VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, key, d, bal])?;
-            }
-            Ok(Posted::New(id))
-        })?;
+        let legs = checked_legs(t)?;
+        let out = self.write(|tx| post_in(tx, t, &legs, now))?;
         Ok(out)
     }
 
@@ -68,4 +45,35 @@ impl LedgerStore for SqliteStore {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
         })
     }
+}
+
+/// A transaction's legs, merged, once it is known to balance.
+pub(super) fn checked_legs(t: &Txn) -> Result<Vec<(Book, Fen)>> {
+    t.check().map_err(|e| StoreError::Other(format!("unbalanced transaction {:?}: {e:?}", t.reason)))?;
+    Ok(t.merged())
+}
+
+/// Posts `t` inside the caller's transaction (see `LedgerStore::post`).
+pub(super) fn post_in(tx: &rusqlite::Transaction<'_>, t: &Txn, legs: &[(Book, Fen)], now: i64) -> Result<Posted> {
+    let prior: Option<i64> = tx.prepare_cached("SELECT id FROM ledger_txns WHERE reason = ?1")?.query_row([&t.reason], |r| r.get(0)).optional()?;
+    if let Some(id) = prior {
+        return Ok(Posted::Duplicate(id));
+    }
+    let mut after = Vec::with_capacity(legs.len());
+    for (book, d) in legs {
+        let key = book.key();
+        let bal: Fen = tx.prepare_cached("SELECT balance FROM ledger_books WHERE book = ?1")?.query_row([&key], |r| r.get(0)).optional()?.unwrap_or(0);
+        if bal + d < 0 && !book.may_go_negative() {
+            return Ok(Posted::Insufficient(book.clone(), bal));
+        }
+        after.push((key, *d, bal + d));
+    }
+    tx.prepare_cached("INSERT INTO ledger_txns (reason, created_at) VALUES (?1, ?2)")?.execute(params![t.reason, now])?;
+    let id = tx.last_insert_rowid();
+    for (key, d, bal) in &after {
+        tx.prepare_cached("INSERT INTO ledger_books (book, balance) VALUES (?1, ?2) ON CONFLICT (book) DO UPDATE SET balance = excluded.balance")?
+            .execute(params![key, bal])?;
+        tx.prepare_cached("INSERT INTO ledger_entries (txn_id, book, delta, balance_after) VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, key, d, bal])?;
+    }
+    Ok(Posted::New(id))
 }

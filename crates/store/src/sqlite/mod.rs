@@ -12,6 +12,7 @@ mod conversations;
 mod followers;
 mod jobs;
 mod ledger;
+mod pay;
 mod settings;
 mod tags;
 mod tokens;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "broadcast", include_str!("../../migrations/sqlite/0005_broadcast.sql")),
     (6, "web", include_str!("../../migrations/sqlite/0006_web.sql")),
     (7, "ledger", include_str!("../../migrations/sqlite/0007_ledger.sql")),
+    (8, "pay", include_str!("../../migrations/sqlite/0008_pay.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
