@@ -200,6 +200,9 @@ pub enum Capability {
     ConditionalMenus,
     /// Web OAuth: verified service accounts only.
     WebOAuth,
+    /// Being bound to a WeChat Pay merchant (payments, red packets, coupons): verified
+    /// service accounts only.
+    Payments,
 }
 
 /// The facts about an account that permissions depend on.
@@ -214,7 +217,7 @@ pub fn permit(kind: AccountKind, cap: Capability) -> Result<(), WxError> {
     let allowed = match cap {
         Capability::Basic => true,
         Capability::UserManagement | Capability::CustomerService | Capability::Materials | Capability::ConditionalMenus => kind.verified,
-        Capability::Templates | Capability::WebOAuth => kind.verified && kind.ty == AccountType::Service,
+        Capability::Templates | Capability::WebOAuth | Capability::Payments => kind.verified && kind.ty == AccountType::Service,
         Capability::QrCodes => kind.ty == AccountType::Service,
     };
     if allowed {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod echo;
 pub mod error;
 pub mod extract;
+pub mod pay;
 pub mod platform;
 pub mod qrimage;
 pub mod routes;

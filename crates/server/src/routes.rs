@@ -9,7 +9,7 @@ use herald_wire::{ErrCode, WxError};
 
 use crate::error::WxErr;
 use crate::state::AppState;
-use crate::{cgi, platform, web};
+use crate::{cgi, pay, platform, web};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path, )*) => {
@@ -110,6 +110,15 @@ routes! {
     GET "/sns/userinfo" => cgi::sns::userinfo,
     GET "/sns/auth" => cgi::sns::auth,
 
+    // WeChat Pay APIv3.
+    GET "/v3/certificates" => pay::certificates::list,
+    POST "/v3/pay/transactions/{kind}" => pay::orders::create,
+    GET "/v3/pay/transactions/id/{transaction_id}" => pay::orders::by_id,
+    GET "/v3/pay/transactions/out-trade-no/{out_trade_no}" => pay::orders::by_out_trade_no,
+    POST "/v3/pay/transactions/out-trade-no/{out_trade_no}/close" => pay::orders::close,
+    POST "/v3/refund/domestic/refunds" => pay::refunds::create,
+    GET "/v3/refund/domestic/refunds/{out_refund_no}" => pay::refunds::query,
+
     // Web pages: web OAuth, sign-in, and where a QR code's url leads.
     GET "/connect/oauth2/authorize" => web::oauth::authorize,
     POST "/connect/oauth2/authorize/confirm" => web::oauth::confirm,
@@ -164,6 +173,12 @@ routes! {
     POST "/herald/v1/users/{id}/wallet/topup" => platform::wallet::topup,
     GET "/herald/v1/users/{id}/wallet" => platform::wallet::show,
     GET "/herald/v1/ledger" => platform::wallet::audit,
+    POST "/herald/v1/merchants" => platform::merchants::create,
+    GET "/herald/v1/merchants/{mchid}" => platform::merchants::show,
+    POST "/herald/v1/merchants/{mchid}/apps" => platform::merchants::bind,
+    GET "/herald/v1/merchants/{mchid}/notifications" => platform::merchants::notifications,
+    GET "/herald/v1/merchants/{mchid}/orders/{out_trade_no}" => platform::merchants::order,
+    POST "/herald/v1/users/{id}/payments" => platform::merchants::pay,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/clock" => platform::clock::change,
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Where uploaded files' bytes live.
     pub blobs: Arc<dyn BlobStore>,
+    /// The WeChat Pay platform key, loaded from the database on first use (see `pay`).
+    pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             allow_private_callbacks: cfg.allow_private_callbacks,
             http: crate::delivery::client(),
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),
+            pay_key: Arc::new(tokio::sync::OnceCell::new()),
         })
     }
 

@@ -170,6 +170,9 @@ pub trait JobStore: Send + Sync {
     async fn requeue(&self, job_id: i64, now_ms: i64) -> Result<bool>;
     /// Requeues every failed job of an account; returns how many.
     async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64>;
+    /// Brings every pending job of `kind` `ms` milliseconds closer (the simulated clock
+    /// moved); returns how many.
+    async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> Result<i64>;
 }
 
 /// Auto-replies of accounts without a developer server (a JSON document per account).

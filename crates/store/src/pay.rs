@@ -166,9 +166,9 @@ pub enum RefundResult {
 }
 
 /// The rules applied to an order locked inside a transaction.
-pub type Check = dyn Fn(&Order) -> std::result::Result<(), Refusal> + Sync;
+pub type Check<'a> = dyn Fn(&Order) -> std::result::Result<(), Refusal> + Sync + 'a;
 /// Builds the notification of a change (None: the merchant gets none).
-pub type Notify<T> = dyn Fn(&T, &Merchant) -> Option<NewNotification> + Sync;
+pub type Notify<'a, T> = dyn Fn(&T, &Merchant) -> Option<NewNotification> + Sync + 'a;
 
 #[async_trait]
 pub trait PayStore: Send + Sync {
@@ -190,10 +190,10 @@ pub trait PayStore: Send + Sync {
     /// the state change and the notification in one transaction. `check` applies the rules
     /// to the locked order; `notify` builds the TRANSACTION.SUCCESS notification from the paid
     /// order.
-    async fn pay_order(&self, p: &Payment, check: &Check, notify: &Notify<Order>) -> Result<PayResult>;
+    async fn pay_order(&self, p: &Payment, check: &Check<'_>, notify: &Notify<'_, Order>) -> Result<PayResult>;
     /// Accepts a refund: merchant → refund escrow (`refund:<refund_id>`), the order's state
     /// and refunded sum, the refund row and its settle job, in one transaction.
-    async fn create_refund(&self, r: &NewRefund, check: &Check) -> Result<RefundResult>;
+    async fn create_refund(&self, r: &NewRefund, check: &Check<'_>) -> Result<RefundResult>;
     /// Settles a PROCESSING refund as `status` (escrow → wallet on SUCCESS, back to the
     /// merchant otherwise), queues its notification and marks `job_id` done, in one
     /// transaction. None (and nothing changes) if it was settled before.
@@ -204,7 +204,7 @@ pub trait PayStore: Send + Sync {
         now: i64,
         now_ms: i64,
         job_id: Option<i64>,
-        notify: &Notify<Refund>,
+        notify: &Notify<'_, Refund>,
     ) -> Result<Option<Refund>>;
     async fn refund(&self, mchid: &str, out_refund_no: &str) -> Result<Option<Refund>>;
     async fn refunds_of(&self, transaction_id: &str) -> Result<Vec<Refund>>;

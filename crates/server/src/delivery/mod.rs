@@ -23,6 +23,7 @@ pub fn client() -> reqwest::Client {
         .connect_timeout(Duration::from_millis(TIMEOUT_MS))
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(1024)
+        .http1_title_case_headers()
         .user_agent("Mozilla/4.0")
         .build()
         .unwrap_or_default()

@@ -56,6 +56,24 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
                 // Loading failed (logged); the lease will expire and the job is claimed again.
                 continue;
             };
+            if job.kind == "refund_settle" {
+                let (st, recorded) = (st.clone(), recorded.clone());
+                tokio::spawn(async move {
+                    crate::pay::notify::settle(&st, &job).await;
+                    drop(permit);
+                    recorded.notify_one();
+                });
+                continue;
+            }
+            if job.kind == "pay_notify" {
+                let (st, worker, tx) = (st.clone(), worker_id.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let (attempt, outcome) = crate::pay::notify::attempt(&st, &job).await;
+                    let done = Finished { job_id: job.id, worker, attempt, outcome };
+                    let _ = tx.send((done, permit)).await;
+                });
+                continue;
+            }
             if job.kind == "mass" {
                 let (st, worker, recorded) = (st.clone(), worker_id.clone(), recorded.clone());
                 tokio::spawn(async move {

@@ -50,6 +50,12 @@ pub async fn change(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
         (None, None) => current.set_to(sys, current.now(sys), frozen),
     };
     st.clock.set(next).await?;
+    // Time that passes on the simulated clock passes for payment notifications' retries too
+    // (WeChat's schedule waits up to 6 hours between attempts).
+    let moved = next.now(sys) - current.now(sys);
+    if moved > 0 && st.store.pull_jobs_forward("pay_notify", moved * 1000).await? > 0 {
+        st.wake.notify_one();
+    }
     Ok(Json(out(next)))
 }
 

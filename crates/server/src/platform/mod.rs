@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod chats;
 pub mod clock;
 pub mod conversations;
+pub mod merchants;
 pub mod users;
 pub mod wallet;
 pub mod web;

@@ -121,6 +121,11 @@ impl crate::JobStore for Backend {
         Ok(true)
     }
 
+    async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> crate::Result<i64> {
+        let n = sqlx::query("UPDATE jobs SET run_at = run_at - $2 WHERE kind = $1 AND state = 'pending'").bind(kind).bind(ms).execute(self.writer()).await?;
+        Ok(n.rows_affected() as i64)
+    }
+
     async fn requeue_failed(&self, appid: &herald_wire::AppId, now_ms: i64) -> crate::Result<i64> {
         let mut tx = self.begin().await?;
         let users: Vec<(String,)> =

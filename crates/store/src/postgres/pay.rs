@@ -271,7 +271,7 @@ impl crate::PayStore for Backend {
         Ok(o)
     }
 
-    async fn pay_order(&self, p: &crate::pay::Payment, check: &crate::pay::Check, notify: &crate::pay::Notify<crate::pay::Order>) -> crate::Result<crate::pay::PayResult> {
+    async fn pay_order(&self, p: &crate::pay::Payment, check: &crate::pay::Check<'_>, notify: &crate::pay::Notify<'_, crate::pay::Order>) -> crate::Result<crate::pay::PayResult> {
         use crate::pay::PayResult;
         let mut tx = self.begin().await?;
         let Some(o) = pg_order(&mut *tx, &p.key, true).await? else { return Ok(PayResult::Missing) };
@@ -305,7 +305,7 @@ impl crate::PayStore for Backend {
         Ok(PayResult::Paid(paid))
     }
 
-    async fn create_refund(&self, r: &crate::pay::NewRefund, check: &crate::pay::Check) -> crate::Result<crate::pay::RefundResult> {
+    async fn create_refund(&self, r: &crate::pay::NewRefund, check: &crate::pay::Check<'_>) -> crate::Result<crate::pay::RefundResult> {
         use crate::pay::RefundResult;
         use herald_domain::ledger::{Book, Txn};
         let mut tx = self.begin().await?;
@@ -375,7 +375,7 @@ impl crate::PayStore for Backend {
         now: i64,
         now_ms: i64,
         job_id: Option<i64>,
-        notify: &crate::pay::Notify<crate::pay::Refund>,
+        notify: &crate::pay::Notify<'_, crate::pay::Refund>,
     ) -> crate::Result<Option<crate::pay::Refund>> {
         use herald_domain::ledger::{Book, Txn};
         use herald_domain::pay::RefundStatus;

@@ -102,6 +102,10 @@ impl crate::JobStore for SqliteStore {
         })
     }
 
+    async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> Result<i64> {
+        self.write(|tx| Ok(tx.prepare_cached("UPDATE jobs SET run_at = run_at - ?2 WHERE kind = ?1 AND state = 'pending'")?.execute(params![kind, ms])? as i64))
+    }
+
     async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64> {
         self.write(|tx| {
             let n = tx

@@ -224,7 +224,7 @@ impl PayStore for SqliteStore {
         })
     }
 
-    async fn pay_order(&self, p: &Payment, check: &Check, notify: &Notify<Order>) -> Result<PayResult> {
+    async fn pay_order(&self, p: &Payment, check: &Check<'_>, notify: &Notify<'_, Order>) -> Result<PayResult> {
         self.write(|tx| {
             let Some(o) = find_order(tx, &p.key)? else { return Ok(PayResult::Missing) };
             if let Err(r) = check(&o) {
@@ -253,7 +253,7 @@ impl PayStore for SqliteStore {
         })
     }
 
-    async fn create_refund(&self, r: &NewRefund, check: &Check) -> Result<RefundResult> {
+    async fn create_refund(&self, r: &NewRefund, check: &Check<'_>) -> Result<RefundResult> {
         self.write(|tx| {
             if let Some(e) = find_refund(tx, &r.mchid, &r.out_refund_no)? {
                 return Ok(RefundResult::Existing(e));
@@ -289,7 +289,7 @@ impl PayStore for SqliteStore {
         })
     }
 
-    async fn settle_refund(&self, refund_id: &str, status: RefundStatus, now: i64, now_ms: i64, job_id: Option<i64>, notify: &Notify<Refund>) -> Result<Option<Refund>> {
+    async fn settle_refund(&self, refund_id: &str, status: RefundStatus, now: i64, now_ms: i64, job_id: Option<i64>, notify: &Notify<'_, Refund>) -> Result<Option<Refund>> {
         self.write(|tx| {
             if let Some(j) = job_id {
                 tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL WHERE id = ?1")?.execute(params![j, now_ms])?;
