@@ -1,0 +1,145 @@
+// wechatpay-node-v3 2.2.1 drives WeChat Pay APIv3: platform certificates, Native, JSAPI, APP
+// and H5 orders, queries, close and refunds, through its documented custom transport (the
+// SDK hard-codes its host; reference §2.3); the merchant side verifies notifications with the
+// SDK's verifySign and decrypts them with decipher_gcm.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const crypto = require('node:crypto');
+const WxPay = require('wechatpay-node-v3');
+const { backends, start } = require('./herald');
+
+// IPayRequest: the SDK's requests, sent to Herald instead of api.mch.weixin.qq.com.
+function transport(base) {
+  const swap = (u) => u.replace('https://api.mch.weixin.qq.com', base);
+  const wrap = async (r) => {
+    const text = await r.text();
+    if (r.status >= 400) return { status: r.status, error: text, errRaw: text };
+    return { status: r.status, data: text ? JSON.parse(text) : '' };
+  };
+  return {
+    async post(url, params, headers) { return wrap(await fetch(swap(url), { method: 'POST', headers, body: JSON.stringify(params) })); },
+    async get(url, headers) { return wrap(await fetch(swap(url), { method: 'GET', headers })); },
+    async upload() { throw new Error('not used here'); },
+  };
+}
+
+// A merchant's notify_url: keeps what arrives, answers 200.
+async function receiver() {
+  const got = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { got.push({ headers: req.headers, body }); res.writeHead(200); res.end(); });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    got, url: `http://127.0.0.1:${server.address().port}/notify`,
+    async wait(n) {
+      for (let i = 0; i < 300 && got.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(got.length >= n, `expected ${n} notifications, got ${got.length}`);
+      return got[n - 1];
+    },
+    close: () => server.close(),
+  };
+}
+
+async function notification(pay, key, n) {
+  const ok = await pay.verifySign({
+    timestamp: n.headers['wechatpay-timestamp'], nonce: n.headers['wechatpay-nonce'], body: n.body,
+    serial: n.headers['wechatpay-serial'], signature: n.headers['wechatpay-signature'], apiSecret: key,
+  });
+  assert.equal(ok, true, 'the SDK verified the notification');
+  const event = JSON.parse(n.body);
+  // The Node SDK re-serialises a parsed body: the bytes must survive that.
+  assert.equal(JSON.stringify(event), n.body);
+  const r = event.resource;
+  return { event, resource: pay.decipher_gcm(r.ciphertext, r.associated_data, r.nonce, key) };
+}
+
+test('wechatpay-node-v3 against Herald', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const rx = await receiver();
+      try {
+        const acc = await h.account('service');
+        const user = await h.user('payer');
+        const openid = await h.follow(user, acc);
+        const m = (await h.op('POST', '/herald/v1/merchants', { name: 'Noodle Bar', appids: [acc.appid] })).body;
+        const pay = new WxPay({ appid: acc.appid, mchid: m.mchid, publicKey: Buffer.from(m.certificate), privateKey: Buffer.from(m.private_key), key: m.apiv3_key });
+        pay.createHttp(transport(h.base));
+
+        const certs = await pay.get_certificates(m.apiv3_key);
+        assert.equal(certs[0].serial_no, m.platform_serial);
+        assert.match(certs[0].publicKey, /BEGIN PUBLIC KEY/);
+
+        // Native, then closed.
+        const native = await pay.transactions_native({ description: 'Noodles', out_trade_no: 'NN' + crypto.randomBytes(6).toString('hex'), notify_url: rx.url, amount: { total: 1 } });
+        assert.equal(native.status, 200, JSON.stringify(native));
+        assert.match(native.data.code_url, /^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+
+        const no = 'NJ' + crypto.randomBytes(6).toString('hex');
+        const closeMe = 'NC' + crypto.randomBytes(6).toString('hex');
+        await pay.transactions_native({ description: 'Tea', out_trade_no: closeMe, notify_url: rx.url, amount: { total: 5 } });
+        const closed = await pay.close(closeMe);
+        assert.equal(closed.status, 204);
+        assert.equal((await pay.query({ out_trade_no: closeMe })).data.trade_state, 'CLOSED');
+
+        // JSAPI: the SDK hands back the signed client request, which the payer's client uses.
+        const jsapi = await pay.transactions_jsapi({ description: 'Ramen', out_trade_no: no, notify_url: rx.url, amount: { total: 200 }, payer: { openid } });
+        assert.equal(jsapi.status, 200, JSON.stringify(jsapi));
+        assert.equal(jsapi.data.signType, 'RSA');
+        await h.op('POST', `/herald/v1/users/${user}/wallet/topup`, { amount: 1000 });
+        const paid = await h.op('POST', `/herald/v1/users/${user}/payments`, jsapi.data);
+        assert.equal(paid.status, 200, JSON.stringify(paid.body));
+        const { event, resource } = await notification(pay, m.apiv3_key, await rx.wait(1));
+        assert.equal(event.event_type, 'TRANSACTION.SUCCESS');
+        assert.equal(resource.out_trade_no, no);
+        assert.equal(resource.trade_state, 'SUCCESS');
+
+        const q = await pay.query({ out_trade_no: no });
+        assert.equal(q.data.trade_state, 'SUCCESS');
+        assert.equal((await pay.query({ transaction_id: q.data.transaction_id })).data.out_trade_no, no);
+        const missing = await pay.query({ out_trade_no: 'NOPE0000' });
+        assert.equal(missing.status, 404);
+        assert.equal(JSON.parse(missing.error).code, 'ORDER_NOT_EXIST');
+
+        // Refunds: partial then the rest; over-refunding is refused.
+        const r1 = await pay.refunds({ out_trade_no: no, out_refund_no: 'RF' + crypto.randomBytes(6).toString('hex'), amount: { refund: 150, total: 200, currency: 'CNY' }, notify_url: rx.url });
+        assert.equal(r1.status, 200, JSON.stringify(r1));
+        const over = await pay.refunds({ transaction_id: q.data.transaction_id, out_refund_no: 'RF' + crypto.randomBytes(6).toString('hex'), amount: { refund: 51, total: 200, currency: 'CNY' } });
+        assert.equal(over.status, 400);
+        const refundNote = await notification(pay, m.apiv3_key, await rx.wait(2));
+        assert.equal(refundNote.event.event_type, 'REFUND.SUCCESS');
+        assert.equal(refundNote.resource.refund_status, 'SUCCESS');
+        const found = await pay.find_refunds(r1.data.out_refund_no);
+        assert.equal(found.data.status, 'SUCCESS');
+        assert.equal((await h.op('GET', `/herald/v1/users/${user}/wallet`)).body.balance, 950);
+
+        // APP: the SDK signs the OpenSDK request; Herald checks that signature when paying.
+        const app = await pay.transactions_app({ description: 'Dumplings', out_trade_no: 'NA' + crypto.randomBytes(6).toString('hex'), notify_url: rx.url, amount: { total: 100 } });
+        assert.equal(app.status, 200, JSON.stringify(app));
+        const forged = await h.op('POST', `/herald/v1/users/${user}/payments`, { ...app.data, sign: Buffer.alloc(256).toString('base64') });
+        assert.equal(forged.status, 400);
+        const appPaid = await h.op('POST', `/herald/v1/users/${user}/payments`, app.data);
+        assert.equal(appPaid.status, 200, JSON.stringify(appPaid.body));
+        assert.equal(appPaid.body.balance, 850);
+
+        // H5: an h5_url the browser opens.
+        const h5 = await pay.transactions_h5({ description: 'Bao', out_trade_no: 'NH' + crypto.randomBytes(6).toString('hex'), notify_url: rx.url, amount: { total: 50 },
+          scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } } });
+        assert.equal(h5.status, 200, JSON.stringify(h5));
+        assert.ok(h5.data.h5_url.startsWith(h.base + '/pay/h5?prepay_id=wx'));
+
+        const audit = (await h.op('GET', '/herald/v1/ledger')).body;
+        assert.equal(audit.total, 0);
+        assert.equal(audit.negative_books, 0);
+      } finally {
+        rx.close();
+        await h.stop();
+      }
+    });
+  }
+});
