@@ -8,7 +8,12 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const crypto = require('node:crypto');
 const WxPay = require('wechatpay-node-v3');
+const fs = require('node:fs');
+const path = require('node:path');
 const { backends, start } = require('./herald');
+
+const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 
 // IPayRequest: the SDK's requests, sent to Herald instead of api.mch.weixin.qq.com.
 function transport(base) {
@@ -132,6 +137,35 @@ test('wechatpay-node-v3 against Herald', async (t) => {
           scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } } });
         assert.equal(h5.status, 200, JSON.stringify(h5));
         assert.ok(h5.data.h5_url.startsWith(h.base + '/pay/h5?prepay_id=wx'));
+
+        // The cashier in real Chromium: the H5 link, signed in, Pay; then one too dear.
+        const { chromium } = require('playwright-core');
+        const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false });
+        try {
+          const page = await browser.newPage();
+          const next = h5.data.h5_url.slice(h.base.length) + '&redirect_url=' + encodeURIComponent('https://shop.example/done');
+          const link = await h.op('POST', `/herald/v1/users/${user}/signin_links`, { next });
+          await page.goto(link.body.url);
+          await page.waitForSelector('#cashier');
+          assert.equal(await page.textContent('#amount'), '¥0.50');
+          assert.equal(await page.textContent('#balance'), '¥8.50');
+          fs.mkdirSync(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: path.join(ARTIFACTS, `cashier-${backend}.png`), fullPage: true });
+          await Promise.all([page.waitForSelector('#paid'), page.click('#pay')]);
+          assert.equal(await page.textContent('#balance'), '¥8.00');
+          assert.equal(await page.getAttribute('#back', 'href'), 'https://shop.example/done');
+          const note = await notification(pay, m.apiv3_key, await rx.wait(4));
+          assert.equal(note.resource.trade_type, 'MWEB');
+
+          const dear = await pay.transactions_native({ description: 'Banquet', out_trade_no: 'ND' + crypto.randomBytes(6).toString('hex'), notify_url: rx.url, amount: { total: 100000 } });
+          const scanned = await h.op('POST', `/herald/v1/users/${user}/scan`, { url: dear.data.code_url });
+          assert.equal(scanned.body.kind, 'pay');
+          await page.goto(scanned.body.cashier_url);
+          await Promise.all([page.waitForSelector('#insufficient'), page.click('#pay')]);
+          assert.match(await page.textContent('#insufficient'), /Not enough balance/);
+        } finally {
+          await browser.close();
+        }
 
         const audit = (await h.op('GET', '/herald/v1/ledger')).body;
         assert.equal(audit.total, 0);

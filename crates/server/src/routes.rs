@@ -126,6 +126,9 @@ routes! {
     POST "/herald/signout" => web::signout,
     GET "/herald/me" => web::me,
     GET "/q/{key}" => web::qr_page,
+    GET "/pay/h5" => web::cashier::h5,
+    GET "/pay/cashier" => web::cashier::show,
+    POST "/pay/cashier" => web::cashier::confirm,
 
     // Files and article pages, as WeChat's CDN and article hosts serve them.
     GET "/mmbiz/{hash}" => cgi::content::file,
@@ -184,9 +187,9 @@ routes! {
 }
 
 /// WeChat answers a call with the wrong method with 43001/43002 (over HTTP 200); the
-/// platform API answers 405 as usual.
+/// platform API, WeChat Pay and the cashier pages answer 405 as usual.
 fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> MethodRouter<AppState> {
-    if path.starts_with("/herald/") {
+    if ["/herald/", "/v3/", "/pay/"].iter().any(|p| path.starts_with(p)) {
         mr
     } else {
         mr.fallback(move || std::future::ready(WxErr::from(code).into_response()))

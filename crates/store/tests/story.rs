@@ -506,3 +506,151 @@ async fn ledger_story_on_every_backend() {
         assert_eq!((total, negative), (0, 0));
     }
 }
+
+#[tokio::test]
+async fn pay_story_on_every_backend() {
+    for (name, s) in backends().await {
+        eprintln!("pay story on {name}");
+        pay_story(s).await;
+    }
+}
+
+async fn pay_story(s: Arc<dyn Store>) {
+    use herald_domain::ledger::{Book, Txn};
+    use herald_domain::pay::{RefundStatus, TradeState, TradeType};
+    use herald_store::pay::*;
+
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    let acc = account(&org, AccountType::Service);
+    s.insert_account(&acc).await.unwrap();
+    let mchid = format!("19{}", rand_suffix());
+    let m = Merchant {
+        mchid: mchid.clone(),
+        name: "Tea".into(),
+        apiv3_key: "k".repeat(32),
+        api_key: "a".repeat(32),
+        mch_serial: "ABC".into(),
+        mch_public_key: "pem".into(),
+        mch_certificate: None,
+        platform_serial: "DEF".into(),
+        platform_certificate: "cert".into(),
+        platform_not_before: 0,
+        platform_not_after: 10,
+        public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
+        key_mode: "certificate".into(),
+        created_at: 1,
+        appids: vec![acc.appid.0.clone()],
+    };
+    assert!(s.create_merchant(&m).await.unwrap());
+    assert!(!s.create_merchant(&m).await.unwrap(), "the mchid is taken");
+    assert_eq!(s.merchant(&mchid).await.unwrap().unwrap(), m);
+    s.set_merchant_key_mode(&mchid, "public_key").await.unwrap();
+    assert_eq!(s.merchant(&mchid).await.unwrap().unwrap().key_mode, "public_key");
+
+    // Nonces: a replay is seen.
+    assert!(s.use_pay_nonce(&mchid, "n1", 100, 0).await.unwrap());
+    assert!(!s.use_pay_nonce(&mchid, "n1", 101, 0).await.unwrap());
+    assert!(s.use_pay_nonce(&format!("{mchid}x"), "n1", 101, 0).await.unwrap(), "nonces are per merchant");
+
+    let tid = format!("4200{}", rand_suffix());
+    let order = Order {
+        transaction_id: tid.clone(),
+        mchid: mchid.clone(),
+        out_trade_no: "T0001".into(),
+        appid: acc.appid.0.clone(),
+        trade_type: TradeType::Native,
+        description: "Tea".into(),
+        attach: None,
+        notify_url: "https://shop.example/n".into(),
+        goods_tag: None,
+        total: 300,
+        currency: "CNY".into(),
+        payer_openid: None,
+        scene_info: None,
+        fingerprint: "f1".into(),
+        prepay_id: format!("wx{}", rand_suffix()),
+        prepay_expires_at: 7200,
+        code_key: Some(format!("k{}", rand_suffix())),
+        state: TradeState::NotPay,
+        expires_at: 10_000,
+        created_at: 1,
+        success_time: None,
+        payer_user: None,
+        refunded: 0,
+    };
+    assert_eq!(s.place_order(&order).await.unwrap(), Placed::New);
+    let again = Order { transaction_id: format!("4200{}", rand_suffix()), prepay_id: format!("wx{}", rand_suffix()), code_key: None, ..order.clone() };
+    assert_eq!(s.place_order(&again).await.unwrap(), Placed::Existing(order.clone()), "one order per out_trade_no");
+    let by_code = OrderKey::CodeKey(order.code_key.clone().unwrap());
+    assert_eq!(s.order(&by_code).await.unwrap().unwrap().transaction_id, tid);
+
+    // Paying: the wallet is short, then enough; the notification is queued with the payment.
+    let user = format!("u{}", rand_suffix());
+    let notify = |o: &Order, m: &Merchant| {
+        Some(NewNotification { appid: o.appid.clone(), mchid: m.mchid.clone(), event_type: "TRANSACTION.SUCCESS".into(), subject: o.out_trade_no.clone(), payload: "{}".into() })
+    };
+    let pay = Payment { key: by_code.clone(), user: user.clone(), openid: "o1".into(), now: 50, now_ms: 50_000 };
+    let ok = |_: &Order| Ok(());
+    assert_eq!(s.pay_order(&pay, &ok, &notify).await.unwrap(), PayResult::Insufficient(0));
+    assert_eq!(s.order(&by_code).await.unwrap().unwrap().state, TradeState::PayError);
+    assert!(s.pay_notifications(&mchid, 10).await.unwrap().is_empty(), "no notification for a failed payment");
+    s.post(&Txn::transfer(format!("topup:{user}"), Book::World, Book::Wallet(user.clone()), 1_000).unwrap(), 40).await.unwrap();
+    let PayResult::Paid(paid) = s.pay_order(&pay, &ok, &notify).await.unwrap() else { panic!("not paid") };
+    assert_eq!((paid.state, paid.success_time, paid.payer_user.as_deref()), (TradeState::Success, Some(50), Some(user.as_str())));
+    let refuse = |o: &Order| if o.state.paid() { Err((herald_wire::pay::PayCode::OrderPaid, "paid".to_string())) } else { Ok(()) };
+    assert!(matches!(s.pay_order(&pay, &refuse, &notify).await.unwrap(), PayResult::Refused(_)));
+    assert_eq!(s.balance(&Book::Wallet(user.clone())).await.unwrap(), 700);
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 300);
+    let notes = s.pay_notifications(&mchid, 10).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].job.kind.as_str(), notes[0].job.state.as_str(), notes[0].job.run_at), ("pay_notify", "pending", 50_000));
+
+    // Closing: only unpaid orders close.
+    assert_eq!(s.close_order(&mchid, "T0001").await.unwrap().unwrap().state, TradeState::Success);
+    assert_eq!(s.close_order(&mchid, "nope").await.unwrap(), None);
+
+    // Refunds: escrow, idempotent on out_refund_no, then settled into the wallet once.
+    let new_refund = |no: &str, amount: i64| NewRefund {
+        refund_id: format!("5000{}", rand_suffix()),
+        mchid: mchid.clone(),
+        out_refund_no: no.into(),
+        order: OrderKey::OutTradeNo(mchid.clone(), "T0001".into()),
+        amount,
+        total: 300,
+        reason: None,
+        notify_url: Some("https://shop.example/r".into()),
+        fingerprint: format!("r{amount}"),
+        now: 60,
+        now_ms: 60_000,
+    };
+    let RefundResult::Created(r1) = s.create_refund(&new_refund("R0001", 100), &ok).await.unwrap() else { panic!("no refund") };
+    assert_eq!(r1.status, RefundStatus::Processing);
+    assert!(matches!(s.create_refund(&new_refund("R0001", 100), &ok).await.unwrap(), RefundResult::Existing(e) if e.refund_id == r1.refund_id));
+    assert_eq!(s.balance(&Book::Refund(r1.refund_id.clone())).await.unwrap(), 100);
+    assert_eq!(s.order(&by_code).await.unwrap().unwrap().refunded, 100);
+    assert_eq!(s.create_refund(&new_refund("R0002", 250), &ok).await.unwrap(), RefundResult::NotEnough(200), "the merchant holds 200");
+    let missing = NewRefund { order: OrderKey::OutTradeNo(mchid.clone(), "nope".into()), ..new_refund("R0003", 1) };
+    assert_eq!(s.create_refund(&missing, &ok).await.unwrap(), RefundResult::OrderMissing);
+    let rnotify = |r: &Refund, m: &Merchant| {
+        Some(NewNotification { appid: acc.appid.0.clone(), mchid: m.mchid.clone(), event_type: "REFUND.SUCCESS".into(), subject: r.out_refund_no.clone(), payload: "{}".into() })
+    };
+    let settled = s.settle_refund(&r1.refund_id, RefundStatus::Success, 70, 70_000, None, &rnotify).await.unwrap().unwrap();
+    assert_eq!((settled.status, settled.success_time), (RefundStatus::Success, Some(70)));
+    assert_eq!(s.settle_refund(&r1.refund_id, RefundStatus::Success, 71, 71_000, None, &rnotify).await.unwrap(), None, "settled once");
+    assert_eq!(s.balance(&Book::Wallet(user.clone())).await.unwrap(), 800);
+    assert_eq!(s.balance(&Book::Refund(r1.refund_id.clone())).await.unwrap(), 0);
+    // A refund closed instead goes back to the merchant and frees the order's amount.
+    let RefundResult::Created(r2) = s.create_refund(&new_refund("R0004", 50), &ok).await.unwrap() else { panic!("no refund") };
+    s.settle_refund(&r2.refund_id, RefundStatus::Closed, 80, 80_000, None, &rnotify).await.unwrap().unwrap();
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 200);
+    assert_eq!(s.order(&by_code).await.unwrap().unwrap().refunded, 100);
+    assert_eq!(s.refunds_of(&tid).await.unwrap().len(), 2);
+    assert_eq!(s.refund(&mchid, "R0004").await.unwrap().unwrap().status, RefundStatus::Closed);
+    assert_eq!(s.pay_notifications(&mchid, 10).await.unwrap().len(), 3);
+    // Pulling notification jobs forward (the simulated clock moved).
+    assert_eq!(s.pull_jobs_forward("pay_notify", 10_000).await.unwrap() >= 3, true);
+    assert_eq!(s.pay_notifications(&mchid, 10).await.unwrap().last().unwrap().job.run_at, 40_000);
+    let (total, _, negative) = s.ledger_audit().await.unwrap();
+    assert_eq!((total, negative), (0, 0));
+}

@@ -125,6 +125,29 @@ async fn resolve(st: &AppState, b: &ScanIn) -> Result<QrCode, ApiError> {
     code.ok_or_else(|| ApiError::not_found("QR code"))
 }
 
+/// A scanned WeChat Pay Native code (`weixin://wxpay/bizpayurl?pr=…`): where the payer
+/// confirms it (the cashier page) and what it asks for. Paying is `POST .../payments`.
+async fn native_pay_code(st: &AppState, b: &ScanIn) -> Result<Option<Value>, ApiError> {
+    let text = match (b.url.as_deref(), b.image.as_deref()) {
+        (Some(u), _) if !u.is_empty() => u.to_string(),
+        (_, Some(img)) if b.ticket.as_deref().is_none_or(str::is_empty) => {
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(img.trim()) else { return Ok(None) };
+            match crate::qrimage::decode(&bytes) {
+                Ok(t) => t,
+                Err(_) => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let Some(key) = herald_domain::pay::code_url_key(&text) else { return Ok(None) };
+    let o = st.store.order(&herald_store::pay::OrderKey::CodeKey(key.into())).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    let m = st.store.merchant(&o.mchid).await?.ok_or_else(|| ApiError::not_found("merchant"))?;
+    Ok(Some(json!({
+        "kind": "pay", "code_url": text, "merchant": m.name, "description": o.description, "amount": o.total,
+        "cashier_url": format!("{}/pay/cashier?pr={key}", st.base_url()),
+    })))
+}
+
 /// `POST /herald/v1/users/{id}/scan`: the user scans a code (JSON `{ticket}`, `{url}` or
 /// `{image}`, or the picture itself as the body with an image Content-Type). A non-follower
 /// follows (subscribe with `qrscene_<scene>` and `Ticket`); a follower raises SCAN.
@@ -137,6 +160,9 @@ pub async fn scan(State(st): State<AppState>, _: Operator, Path(id): Path<String
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &body };
         serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?
     };
+    if let Some(out) = native_pay_code(&st, &input).await? {
+        return Ok(Json(out));
+    }
     let code = resolve(&st, &input).await?;
     let now = st.clock.now().await?;
     if code.expires_at.is_some_and(|e| e <= now) {

@@ -1,6 +1,7 @@
 //! Herald's web pages for users: sign-in by link with a session cookie, and (in `oauth`) the
 //! web OAuth authorize and consent pages. The web client will build on the same session.
 
+pub mod cashier;
 pub mod oauth;
 
 use axum::extract::{FromRequestParts, State};
