@@ -113,7 +113,7 @@ pub struct Notification {
 pub enum Placed {
     New,
     /// An order with this out_trade_no exists already.
-    Existing(Order),
+    Existing(Box<Order>),
 }
 
 /// A payer paying an order.
@@ -130,7 +130,7 @@ pub struct Payment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayResult {
-    Paid(Order),
+    Paid(Box<Order>),
     /// Nothing moved: the order does not exist.
     Missing,
     /// Nothing moved: the rules refused (paid, closed, expired, another payer's order).

@@ -22,8 +22,10 @@ fn event_id() -> String {
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
-/// A notification of `resource` (JSON) to `url`, encrypted for the merchant.
-pub fn build(m: &Merchant, appid: &str, url: &str, subject: &str, event: (&str, &str), original_type: &str, resource: &Value, now: i64) -> Option<NewNotification> {
+/// A notification of `resource` (JSON) to `url`, encrypted for the merchant; `event` is
+/// (event_type, summary, original_type).
+pub fn build(m: &Merchant, appid: &str, url: &str, subject: &str, event: (&str, &str, &str), resource: &Value, now: i64) -> Option<NewNotification> {
+    let original_type = event.2;
     let nonce = aead::nonce(&mut rand::thread_rng());
     let plaintext = resource.to_string();
     let ciphertext = aead::encrypt(m.apiv3_key.as_bytes(), &nonce, original_type, plaintext.as_bytes()).ok()?;
@@ -55,7 +57,7 @@ pub fn build(m: &Merchant, appid: &str, url: &str, subject: &str, event: (&str, 
 pub fn paid(o: &Order, m: &Merchant) -> Option<NewNotification> {
     let now = o.success_time.unwrap_or(o.created_at);
     let resource = super::orders::transaction_json(o, now);
-    build(m, &o.appid, &o.notify_url, &o.out_trade_no, ("TRANSACTION.SUCCESS", "支付成功"), "transaction", &resource, now)
+    build(m, &o.appid, &o.notify_url, &o.out_trade_no, ("TRANSACTION.SUCCESS", "支付成功", "transaction"), &resource, now)
 }
 
 /// REFUND.SUCCESS / CLOSED / ABNORMAL for a settled refund with a notify_url.
@@ -76,7 +78,7 @@ pub fn refunded(r: &Refund, m: &Merchant, appid: &str) -> Option<NewNotification
     if let Some(t) = r.success_time {
         resource["success_time"] = rfc3339_cst(t).into();
     }
-    build(m, appid, url, &r.out_refund_no, event, "refund", &resource, now)
+    build(m, appid, url, &r.out_refund_no, (event.0, event.1, "refund"), &resource, now)
 }
 
 /// Settles a refund (the worker's `refund_settle` job): SUCCESS, money into the payer's

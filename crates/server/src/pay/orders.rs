@@ -101,7 +101,8 @@ pub async fn create(State(st): State<AppState>, Path(kind): Path<String>, req: P
     };
     let current = match st.store.place_order(&order).await? {
         Placed::New => order,
-        Placed::Existing(mut e) => {
+        Placed::Existing(e) => {
+            let mut e = *e;
             pay::reorder(&e.fingerprint, pay::effective_state(e.state, e.expires_at, now), &spec)?;
             if now >= e.prepay_expires_at {
                 e.prepay_id = ids::prepay_id(&mut rand::thread_rng(), now);
@@ -122,7 +123,7 @@ async fn answer(st: &AppState, req: &PayRequest, o: Option<Order>, by_id: bool) 
     let now = st.clock.now().await?;
     match o {
         // An unpaid order has no transaction_id to be found by.
-        Some(o) if !(by_id && !o.state.paid()) => signed(st, req, StatusCode::OK, Some(&transaction_json(&o, now))).await,
+        Some(o) if !by_id || o.state.paid() => signed(st, req, StatusCode::OK, Some(&transaction_json(&o, now))).await,
         _ => Err(PayCode::OrderNotExist.into()),
     }
 }

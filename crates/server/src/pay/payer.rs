@@ -81,7 +81,7 @@ pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&Client
     match st.store.pay_order(&payment, &check, &super::notify::paid).await? {
         PayResult::Paid(o) => {
             st.wake.notify_one();
-            Ok(o)
+            Ok(*o)
         }
         PayResult::Missing => Err(PayerError::Missing),
         PayResult::Refused(r) => Err(PayerError::Refused(r)),

@@ -242,7 +242,7 @@ impl crate::PayStore for Backend {
         }
         let key = crate::pay::OrderKey::OutTradeNo(o.mchid.clone(), o.out_trade_no.clone());
         let existing = pg_order(self.writer(), &key, false).await?.ok_or_else(|| crate::StoreError::Other("the conflicting order vanished".into()))?;
-        Ok(crate::pay::Placed::Existing(existing))
+        Ok(crate::pay::Placed::Existing(Box::new(existing)))
     }
 
     async fn renew_prepay(&self, transaction_id: &str, prepay_id: &str, until: i64) -> crate::Result<()> {
@@ -297,12 +297,12 @@ impl crate::PayStore for Backend {
             .execute(&mut *tx)
             .await?;
         let paid = pg_order(&mut *tx, &p.key, false).await?.ok_or_else(|| crate::StoreError::Other("the paid order vanished".into()))?;
-        let m = pg_merchant(&mut *tx, &paid.mchid).await?.ok_or_else(|| crate::StoreError::Other("the order's merchant vanished".into()))?;
+        let m = pg_merchant(&mut tx, &paid.mchid).await?.ok_or_else(|| crate::StoreError::Other("the order's merchant vanished".into()))?;
         if let Some(n) = notify(&paid, &m) {
             pg_queue_notification(&mut tx, &n, p.now, p.now_ms).await?;
         }
         tx.commit().await?;
-        Ok(PayResult::Paid(paid))
+        Ok(PayResult::Paid(Box::new(paid)))
     }
 
     async fn create_refund(&self, r: &crate::pay::NewRefund, check: &crate::pay::Check<'_>) -> crate::Result<crate::pay::RefundResult> {
@@ -412,7 +412,7 @@ impl crate::PayStore for Backend {
         let settled = pg_refund_by(&mut *tx, "$1 = $1 AND refund_id = $2", "", refund_id)
             .await?
             .ok_or_else(|| crate::StoreError::Other("the refund vanished".into()))?;
-        let m = pg_merchant(&mut *tx, &settled.mchid).await?.ok_or_else(|| crate::StoreError::Other("the refund's merchant vanished".into()))?;
+        let m = pg_merchant(&mut tx, &settled.mchid).await?.ok_or_else(|| crate::StoreError::Other("the refund's merchant vanished".into()))?;
         if let Some(n) = notify(&settled, &m) {
             pg_queue_notification(&mut tx, &n, now, now_ms).await?;
         }

@@ -190,7 +190,7 @@ impl PayStore for SqliteStore {
     async fn place_order(&self, o: &Order) -> Result<Placed> {
         self.write(|tx| {
             if let Some(e) = find_order(tx, &OrderKey::OutTradeNo(o.mchid.clone(), o.out_trade_no.clone()))? {
-                return Ok(Placed::Existing(e));
+                return Ok(Placed::Existing(Box::new(e)));
             }
             tx.prepare_cached(&format!(
                 "INSERT INTO pay_orders ({ORDER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
@@ -249,7 +249,7 @@ impl PayStore for SqliteStore {
             if let Some(n) = notify(&paid, &m) {
                 queue_notification(tx, &n, p.now, p.now_ms)?;
             }
-            Ok(PayResult::Paid(paid))
+            Ok(PayResult::Paid(Box::new(paid)))
         })
     }
 
