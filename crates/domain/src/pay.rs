@@ -174,9 +174,13 @@ pub fn valid_notify_url(s: &str) -> bool {
 /// The request's identity for idempotency: the body with its keys sorted, hashed. The same
 /// out_trade_no with the same fingerprint gets the same order back.
 pub fn fingerprint(kind: TradeType, body: &serde_json::Value) -> String {
-    // serde_json's Map is a BTreeMap here, so to_string writes keys sorted.
-    let canonical: serde_json::Value = serde_json::from_str(&body.to_string()).unwrap_or_default();
-    hex::encode(Sha256::digest(format!("{}\n{}", kind.wire(), canonical).as_bytes()))
+    body_hash(kind.wire(), body)
+}
+
+/// SHA-256 of `prefix` and the body with its keys sorted (serde_json's map is a BTreeMap
+/// here, so `to_string` writes keys in order; a test checks key order does not matter).
+fn body_hash(prefix: &str, body: &serde_json::Value) -> String {
+    hex::encode(Sha256::digest(format!("{prefix}\n{body}").as_bytes()))
 }
 
 /// Checks an order request (mchid is checked against the caller by the handler).
@@ -318,7 +322,6 @@ pub fn check_refund(req: &RefundRequest, body: &serde_json::Value) -> Result<Ref
     if amount.currency.as_deref().is_some_and(|c| c != "CNY") {
         return Err(param("Currency code is invalid"));
     }
-    let canonical: serde_json::Value = serde_json::from_str(&body.to_string()).unwrap_or_default();
     Ok(RefundSpec {
         transaction_id,
         out_trade_no,
@@ -327,7 +330,7 @@ pub fn check_refund(req: &RefundRequest, body: &serde_json::Value) -> Result<Ref
         notify_url: req.notify_url.clone(),
         refund,
         total,
-        fingerprint: hex::encode(Sha256::digest(canonical.to_string().as_bytes())),
+        fingerprint: body_hash("refund", body),
     })
 }
 

@@ -67,19 +67,8 @@ mod tests {
     }
 }
 
-/// (year, month, day) of a day number since 1970-01-01, proleptic Gregorian
-/// (H. Hinnant's civil-from-days).
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+/// (year, month, day) of a day number since 1970-01-01 (H. Hinnant's civil-from-days).
+pub use herald_wire::pay::types::civil_from_days;
 
 /// China Standard Time, UTC+8: the zone WeChat counts its daily limits in.
 pub const CST_OFFSET: i64 = 8 * 3600;

@@ -10,6 +10,15 @@ use herald_domain::pay::{Refusal, RefundStatus, TradeState, TradeType};
 
 use crate::{Job, Result};
 
+/// Column lists both backends read and write, in the records' field order.
+pub(crate) const MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_serial, mch_public_key, mch_certificate, platform_serial, \
+     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at";
+pub(crate) const ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
+     total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
+     success_time, payer_user, refunded";
+pub(crate) const REFUND_COLS: &str = "refund_id, mchid, out_refund_no, transaction_id, out_trade_no, amount, total, reason, notify_url, \
+     fingerprint, status, created_at, success_time, payer_user";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merchant {
     pub mchid: String,

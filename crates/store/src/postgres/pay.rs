@@ -2,13 +2,7 @@
 // order (or refund) row first, so two nodes acting on one order take turns; the ledger's
 // books are then locked in book order.
 
-const PG_MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_serial, mch_public_key, mch_certificate, platform_serial, \
-     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at";
-const PG_ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
-     total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
-     success_time, payer_user, refunded";
-const PG_REFUND_COLS: &str = "refund_id, mchid, out_refund_no, transaction_id, out_trade_no, amount, total, reason, notify_url, \
-     fingerprint, status, created_at, success_time, payer_user";
+use crate::pay::{MERCHANT_COLS as PG_MERCHANT_COLS, ORDER_COLS as PG_ORDER_COLS, REFUND_COLS as PG_REFUND_COLS};
 
 fn merchant_from_row(r: &DbRow) -> crate::Result<crate::pay::Merchant> {
     Ok(crate::pay::Merchant {
@@ -110,16 +104,23 @@ async fn pg_refund_by<'c, E: sqlx::PgExecutor<'c>>(ex: E, cond: &str, a: &str, b
     row.as_ref().map(refund_from_row).transpose()
 }
 
-async fn pg_queue_notification(tx: &mut Tx, n: &crate::pay::NewNotification, now: i64, run_at_ms: i64) -> crate::Result<()> {
+/// Queues a job outside any conversation (never blocked); its id.
+async fn pg_queue_job(tx: &mut Tx, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> crate::Result<i64> {
     let (job,): (i64,) = sqlx::query_as(
         "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES ('pay_notify', $1, NULL, NULL, $2, 'pending', 0, $3, $3, 0) RETURNING id",
+         VALUES ($1, $2, NULL, NULL, $3, 'pending', 0, $4, $4, 0) RETURNING id",
     )
-    .bind(&n.appid)
-    .bind(&n.payload)
+    .bind(kind)
+    .bind(appid)
+    .bind(payload)
     .bind(run_at_ms)
     .fetch_one(&mut **tx)
     .await?;
+    Ok(job)
+}
+
+async fn pg_queue_notification(tx: &mut Tx, n: &crate::pay::NewNotification, now: i64, run_at_ms: i64) -> crate::Result<()> {
+    let job = pg_queue_job(tx, "pay_notify", &n.appid, &n.payload, run_at_ms).await?;
     sqlx::query("INSERT INTO pay_notifications (job_id, mchid, event_type, subject, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(job)
         .bind(&n.mchid)
@@ -352,15 +353,7 @@ impl crate::PayStore for Backend {
             .bind(r.amount)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-             VALUES ('refund_settle', $1, NULL, NULL, $2, 'pending', 0, $3, $3, 0)",
-        )
-        .bind(&o.appid)
-        .bind(&r.refund_id)
-        .bind(r.now_ms)
-        .execute(&mut *tx)
-        .await?;
+        pg_queue_job(&mut tx, "refund_settle", &o.appid, &r.refund_id, r.now_ms).await?;
         let created = pg_refund_by(&mut *tx, "mchid = $1 AND out_refund_no = $2", &r.mchid, &r.out_refund_no)
             .await?
             .ok_or_else(|| crate::StoreError::Other("the refund vanished".into()))?;

@@ -9,15 +9,8 @@ use super::ledger::{checked_legs, post_in};
 use super::{parsed, SqliteStore};
 use crate::ledger::Posted;
 use crate::pay::*;
+use crate::pay::{MERCHANT_COLS, ORDER_COLS, REFUND_COLS};
 use crate::{Result, StoreError};
-
-const MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_serial, mch_public_key, mch_certificate, platform_serial, \
-     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at";
-pub(crate) const ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
-     total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
-     success_time, payer_user, refunded";
-pub(crate) const REFUND_COLS: &str = "refund_id, mchid, out_refund_no, transaction_id, out_trade_no, amount, total, reason, notify_url, \
-     fingerprint, status, created_at, success_time, payer_user";
 
 fn merchant(r: &Row<'_>) -> rusqlite::Result<Merchant> {
     Ok(Merchant {
@@ -113,13 +106,18 @@ fn find_refund(c: &rusqlite::Connection, mchid: &str, out_refund_no: &str) -> Re
         .optional()?)
 }
 
-fn queue_notification(tx: &rusqlite::Transaction<'_>, n: &NewNotification, now: i64, run_at_ms: i64) -> Result<()> {
+/// Queues a job outside any conversation (never blocked); its id.
+fn queue_job(tx: &rusqlite::Transaction<'_>, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES ('pay_notify', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
+         VALUES (?1, ?2, NULL, NULL, ?3, 'pending', 0, ?4, ?4, 0)",
     )?
-    .execute(params![n.appid, n.payload, run_at_ms])?;
-    let job = tx.last_insert_rowid();
+    .execute(params![kind, appid, payload, run_at_ms])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn queue_notification(tx: &rusqlite::Transaction<'_>, n: &NewNotification, now: i64, run_at_ms: i64) -> Result<()> {
+    let job = queue_job(tx, "pay_notify", &n.appid, &n.payload, run_at_ms)?;
     tx.prepare_cached("INSERT INTO pay_notifications (job_id, mchid, event_type, subject, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![job, n.mchid, n.event_type, n.subject, now])?;
     Ok(())
@@ -279,11 +277,7 @@ impl PayStore for SqliteStore {
             ])?;
             tx.prepare_cached("UPDATE pay_orders SET state = 'REFUND', refunded = refunded + ?2 WHERE transaction_id = ?1")?
                 .execute(params![o.transaction_id, r.amount])?;
-            tx.prepare_cached(
-                "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                 VALUES ('refund_settle', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
-            )?
-            .execute(params![o.appid, r.refund_id, r.now_ms])?;
+            queue_job(tx, "refund_settle", &o.appid, &r.refund_id, r.now_ms)?;
             let created = find_refund(tx, &r.mchid, &r.out_refund_no)?.ok_or_else(|| StoreError::Other("the refund vanished".into()))?;
             Ok(RefundResult::Created(created))
         })
