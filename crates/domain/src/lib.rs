@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod pay;
 pub mod profile;
 pub mod qrcode;
+pub mod redpack;
 pub mod tags;
 pub mod template;
 pub mod time;

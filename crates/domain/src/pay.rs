@@ -179,7 +179,7 @@ pub fn fingerprint(kind: TradeType, body: &serde_json::Value) -> String {
 
 /// SHA-256 of `prefix` and the body with its keys sorted (serde_json's map is a BTreeMap
 /// here, so `to_string` writes keys in order; a test checks key order does not matter).
-fn body_hash(prefix: &str, body: &serde_json::Value) -> String {
+pub(crate) fn body_hash(prefix: &str, body: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(format!("{prefix}\n{body}").as_bytes()))
 }
 
@@ -404,6 +404,22 @@ pub mod ids {
     /// 29 digits: `5000` + yyyymmdd + 17 random digits.
     pub fn refund_id(rng: &mut impl Rng, now: i64) -> String {
         format!("5000{}{}", crate::time::cst_date(now).replace('-', ""), digits(rng, 17))
+    }
+
+    /// A red packet's send_listid (and detail_id): `1000041701` + yyyymmdd + 13 random
+    /// digits, 31 digits as WeChat's.
+    pub fn redpack_id(rng: &mut impl Rng, now: i64) -> String {
+        format!("1000041701{}{}", crate::time::cst_date(now).replace('-', ""), digits(rng, 13))
+    }
+
+    /// A coupon stock id: 8 digits, as WeChat's.
+    pub fn stock_id(rng: &mut impl Rng) -> String {
+        format!("{}{}", rng.gen_range(1..10u8), digits(rng, 7))
+    }
+
+    /// A coupon id: 10 digits.
+    pub fn coupon_id(rng: &mut impl Rng) -> String {
+        format!("{}{}", rng.gen_range(1..10u8), digits(rng, 9))
     }
 
     /// `wx` + yyyymmddHHMMSS (CST) + 20 hex digits: 36 characters.

@@ -14,6 +14,7 @@ mod sqlite;
 pub mod web;
 pub mod ledger;
 pub mod pay;
+pub mod redpack;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub use sqlite::SqliteStore;
 pub use web::*;
 pub use ledger::{Entry, LedgerStore, Posted};
 pub use pay::PayStore;
+pub use redpack::RedPackStore;
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -184,11 +186,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore
 {
 }
 

@@ -61,3 +61,4 @@ include!("postgres/content.rs");
 include!("postgres/web.rs");
 include!("postgres/ledger.rs");
 include!("postgres/pay.rs");
+include!("postgres/redpack.rs");

@@ -654,3 +654,109 @@ async fn pay_story(s: Arc<dyn Store>) {
     let (total, _, negative) = s.ledger_audit().await.unwrap();
     assert_eq!((total, negative), (0, 0));
 }
+
+#[tokio::test]
+async fn redpack_story_on_every_backend() {
+    for (name, s) in backends().await {
+        eprintln!("red packet story on {name}");
+        redpack_story(s).await;
+    }
+}
+
+async fn redpack_story(s: Arc<dyn Store>) {
+    use herald_domain::ledger::{Book, Txn};
+    use herald_domain::redpack::{HbType, OpenRefusal, RedPackStatus};
+    use herald_store::pay::Merchant;
+    use herald_store::redpack::*;
+
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    let acc = account(&org, AccountType::Service);
+    s.insert_account(&acc).await.unwrap();
+    let mchid = format!("19{}", rand_suffix());
+    let m = Merchant {
+        mchid: mchid.clone(),
+        name: "Tea".into(),
+        apiv3_key: "k".repeat(32),
+        api_key: "a".repeat(32),
+        mch_serial: "ABC".into(),
+        mch_public_key: "pem".into(),
+        mch_certificate: None,
+        platform_serial: "DEF".into(),
+        platform_certificate: "cert".into(),
+        platform_not_before: 0,
+        platform_not_after: 10,
+        public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
+        key_mode: "certificate".into(),
+        created_at: 1,
+        appids: vec![acc.appid.0.clone()],
+    };
+    assert!(s.create_merchant(&m).await.unwrap());
+    let (alice, bob, carol) = (format!("a{}", rand_suffix()), format!("b{}", rand_suffix()), format!("c{}", rand_suffix()));
+    let packet = |billno: &str, hb_type: HbType, shares: &[i64]| RedPack {
+        send_listid: format!("1000041701{}", rand_suffix()),
+        mchid: mchid.clone(),
+        mch_billno: billno.into(),
+        wxappid: acc.appid.0.clone(),
+        re_openid: "oA".into(),
+        user_id: alice.clone(),
+        hb_type,
+        total_amount: shares.iter().sum(),
+        total_num: shares.len() as i64,
+        send_name: "Tea".into(),
+        wishing: "Happy".into(),
+        act_name: "New year".into(),
+        remark: "r".into(),
+        scene_id: None,
+        fingerprint: format!("f{billno}"),
+        status: RedPackStatus::Sent,
+        send_time: 100,
+        expires_at: 100 + 86_400,
+        refund_time: None,
+        refund_amount: None,
+        shares: shares.iter().enumerate().map(|(i, a)| Share { idx: i as i64, amount: *a, user_id: None, openid: None, rcv_time: None }).collect(),
+    };
+
+    // The merchant is short, then funded; the same billno answers the first packet.
+    let normal = packet("B1", HbType::Normal, &[500]);
+    assert_eq!(s.send_redpack(&normal, 1_000).await.unwrap(), SendResult::NotEnough(0));
+    assert_eq!(s.redpack(&mchid, "B1").await.unwrap(), None, "nothing was written");
+    s.post(&Txn::transfer(format!("fund:{mchid}"), Book::World, Book::Merchant(mchid.clone()), 2_000).unwrap(), 1).await.unwrap();
+    let SendResult::Sent(sent) = s.send_redpack(&normal, 1_000).await.unwrap() else { panic!("not sent") };
+    assert_eq!((sent.status, sent.shares.len(), sent.shares_left()), (RedPackStatus::Sent, 1, 1));
+    let again = RedPack { send_listid: format!("1000041701{}", rand_suffix()), ..normal.clone() };
+    assert!(matches!(s.send_redpack(&again, 1_000).await.unwrap(), SendResult::Existing(e) if e.send_listid == normal.send_listid));
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 1_500);
+    assert_eq!(s.balance(&Book::RedPacket(normal.send_listid.clone())).await.unwrap(), 500);
+
+    // Only Alice opens a normal packet, once.
+    assert_eq!(s.open_redpack(&normal.send_listid, &bob, "oB", 200).await.unwrap(), OpenResult::Refused(OpenRefusal::NotForYou));
+    let OpenResult::Opened(opened, 500) = s.open_redpack(&normal.send_listid, &alice, "oA", 200).await.unwrap() else { panic!("not opened") };
+    assert_eq!(opened.status, RedPackStatus::Received);
+    assert_eq!(opened.shares[0].user_id.as_deref(), Some(alice.as_str()));
+    assert!(matches!(s.open_redpack(&normal.send_listid, &alice, "oA", 201).await.unwrap(), OpenResult::Already(_, 500)));
+    assert_eq!(s.balance(&Book::Wallet(alice.clone())).await.unwrap(), 500);
+    assert_eq!(s.open_redpack("nope", &alice, "oA", 201).await.unwrap(), OpenResult::Missing);
+
+    // A fission packet: Alice and Bob open a share each; Carol comes too late.
+    let group = packet("B2", HbType::Group, &[300, 100, 200]);
+    assert!(matches!(s.send_redpack(&group, 2_000).await.unwrap(), SendResult::Sent(_)));
+    assert!(matches!(s.open_redpack(&group.send_listid, &alice, "oA", 300).await.unwrap(), OpenResult::Opened(_, 300)));
+    assert!(matches!(s.open_redpack(&group.send_listid, &bob, "oB", 300).await.unwrap(), OpenResult::Opened(_, 100)));
+    assert_eq!(s.redpacks_of_user(&bob, 10).await.unwrap().len(), 1);
+    assert_eq!(s.redpacks_of_user(&alice, 10).await.unwrap().len(), 2);
+
+    // The return job: not due before 24 hours (rescheduled), then what is left goes back once.
+    let jobs = s.pull_jobs_forward(RETURN_JOB, 0).await.unwrap();
+    assert!(jobs >= 2);
+    assert_eq!(s.return_redpack(&group.send_listid, 1_000, 5_000, None).await.unwrap(), ReturnResult::NotDue);
+    assert_eq!(s.open_redpack(&group.send_listid, &carol, "oC", group.expires_at).await.unwrap(), OpenResult::Refused(OpenRefusal::Expired));
+    let ReturnResult::Returned(back) = s.return_redpack(&group.send_listid, group.expires_at, 9_000, None).await.unwrap() else { panic!("not returned") };
+    assert_eq!((back.status, back.refund_amount, back.refund_time), (RedPackStatus::Refund, Some(200), Some(group.expires_at)));
+    assert_eq!(s.return_redpack(&group.send_listid, group.expires_at + 1, 9_001, None).await.unwrap(), ReturnResult::Nothing);
+    assert_eq!(s.return_redpack(&normal.send_listid, normal.expires_at, 9_002, None).await.unwrap(), ReturnResult::Nothing, "every share was opened");
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 2_000 - 500 - 600 + 200);
+    assert_eq!(s.balance(&Book::RedPacket(group.send_listid.clone())).await.unwrap(), 0);
+    let (total, _, negative) = s.ledger_audit().await.unwrap();
+    assert_eq!((total, negative), (0, 0));
+}

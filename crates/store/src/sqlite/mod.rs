@@ -13,6 +13,7 @@ mod followers;
 mod jobs;
 mod ledger;
 mod pay;
+mod redpack;
 mod settings;
 mod tags;
 mod tokens;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "web", include_str!("../../migrations/sqlite/0006_web.sql")),
     (7, "ledger", include_str!("../../migrations/sqlite/0007_ledger.sql")),
     (8, "pay", include_str!("../../migrations/sqlite/0008_pay.sql")),
+    (9, "redpack", include_str!("../../migrations/sqlite/0009_redpack.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -107,7 +107,7 @@ fn find_refund(c: &rusqlite::Connection, mchid: &str, out_refund_no: &str) -> Re
 }
 
 /// Queues a job outside any conversation (never blocked); its id.
-fn queue_job(tx: &rusqlite::Transaction<'_>, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> Result<i64> {
+pub(super) fn queue_job(tx: &rusqlite::Transaction<'_>, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
          VALUES (?1, ?2, NULL, NULL, ?3, 'pending', 0, ?4, ?4, 0)",

@@ -7,5 +7,6 @@ pub mod auth;
 pub mod code;
 pub mod keys;
 pub mod types;
+pub mod v2;
 
 pub use code::PayCode;
