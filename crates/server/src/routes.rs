@@ -117,6 +117,14 @@ routes! {
     GET "/v3/pay/transactions/out-trade-no/{out_trade_no}" => pay::orders::by_out_trade_no,
     POST "/v3/pay/transactions/out-trade-no/{out_trade_no}/close" => pay::orders::close,
     POST "/v3/refund/domestic/refunds" => pay::refunds::create,
+    // WeChat Pay v2 (XML): red packets, also under the v2 sandbox prefix.
+    POST "/mmpaymkttransfers/sendredpack" => pay::redpack::send,
+    POST "/mmpaymkttransfers/sendgroupredpack" => pay::redpack::send_group,
+    POST "/mmpaymkttransfers/gethbinfo" => pay::redpack::query,
+    POST "/sandboxnew/pay/getsignkey" => pay::redpack::sandbox_signkey,
+    POST "/sandboxnew/mmpaymkttransfers/sendredpack" => pay::redpack::send,
+    POST "/sandboxnew/mmpaymkttransfers/sendgroupredpack" => pay::redpack::send_group,
+    POST "/sandboxnew/mmpaymkttransfers/gethbinfo" => pay::redpack::query,
     GET "/v3/refund/domestic/refunds/{out_refund_no}" => pay::refunds::query,
 
     // Web pages: web OAuth, sign-in, and where a QR code's url leads.
@@ -181,7 +189,10 @@ routes! {
     POST "/herald/v1/merchants/{mchid}/apps" => platform::merchants::bind,
     GET "/herald/v1/merchants/{mchid}/notifications" => platform::merchants::notifications,
     GET "/herald/v1/merchants/{mchid}/orders/{out_trade_no}" => platform::merchants::order,
+    POST "/herald/v1/merchants/{mchid}/topup" => platform::merchants::topup,
     POST "/herald/v1/users/{id}/payments" => platform::merchants::pay,
+    GET "/herald/v1/users/{id}/redpacks" => platform::redpacks::list,
+    POST "/herald/v1/users/{id}/redpacks/{send_listid}/open" => platform::redpacks::open,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/clock" => platform::clock::change,
 }
@@ -189,7 +200,7 @@ routes! {
 /// WeChat answers a call with the wrong method with 43001/43002 (over HTTP 200); the
 /// platform API, WeChat Pay and the cashier pages answer 405 as usual.
 fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> MethodRouter<AppState> {
-    if ["/herald/", "/v3/", "/pay/"].iter().any(|p| path.starts_with(p)) {
+    if ["/herald/", "/v3/", "/pay/", "/mmpaymkttransfers/", "/sandboxnew/"].iter().any(|p| path.starts_with(p)) {
         mr
     } else {
         mr.fallback(move || std::future::ready(WxErr::from(code).into_response()))

@@ -65,6 +65,15 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
                 });
                 continue;
             }
+            if job.kind == herald_store::redpack::RETURN_JOB {
+                let (st, recorded) = (st.clone(), recorded.clone());
+                tokio::spawn(async move {
+                    crate::pay::redpack::return_job(&st, &job).await;
+                    drop(permit);
+                    recorded.notify_one();
+                });
+                continue;
+            }
             if job.kind == "pay_notify" {
                 let (st, worker, tx) = (st.clone(), worker_id.clone(), tx.clone());
                 tokio::spawn(async move {

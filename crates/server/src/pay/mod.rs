@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod notify;
 pub mod orders;
 pub mod payer;
+pub mod redpack;
 pub mod refunds;
 
 use std::sync::Arc;

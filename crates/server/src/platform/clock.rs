@@ -51,10 +51,16 @@ pub async fn change(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
     };
     st.clock.set(next).await?;
     // Time that passes on the simulated clock passes for payment notifications' retries too
-    // (WeChat's schedule waits up to 6 hours between attempts).
+    // (WeChat's schedule waits up to 6 hours between attempts), and for red packets' 24-hour return.
     let moved = next.now(sys) - current.now(sys);
-    if moved > 0 && st.store.pull_jobs_forward("pay_notify", moved * 1000).await? > 0 {
-        st.wake.notify_one();
+    if moved > 0 {
+        let mut pulled = 0;
+        for kind in ["pay_notify", herald_store::redpack::RETURN_JOB] {
+            pulled += st.store.pull_jobs_forward(kind, moved * 1000).await?;
+        }
+        if pulled > 0 {
+            st.wake.notify_one();
+        }
     }
     Ok(Json(out(next)))
 }

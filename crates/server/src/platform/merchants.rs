@@ -164,6 +164,14 @@ pub async fn show(State(st): State<AppState>, _: Operator, Path(mchid): Path<Str
     Ok(Json(out))
 }
 
+/// `POST /herald/v1/merchants/{mchid}/topup`: funds the merchant's balance (what red
+/// packets and refunds are paid from), as a merchant tops up its WeChat Pay account.
+pub async fn topup(State(st): State<AppState>, _: Operator, Path(mchid): Path<String>, ApiJson(b): ApiJson<super::wallet::TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let m = load(&st, &mchid).await?;
+    let (status, balance, replayed, request) = super::wallet::fund(&st, Book::Merchant(m.mchid.clone()), &format!("mchtopup:{}", m.mchid), &b).await?;
+    Ok((status, Json(json!({"mchid": m.mchid, "balance": balance, "replayed": replayed, "request_id": request}))))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct BindIn {
     appid: String,

@@ -5,6 +5,7 @@ pub mod chats;
 pub mod clock;
 pub mod conversations;
 pub mod merchants;
+pub mod redpacks;
 pub mod users;
 pub mod wallet;
 pub mod web;

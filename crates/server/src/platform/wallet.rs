@@ -29,6 +29,13 @@ pub struct TopUpIn {
 /// `POST /herald/v1/users/{id}/wallet/topup`.
 pub async fn topup(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
+    let (status, balance, replayed, request) = fund(&st, Book::Wallet(user.id.0.clone()), &format!("topup:{}", user.id), &b).await?;
+    Ok((status, Json(json!({"user": user.id, "balance": balance, "replayed": replayed, "request_id": request}))))
+}
+
+/// Moves money from the outside world into `book` (a wallet or a merchant's balance), once
+/// per request_id: the status, the balance after, whether it was a replay, the request_id.
+pub async fn fund(st: &AppState, book: Book, reason: &str, b: &TopUpIn) -> Result<(StatusCode, i64, bool, String), ApiError> {
     if !(1..=MAX_TOPUP_FEN).contains(&b.amount) {
         return Err(ApiError::bad_request(format!("amount is in fen, 1 to {MAX_TOPUP_FEN}")));
     }
@@ -37,16 +44,14 @@ pub async fn topup(State(st): State<AppState>, _: Operator, Path(id): Path<Strin
         Some(_) => return Err(ApiError::bad_request("request_id is at most 64 bytes")),
         None => herald_domain::idgen::prefixed_id(&mut rand::thread_rng(), ""),
     };
-    let wallet = Book::Wallet(user.id.0.clone());
-    let t = Txn::transfer(format!("topup:{}:{request}", user.id), Book::World, wallet.clone(), b.amount).map_err(|e| ApiError::bad_request(format!("{e:?}")))?;
+    let t = Txn::transfer(format!("{reason}:{request}"), Book::World, book.clone(), b.amount).map_err(|e| ApiError::bad_request(format!("{e:?}")))?;
     let now = st.clock.now().await?;
     let (status, replayed) = match st.store.post(&t, now).await? {
         Posted::New(_) => (StatusCode::CREATED, false),
         Posted::Duplicate(_) => (StatusCode::OK, true),
         Posted::Insufficient(..) => return Err(ApiError::new(StatusCode::CONFLICT, "insufficient", "the platform cannot fund this")),
     };
-    let balance = st.store.balance(&wallet).await?;
-    Ok((status, Json(json!({"user": user.id, "balance": balance, "replayed": replayed, "request_id": request}))))
+    Ok((status, st.store.balance(&book).await?, replayed, request))
 }
 
 /// `GET /herald/v1/users/{id}/wallet`: the balance (fen) and the newest 50 movements.
