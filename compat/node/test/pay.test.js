@@ -138,7 +138,27 @@ test('wechatpay-node-v3 against Herald', async (t) => {
         assert.equal(h5.status, 200, JSON.stringify(h5));
         assert.ok(h5.data.h5_url.startsWith(h.base + '/pay/h5?prepay_id=wx'));
 
-        // The cashier in real Chromium: the H5 link, signed in, Pay; then one too dear.
+        // A coupon stock (the Node SDK has no coupon calls, so its own signer and transport
+        // send them): 0.10 off orders from 0.40, which the cashier preselects.
+        const v3 = async (method, url, params) => {
+          const full = 'https://api.mch.weixin.qq.com' + url;
+          const headers = pay.getHeaders(pay.buildAuthorization(method, full, params), { 'Content-Type': 'application/json' });
+          return method === 'POST' ? pay.httpService.post(full, params, headers) : pay.httpService.get(full, headers);
+        };
+        const day = (d) => new Date(Date.now() + d * 86400e3).toISOString().replace('Z', '+00:00');
+        const stock = await v3('POST', '/v3/marketing/favor/coupon-stocks', {
+          stock_name: 'Dim sum 10 off', belong_merchant: m.mchid, out_request_no: 'NS' + crypto.randomBytes(6).toString('hex'),
+          available_begin_time: day(-1), available_end_time: day(7), stock_type: 'NORMAL', no_cash: false,
+          stock_use_rule: { max_coupons: 1, max_amount: 10, max_amount_by_day: 10, max_coupons_per_user: 1 },
+          coupon_use_rule: { fixed_normal_coupon: { coupon_amount: 10, transaction_minimum: 40 } },
+        });
+        assert.equal(stock.status, 200, JSON.stringify(stock));
+        const started = await v3('POST', `/v3/marketing/favor/stocks/${stock.data.stock_id}/start`, { stock_creator_mchid: m.mchid });
+        assert.equal(started.status, 200, JSON.stringify(started));
+        const sent = await v3('POST', `/v3/marketing/favor/users/${openid}/coupons`, { stock_id: stock.data.stock_id, out_request_no: 'NR1', appid: acc.appid, stock_creator_mchid: m.mchid });
+        assert.equal(sent.status, 200, JSON.stringify(sent));
+
+        // The cashier in real Chromium: the H5 link, signed in, the coupon shown, Pay; then one too dear.
         const { chromium } = require('playwright-core');
         const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false });
         try {
@@ -149,13 +169,19 @@ test('wechatpay-node-v3 against Herald', async (t) => {
           await page.waitForSelector('#cashier');
           assert.equal(await page.textContent('#amount'), '¥0.50');
           assert.equal(await page.textContent('#balance'), '¥8.50');
+          assert.match(await page.textContent('#coupon'), /Dim sum 10 off −¥0\.10/);
+          assert.equal(await page.textContent('#pay'), 'Pay ¥0.40');
           fs.mkdirSync(ARTIFACTS, { recursive: true });
           await page.screenshot({ path: path.join(ARTIFACTS, `cashier-${backend}.png`), fullPage: true });
           await Promise.all([page.waitForSelector('#paid'), page.click('#pay')]);
-          assert.equal(await page.textContent('#balance'), '¥8.00');
+          assert.equal(await page.textContent('#balance'), '¥8.10');
           assert.equal(await page.getAttribute('#back', 'href'), 'https://shop.example/done');
           const note = await notification(pay, m.apiv3_key, await rx.wait(4));
           assert.equal(note.resource.trade_type, 'MWEB');
+          assert.equal(note.resource.amount.payer_total, 40);
+          assert.equal(note.resource.promotion_detail[0].coupon_id, sent.data.coupon_id);
+          const used = await v3('GET', `/v3/marketing/favor/users/${openid}/coupons/${sent.data.coupon_id}?appid=${acc.appid}`);
+          assert.equal(used.data.status, 'USED');
 
           const dear = await pay.transactions_native({ description: 'Banquet', out_trade_no: 'ND' + crypto.randomBytes(6).toString('hex'), notify_url: rx.url, amount: { total: 100000 } });
           const scanned = await h.op('POST', `/herald/v1/users/${user}/scan`, { url: dear.data.code_url });

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod broadcast;
 pub mod content;
+pub mod coupon;
 pub mod conversation;
 pub mod follower;
 pub mod idgen;

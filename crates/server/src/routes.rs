@@ -117,6 +117,13 @@ routes! {
     GET "/v3/pay/transactions/out-trade-no/{out_trade_no}" => pay::orders::by_out_trade_no,
     POST "/v3/pay/transactions/out-trade-no/{out_trade_no}/close" => pay::orders::close,
     POST "/v3/refund/domestic/refunds" => pay::refunds::create,
+    POST "/v3/marketing/favor/coupon-stocks" => pay::coupons::create,
+    GET "/v3/marketing/favor/stocks" => pay::coupons::list,
+    GET "/v3/marketing/favor/stocks/{stock_id}" => pay::coupons::detail,
+    POST "/v3/marketing/favor/stocks/{stock_id}/{action}" => pay::coupons::change,
+    POST "/v3/marketing/favor/users/{openid}/coupons" => pay::coupons::send,
+    GET "/v3/marketing/favor/users/{openid}/coupons" => pay::coupons::user_coupons,
+    GET "/v3/marketing/favor/users/{openid}/coupons/{coupon_id}" => pay::coupons::coupon,
     // WeChat Pay v2 (XML): red packets, also under the v2 sandbox prefix.
     POST "/mmpaymkttransfers/sendredpack" => pay::redpack::send,
     POST "/mmpaymkttransfers/sendgroupredpack" => pay::redpack::send_group,

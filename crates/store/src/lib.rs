@@ -7,6 +7,7 @@
 
 pub mod broadcast;
 pub mod content;
+pub mod coupon;
 mod error;
 mod postgres;
 mod records;
@@ -33,6 +34,7 @@ pub use web::*;
 pub use ledger::{Entry, LedgerStore, Posted};
 pub use pay::PayStore;
 pub use redpack::RedPackStore;
+pub use coupon::CouponStore;
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -186,11 +188,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore
+    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore
+    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

@@ -5,7 +5,8 @@
 //! never pays or refunds twice.
 
 use async_trait::async_trait;
-use herald_domain::ledger::Fen;
+use herald_domain::coupon::refund_split;
+use herald_domain::ledger::{Book, Fen, Txn};
 use herald_domain::pay::{Refusal, RefundStatus, TradeState, TradeType};
 
 use crate::{Job, Result};
@@ -15,9 +16,9 @@ pub(crate) const MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_ser
      platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at";
 pub(crate) const ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
      total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
-     success_time, payer_user, refunded";
+     success_time, payer_user, refunded, discount, promotion";
 pub(crate) const REFUND_COLS: &str = "refund_id, mchid, out_refund_no, transaction_id, out_trade_no, amount, total, reason, notify_url, \
-     fingerprint, status, created_at, success_time, payer_user";
+     fingerprint, status, created_at, success_time, payer_user, discount";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merchant {
@@ -66,6 +67,10 @@ pub struct Order {
     pub success_time: Option<i64>,
     pub payer_user: Option<String>,
     pub refunded: Fen,
+    /// What a coupon paid (the payer paid `total - discount`).
+    pub discount: Fen,
+    /// promotion_detail (JSON array) when a coupon was used.
+    pub promotion: Option<String>,
 }
 
 /// How an order is looked up.
@@ -93,6 +98,15 @@ pub struct Refund {
     pub created_at: i64,
     pub success_time: Option<i64>,
     pub payer_user: String,
+    /// The order's discount (what a coupon paid of `total`).
+    pub discount: Fen,
+}
+
+impl Refund {
+    /// (to the payer, back to the merchant) of this refund.
+    pub fn split(&self) -> (Fen, Fen) {
+        refund_split(self.amount, self.total, self.discount)
+    }
 }
 
 /// A notification to queue with a state change: the job's account, URL and body, and what
@@ -125,10 +139,25 @@ pub enum Placed {
     Existing(Box<Order>),
 }
 
+/// A coupon paying part of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponUse {
+    pub coupon_id: String,
+    pub stock_id: String,
+    pub amount: Fen,
+    /// A no-cash stock: the merchant receives `total - amount`; else the stock pays `amount`.
+    pub no_cash: bool,
+    /// The order's promotion_detail (JSON array).
+    pub promotion: String,
+}
+
 /// A payer paying an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub key: OrderKey,
+    /// A coupon of the payer's (checked by the caller; the store checks it is still unused
+    /// and theirs, and marks it USED in the same transaction).
+    pub coupon: Option<CouponUse>,
     pub user: String,
     /// The payer's openid under the order's appid.
     pub openid: String,
@@ -146,6 +175,8 @@ pub enum PayResult {
     Refused(Refusal),
     /// The wallet could not cover it: the order is now PAYERROR (balance given).
     Insufficient(Fen),
+    /// Nothing moved: the coupon was used meanwhile (or is not the payer's).
+    CouponGone,
 }
 
 pub struct NewRefund {
@@ -219,4 +250,31 @@ pub trait PayStore: Send + Sync {
     async fn refunds_of(&self, transaction_id: &str) -> Result<Vec<Refund>>;
     /// A merchant's notifications, newest first.
     async fn pay_notifications(&self, mchid: &str, limit: i64) -> Result<Vec<Notification>>;
+}
+
+/// The ledger transaction of paying `o`: from the payer's wallet, and from the coupon's
+/// stock for a cash coupon; a no-cash coupon makes the merchant receive less.
+pub(crate) fn payment_txn(o: &Order, p: &Payment) -> Result<Txn> {
+    let reason = format!("pay:{}", o.transaction_id);
+    let t = match &p.coupon {
+        None => Txn::payment(reason, &p.user, &o.mchid, o.total, None),
+        Some(c) if c.no_cash => Txn::payment(reason, &p.user, &o.mchid, o.total - c.amount, None),
+        Some(c) => Txn::payment(reason, &p.user, &o.mchid, o.total, Some((c.stock_id.as_str(), c.amount))),
+    };
+    t.map_err(|e| crate::StoreError::Other(format!("{e:?}")))
+}
+
+/// The ledger transaction of settling a refund: out of its escrow to the payer (their share,
+/// when a coupon paid part of the order) and the rest back to the merchant; all of it back to
+/// the merchant when the refund closes or fails.
+pub(crate) fn settle_txn(rf: &Refund, status: RefundStatus) -> Txn {
+    let (to_payer, to_merchant) = if status == RefundStatus::Success { rf.split() } else { (0, rf.amount) };
+    let mut legs = vec![(Book::Refund(rf.refund_id.clone()), -rf.amount)];
+    if to_payer > 0 {
+        legs.push((Book::Wallet(rf.payer_user.clone()), to_payer));
+    }
+    if to_merchant > 0 {
+        legs.push((Book::Merchant(rf.mchid.clone()), to_merchant));
+    }
+    Txn { reason: format!("refund-settle:{}", rf.refund_id), legs }
 }

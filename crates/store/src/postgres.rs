@@ -62,3 +62,4 @@ include!("postgres/web.rs");
 include!("postgres/ledger.rs");
 include!("postgres/pay.rs");
 include!("postgres/redpack.rs");
+include!("postgres/coupon.rs");

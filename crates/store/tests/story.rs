@@ -578,6 +578,8 @@ async fn pay_story(s: Arc<dyn Store>) {
         success_time: None,
         payer_user: None,
         refunded: 0,
+        discount: 0,
+        promotion: None,
     };
     assert_eq!(s.place_order(&order).await.unwrap(), Placed::New);
     let again = Order { transaction_id: format!("4200{}", rand_suffix()), prepay_id: format!("wx{}", rand_suffix()), code_key: None, ..order.clone() };
@@ -590,7 +592,7 @@ async fn pay_story(s: Arc<dyn Store>) {
     let notify = |o: &Order, m: &Merchant| {
         Some(NewNotification { appid: o.appid.clone(), mchid: m.mchid.clone(), event_type: "TRANSACTION.SUCCESS".into(), subject: o.out_trade_no.clone(), payload: "{}".into() })
     };
-    let pay = Payment { key: by_code.clone(), user: user.clone(), openid: "o1".into(), now: 50, now_ms: 50_000 };
+    let pay = Payment { key: by_code.clone(), coupon: None, user: user.clone(), openid: "o1".into(), now: 50, now_ms: 50_000 };
     let ok = |_: &Order| Ok(());
     assert_eq!(s.pay_order(&pay, &ok, &notify).await.unwrap(), PayResult::Insufficient(0));
     assert_eq!(s.order(&by_code).await.unwrap().unwrap().state, TradeState::PayError);
@@ -759,4 +761,182 @@ async fn redpack_story(s: Arc<dyn Store>) {
     assert_eq!(s.balance(&Book::RedPacket(group.send_listid.clone())).await.unwrap(), 0);
     let (total, _, negative) = s.ledger_audit().await.unwrap();
     assert_eq!((total, negative), (0, 0));
+}
+
+#[tokio::test]
+async fn coupon_story_on_every_backend() {
+    for (name, s) in backends().await {
+        eprintln!("coupon story on {name}");
+        coupon_story(s).await;
+    }
+}
+
+async fn coupon_story(s: Arc<dyn Store>) {
+    use herald_domain::coupon::{CouponStatus, StockAction, StockStatus};
+    use herald_domain::ledger::{Book, Txn};
+    use herald_domain::pay::{RefundStatus, TradeState, TradeType};
+    use herald_store::coupon::*;
+    use herald_store::pay::*;
+
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    let acc = account(&org, AccountType::Service);
+    s.insert_account(&acc).await.unwrap();
+    let mchid = format!("19{}", rand_suffix());
+    let m = Merchant {
+        mchid: mchid.clone(),
+        name: "Tea".into(),
+        apiv3_key: "k".repeat(32),
+        api_key: "a".repeat(32),
+        mch_serial: "ABC".into(),
+        mch_public_key: "pem".into(),
+        mch_certificate: None,
+        platform_serial: "DEF".into(),
+        platform_certificate: "cert".into(),
+        platform_not_before: 0,
+        platform_not_after: 10,
+        public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
+        key_mode: "certificate".into(),
+        created_at: 1,
+        appids: vec![acc.appid.0.clone()],
+    };
+    assert!(s.create_merchant(&m).await.unwrap());
+    let stock_id = format!("9{}", rand_suffix());
+    let stock = Stock {
+        stock_id: stock_id.clone(),
+        mchid: mchid.clone(),
+        out_request_no: "S1".into(),
+        stock_name: "5 off".into(),
+        comment: None,
+        available_begin_time: 0,
+        available_end_time: 1_000,
+        max_coupons: 2,
+        max_amount: 100,
+        max_amount_by_day: 100,
+        max_coupons_per_user: 1,
+        coupon_amount: 50,
+        transaction_minimum: 100,
+        no_cash: false,
+        status: StockStatus::Unactivated,
+        distributed_coupons: 0,
+        rules: "{}".into(),
+        fingerprint: "f".into(),
+        create_time: 10,
+        start_time: None,
+        stop_time: None,
+    };
+    assert!(matches!(s.create_stock(&stock).await.unwrap(), StockPlaced::New(_)));
+    let other = Stock { stock_id: format!("8{}", rand_suffix()), ..stock.clone() };
+    assert!(matches!(s.create_stock(&other).await.unwrap(), StockPlaced::Existing(e) if e.stock_id == stock_id), "one stock per out_request_no");
+
+    // Starting a cash stock funds its budget from the merchant.
+    assert_eq!(s.change_stock(&stock_id, StockAction::Start, 20).await.unwrap(), StockChange::NotEnough(0));
+    s.post(&Txn::transfer(format!("fund:{mchid}"), Book::World, Book::Merchant(mchid.clone()), 1_000).unwrap(), 1).await.unwrap();
+    let StockChange::Changed(started) = s.change_stock(&stock_id, StockAction::Start, 20).await.unwrap() else { panic!("not started") };
+    assert_eq!((started.status, started.start_time), (StockStatus::Running, Some(20)));
+    assert!(matches!(s.change_stock(&stock_id, StockAction::Start, 21).await.unwrap(), StockChange::Refused(_)));
+    assert_eq!(s.balance(&Book::CouponStock(stock_id.clone())).await.unwrap(), 100);
+    assert_eq!(s.change_stock("nope", StockAction::Start, 21).await.unwrap(), StockChange::Missing);
+
+    // Sending: idempotent on out_request_no, one per user, two in all.
+    let (alice, bob, carol) = (format!("a{}", rand_suffix()), format!("b{}", rand_suffix()), format!("c{}", rand_suffix()));
+    let coupon = |user: &str, no: &str| Coupon {
+        coupon_id: format!("7{}", rand_suffix()),
+        stock_id: stock_id.clone(),
+        appid: acc.appid.0.clone(),
+        openid: format!("o{user}"),
+        user_id: user.into(),
+        out_request_no: no.into(),
+        status: CouponStatus::Sended,
+        create_time: 0,
+        used_time: None,
+        transaction_id: None,
+    };
+    let CouponSent::Sent(ca) = s.send_coupon(&coupon(&alice, "R1"), 30).await.unwrap() else { panic!("not sent") };
+    assert!(matches!(s.send_coupon(&coupon(&alice, "R1"), 31).await.unwrap(), CouponSent::Existing(e) if e.coupon_id == ca.coupon_id));
+    assert!(matches!(s.send_coupon(&coupon(&alice, "R2"), 31).await.unwrap(), CouponSent::Refused(_)), "one per user");
+    assert!(matches!(s.send_coupon(&coupon(&bob, "R3"), 31).await.unwrap(), CouponSent::Sent(_)));
+    assert!(matches!(s.send_coupon(&coupon(&carol, "R4"), 31).await.unwrap(), CouponSent::Refused(_)), "all sent");
+    assert_eq!(s.stock(&stock_id).await.unwrap().unwrap().distributed_coupons, 2);
+    assert_eq!(s.coupons_of(&format!("o{alice}")).await.unwrap().len(), 1);
+    assert_eq!(s.usable_coupons(&alice).await.unwrap().len(), 1);
+
+    // Paying 300 with Alice's coupon: 250 from her wallet, 50 from the stock.
+    s.post(&Txn::transfer(format!("topup:{alice}"), Book::World, Book::Wallet(alice.clone()), 260).unwrap(), 1).await.unwrap();
+    let tid = format!("4200{}", rand_suffix());
+    let order = Order {
+        transaction_id: tid.clone(),
+        mchid: mchid.clone(),
+        out_trade_no: "C1".into(),
+        appid: acc.appid.0.clone(),
+        trade_type: TradeType::Native,
+        description: "Tea".into(),
+        attach: None,
+        notify_url: "https://shop.example/n".into(),
+        goods_tag: None,
+        total: 300,
+        currency: "CNY".into(),
+        payer_openid: None,
+        scene_info: None,
+        fingerprint: "f1".into(),
+        prepay_id: format!("wx{}", rand_suffix()),
+        prepay_expires_at: 7200,
+        code_key: None,
+        state: TradeState::NotPay,
+        expires_at: 10_000,
+        created_at: 1,
+        success_time: None,
+        payer_user: None,
+        refunded: 0,
+        discount: 0,
+        promotion: None,
+    };
+    assert_eq!(s.place_order(&order).await.unwrap(), Placed::New);
+    let key = OrderKey::OutTradeNo(mchid.clone(), "C1".into());
+    let use_ca = CouponUse { coupon_id: ca.coupon_id.clone(), stock_id: stock_id.clone(), amount: 50, no_cash: false, promotion: "[]".into() };
+    let ok = |_: &Order| Ok(());
+    let none = |_: &Order, _: &Merchant| None;
+    let pay = |user: &str, coupon: Option<CouponUse>| Payment { key: key.clone(), coupon, user: user.into(), openid: "o".into(), now: 40, now_ms: 40_000 };
+    // Bob cannot use Alice's coupon; nothing moves.
+    assert_eq!(s.pay_order(&pay(&bob, Some(use_ca.clone())), &ok, &none).await.unwrap(), PayResult::CouponGone);
+    let PayResult::Paid(paid) = s.pay_order(&pay(&alice, Some(use_ca.clone())), &ok, &none).await.unwrap() else { panic!("not paid") };
+    assert_eq!((paid.discount, paid.promotion.as_deref()), (50, Some("[]")));
+    assert_eq!(s.balance(&Book::Wallet(alice.clone())).await.unwrap(), 10);
+    assert_eq!(s.balance(&Book::CouponStock(stock_id.clone())).await.unwrap(), 50);
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 900 + 300);
+    let used = s.coupon(&ca.coupon_id).await.unwrap().unwrap();
+    assert_eq!((used.status, used.transaction_id.as_deref()), (CouponStatus::Used, Some(tid.as_str())));
+    assert!(s.usable_coupons(&alice).await.unwrap().is_empty());
+
+    // A full refund: the payer gets back what they paid, the coupon's part goes to the merchant.
+    let r = NewRefund {
+        refund_id: format!("5000{}", rand_suffix()),
+        mchid: mchid.clone(),
+        out_refund_no: "CR1".into(),
+        order: key.clone(),
+        amount: 300,
+        total: 300,
+        reason: None,
+        notify_url: None,
+        fingerprint: "rf".into(),
+        now: 50,
+        now_ms: 50_000,
+    };
+    let RefundResult::Created(rf) = s.create_refund(&r, &ok).await.unwrap() else { panic!("no refund") };
+    let rnone = |_: &Refund, _: &Merchant| None;
+    s.settle_refund(&rf.refund_id, RefundStatus::Success, 60, 60_000, None, &rnone).await.unwrap().unwrap();
+    assert_eq!(s.balance(&Book::Wallet(alice.clone())).await.unwrap(), 260);
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 900 + 50);
+
+    // Stopping returns what is left of the budget.
+    assert!(matches!(s.change_stock(&stock_id, StockAction::Pause, 70).await.unwrap(), StockChange::Changed(x) if x.status == StockStatus::Paused));
+    let StockChange::Changed(stopped) = s.change_stock(&stock_id, StockAction::Stop, 80).await.unwrap() else { panic!("not stopped") };
+    assert_eq!((stopped.status, stopped.stop_time), (StockStatus::Stopped, Some(80)));
+    assert_eq!(s.balance(&Book::CouponStock(stock_id.clone())).await.unwrap(), 0);
+    assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 1_000);
+    let (page, total) = s.stocks(&mchid, Some(StockStatus::Stopped), 0, 10).await.unwrap();
+    assert_eq!((page.len(), total), (1, 1));
+    assert_eq!(s.stocks(&mchid, Some(StockStatus::Running), 0, 10).await.unwrap().1, 0);
+    let (sum, _, negative) = s.ledger_audit().await.unwrap();
+    assert_eq!((sum, negative), (0, 0));
 }

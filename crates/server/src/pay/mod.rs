@@ -5,6 +5,7 @@
 //! cashier page.
 
 pub mod certificates;
+pub mod coupons;
 pub mod notify;
 pub mod orders;
 pub mod payer;

@@ -73,7 +73,7 @@ pub fn refunded(r: &Refund, m: &Merchant, appid: &str) -> Option<NewNotification
         "out_refund_no": r.out_refund_no,
         "refund_status": r.status.wire(),
         "user_received_account": "支付用户零钱",
-        "amount": {"total": r.total, "refund": r.amount, "payer_total": r.total, "payer_refund": r.amount},
+        "amount": {"total": r.total, "refund": r.amount, "payer_total": r.total - r.discount, "payer_refund": r.split().0},
     });
     if let Some(t) = r.success_time {
         resource["success_time"] = rfc3339_cst(t).into();

@@ -38,7 +38,10 @@ pub fn transaction_json(o: &Order, now: i64) -> Value {
         t["transaction_id"] = o.transaction_id.clone().into();
         t["bank_type"] = "OTHERS".into();
         t["success_time"] = o.success_time.map(rfc3339_cst).into();
-        t["amount"]["payer_total"] = o.total.into();
+        t["amount"]["payer_total"] = (o.total - o.discount).into();
+        if let Some(p) = o.promotion.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()) {
+            t["promotion_detail"] = p;
+        }
     }
     t
 }
@@ -97,6 +100,8 @@ pub async fn create(State(st): State<AppState>, Path(kind): Path<String>, req: P
         success_time: None,
         payer_user: None,
         refunded: 0,
+        discount: 0,
+        promotion: None,
     }
     };
     let current = match st.store.place_order(&order).await? {

@@ -2,8 +2,9 @@
 //! prepay_id (JSAPI, mini program, APP, H5) or by a Native code_url. The client-side
 //! signature (JSAPI paySign, APP sign) is checked against the merchant's key when given.
 
+use herald_domain::coupon;
 use herald_domain::pay::{self, TradeType};
-use herald_store::pay::{Order, OrderKey, PayResult, Payment};
+use herald_store::pay::{CouponUse, Order, OrderKey, PayResult, Payment};
 use herald_store::{FreshIds, StoreError, User};
 use herald_wire::pay::keys::PublicKey;
 use herald_wire::pay::PayCode;
@@ -56,8 +57,61 @@ fn check_sign(o: &Order, mch_public_key: &str, s: &ClientSign) -> Result<(), Pay
     }
 }
 
-/// Pays the order `key` names as `user`.
-pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&ClientSign>) -> Result<Order, PayerError> {
+/// Which of the payer's coupons pays part of the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CouponChoice {
+    /// The one worth most among those that apply (what the cashier preselects).
+    #[default]
+    Best,
+    /// None.
+    Skip,
+    /// This one (refused if it does not apply).
+    Id(String),
+}
+
+impl CouponChoice {
+    /// From a request's `coupon_id`: absent → best, `""` or `"none"` → none, else that coupon.
+    pub fn from_field(f: Option<&str>) -> CouponChoice {
+        match f.map(str::trim) {
+            None => CouponChoice::Best,
+            Some("") | Some("none") => CouponChoice::Skip,
+            Some(id) => CouponChoice::Id(id.into()),
+        }
+    }
+}
+
+/// The coupon the payer uses on `o`, and the order's promotion_detail with it.
+pub async fn choose_coupon(st: &AppState, user: &User, o: &Order, choice: &CouponChoice, now: i64) -> Result<Option<CouponUse>, PayerError> {
+    if *choice == CouponChoice::Skip {
+        return Ok(None);
+    }
+    let usable = st.store.usable_coupons(&user.id.0).await?;
+    let applies = |s: &herald_store::coupon::Stock| {
+        let rules: serde_json::Value = serde_json::from_str(&s.rules).unwrap_or_default();
+        coupon::applies(&s.state(), &s.mchid, &rules, s.transaction_minimum, &o.mchid, o.total, o.goods_tag.as_deref(), o.trade_type, now)
+    };
+    let chosen = match choice {
+        CouponChoice::Id(id) => {
+            let found = usable.into_iter().find(|(c, _)| c.coupon_id == *id);
+            match found {
+                Some((c, s)) if applies(&s) => Some((c, s)),
+                _ => return Err(PayerError::Refused((PayCode::InvalidRequest, "该代金券不可用于此订单".into()))),
+            }
+        }
+        _ => usable.into_iter().filter(|(_, s)| applies(s)).max_by_key(|(c, s)| (s.coupon_amount, std::cmp::Reverse(s.available_end_time), std::cmp::Reverse(c.create_time))),
+    };
+    Ok(chosen.map(|(c, s)| {
+        let promotion = serde_json::json!([{
+            "coupon_id": c.coupon_id, "name": s.stock_name, "scope": "GLOBAL", "type": if s.no_cash { "NOCASH" } else { "CASH" },
+            "amount": s.coupon_amount, "stock_id": s.stock_id, "wechatpay_contribute": 0, "merchant_contribute": s.coupon_amount,
+            "other_contribute": 0, "currency": "CNY",
+        }]);
+        CouponUse { coupon_id: c.coupon_id, stock_id: s.stock_id, amount: s.coupon_amount, no_cash: s.no_cash, promotion: promotion.to_string() }
+    }))
+}
+
+/// Pays the order `key` names as `user`, with a coupon as `choice` says.
+pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&ClientSign>, choice: &CouponChoice) -> Result<Order, PayerError> {
     let o = st.store.order(&key).await?.ok_or(PayerError::Missing)?;
     if let Some(s) = sign {
         let m = st.store.merchant(&o.mchid).await?.ok_or(PayerError::Missing)?;
@@ -77,7 +131,8 @@ pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&Client
             _ => Ok(()),
         }
     };
-    let payment = Payment { key, user: user.id.0.clone(), openid: follower.openid.0.clone(), now, now_ms: system_now_ms() };
+    let coupon = choose_coupon(st, user, &o, choice, now).await?;
+    let payment = Payment { key, coupon, user: user.id.0.clone(), openid: follower.openid.0.clone(), now, now_ms: system_now_ms() };
     match st.store.pay_order(&payment, &check, &super::notify::paid).await? {
         PayResult::Paid(o) => {
             st.wake.notify_one();
@@ -86,6 +141,7 @@ pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&Client
         PayResult::Missing => Err(PayerError::Missing),
         PayResult::Refused(r) => Err(PayerError::Refused(r)),
         PayResult::Insufficient(b) => Err(PayerError::Insufficient(b)),
+        PayResult::CouponGone => Err(PayerError::Refused((PayCode::InvalidRequest, "代金券已被使用，请重新支付".into()))),
     }
 }
 

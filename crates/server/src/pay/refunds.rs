@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// The refund as create, query and notifications show it.
 pub fn refund_json(r: &Refund) -> Value {
+    let (payer_refund, discount_refund) = r.split();
     let mut v = json!({
         "refund_id": r.refund_id,
         "out_refund_no": r.out_refund_no,
@@ -27,8 +28,8 @@ pub fn refund_json(r: &Refund) -> Value {
         "status": r.status.wire(),
         "funds_account": "AVAILABLE",
         "amount": {
-            "total": r.total, "refund": r.amount, "from": [], "payer_total": r.total, "payer_refund": r.amount,
-            "settlement_refund": r.amount, "settlement_total": r.total, "discount_refund": 0, "currency": "CNY", "refund_fee": 0,
+            "total": r.total, "refund": r.amount, "from": [], "payer_total": r.total - r.discount, "payer_refund": payer_refund,
+            "settlement_refund": r.amount, "settlement_total": r.total, "discount_refund": discount_refund, "currency": "CNY", "refund_fee": 0,
         },
         "promotion_detail": [],
     });

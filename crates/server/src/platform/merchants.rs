@@ -259,6 +259,9 @@ pub struct PayIn {
     noncestr: Option<String>,
     #[serde(default)]
     sign: Option<String>,
+    /// Which coupon to use: absent → the best that applies, `""`/`"none"` → none.
+    #[serde(default, rename = "coupon_id")]
+    coupon_id: Option<String>,
 }
 
 /// `POST /herald/v1/users/{id}/payments`: the user pays, from their wallet, as their client
@@ -289,13 +292,14 @@ pub async fn pay(State(st): State<AppState>, _: Operator, Path(id): Path<String>
         (r, None)
     };
     let key = payer::order_key(&reference).ok_or_else(|| ApiError::bad_request("give prepay_id, code_url, h5_url, or the signed client request"))?;
-    match payer::pay(&st, &user, key, sign.as_ref()).await {
+    match payer::pay(&st, &user, key, sign.as_ref(), &payer::CouponChoice::from_field(b.coupon_id.as_deref())).await {
         Ok(o) => {
             let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await?;
             Ok((
                 StatusCode::OK,
                 Json(json!({"err_msg": "get_brand_wcpay_request:ok", "transaction_id": o.transaction_id, "out_trade_no": o.out_trade_no,
-                    "mchid": o.mchid, "appid": o.appid, "openid": o.payer_openid, "amount": o.total, "balance": balance})),
+                    "mchid": o.mchid, "appid": o.appid, "openid": o.payer_openid, "amount": o.total, "payer_total": o.total - o.discount,
+                    "discount": o.discount, "balance": balance})),
             ))
         }
         Err(e) => Err(payer_error(e)),

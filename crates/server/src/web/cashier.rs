@@ -93,13 +93,28 @@ pub async fn show(State(st): State<AppState>, session: WebSession, Query(q): Que
         return error_page(StatusCode::CONFLICT, "This payment is over", state.desc());
     }
     let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await.unwrap_or(0);
+    // The best coupon that applies is preselected, as WeChat's cashier does; the form carries
+    // its id so the payment uses the coupon shown.
+    let coupon = match payer::choose_coupon(&st, &user, &o, &payer::CouponChoice::Best, now).await {
+        Ok(c) => c,
+        Err(_) => None,
+    };
+    let (due, coupon_line, coupon_id) = match &coupon {
+        Some(c) => {
+            let promo: serde_json::Value = serde_json::from_str(&c.promotion).unwrap_or_default();
+            let name = promo[0]["name"].as_str().unwrap_or("Coupon").to_string();
+            (o.total - c.amount, format!("<p id=\"coupon\">{} <b>−{}</b></p>", esc(&name), yuan(c.amount)), c.coupon_id.clone())
+        }
+        None => (o.total, String::new(), "none".to_string()),
+    };
     let hidden = |name: &str, v: &str| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", esc(v));
     let body = format!(
-        "<div class=\"card\" id=\"cashier\"><p class=\"muted\">{merchant}</p><h1 id=\"amount\">{amount}</h1><p id=\"description\">{desc}</p>\
+        "<div class=\"card\" id=\"cashier\"><p class=\"muted\">{merchant}</p><h1 id=\"amount\">{amount}</h1><p id=\"description\">{desc}</p>{coupon_line}\
          <p class=\"muted\">Wallet balance: <span id=\"balance\">{bal}</span> · {nick}</p>\
-         <form method=\"post\" action=\"/pay/cashier\">{fields}<button class=\"primary\" type=\"submit\" id=\"pay\">Pay {amount}</button></form></div>",
+         <form method=\"post\" action=\"/pay/cashier\">{fields}<button class=\"primary\" type=\"submit\" id=\"pay\">Pay {due}</button></form></div>",
         merchant = esc(&merchant),
         amount = yuan(o.total),
+        due = yuan(due),
         desc = esc(&o.description),
         bal = yuan(balance),
         nick = esc(&user.nickname),
@@ -107,6 +122,7 @@ pub async fn show(State(st): State<AppState>, session: WebSession, Query(q): Que
             hidden("ref", &reference),
             hidden("redirect_url", q.redirect_url.as_deref().unwrap_or("")),
             hidden("csrf", &csrf(&session_hash, &reference)),
+            hidden("coupon_id", &coupon_id),
         ]
         .concat(),
     );
@@ -131,7 +147,11 @@ pub async fn confirm(State(st): State<AppState>, session: WebSession, body: Byte
         Ok(x) => x,
         Err(r) => return r,
     };
-    match payer::pay(&st, &user, key, None).await {
+    let choice = match form.get("coupon_id") {
+        Some(c) => payer::CouponChoice::from_field(Some(c)),
+        None => payer::CouponChoice::Best,
+    };
+    match payer::pay(&st, &user, key, None, &choice).await {
         Ok(paid) => {
             let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await.unwrap_or(0);
             let back = get("redirect_url");
@@ -142,7 +162,7 @@ pub async fn confirm(State(st): State<AppState>, session: WebSession, body: Byte
             };
             let body = format!(
                 "<div class=\"card\" id=\"paid\"><h1>Paid {}</h1><p>to <b>{}</b> · {}</p><p class=\"muted\">Transaction {} · balance <span id=\"balance\">{}</span></p>{link}</div>",
-                yuan(paid.total),
+                yuan(paid.total - paid.discount),
                 esc(&merchant),
                 esc(&paid.description),
                 esc(&paid.transaction_id),

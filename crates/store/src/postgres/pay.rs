@@ -51,6 +51,8 @@ fn order_from_row(r: &DbRow) -> crate::Result<crate::pay::Order> {
         success_time: r.try_get(20)?,
         payer_user: r.try_get(21)?,
         refunded: r.try_get(22)?,
+        discount: r.try_get(23)?,
+        promotion: r.try_get(24)?,
     })
 }
 
@@ -71,6 +73,7 @@ fn refund_from_row(r: &DbRow) -> crate::Result<crate::pay::Refund> {
         created_at: r.try_get(11)?,
         success_time: r.try_get(12)?,
         payer_user: r.try_get(13)?,
+        discount: r.try_get(14)?,
     })
 }
 
@@ -209,7 +212,7 @@ impl crate::PayStore for Backend {
 
     async fn place_order(&self, o: &crate::pay::Order) -> crate::Result<crate::pay::Placed> {
         let n = sqlx::query(&format!(
-            "INSERT INTO pay_orders ({PG_ORDER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+            "INSERT INTO pay_orders ({PG_ORDER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
              ON CONFLICT (mchid, out_trade_no) DO NOTHING"
         ))
         .bind(&o.transaction_id)
@@ -235,6 +238,8 @@ impl crate::PayStore for Backend {
         .bind(o.success_time)
         .bind(&o.payer_user)
         .bind(o.refunded)
+        .bind(o.discount)
+        .bind(&o.promotion)
         .execute(self.writer())
         .await?
         .rows_affected();
@@ -279,16 +284,40 @@ impl crate::PayStore for Backend {
         if let Err(r) = check(&o) {
             return Ok(PayResult::Refused(r));
         }
-        let t = herald_domain::ledger::Txn::payment(format!("pay:{}", o.transaction_id), &p.user, &o.mchid, o.total, None)
-            .map_err(|e| crate::StoreError::Other(format!("{e:?}")))?;
+        if let Some(c) = &p.coupon {
+            let n = sqlx::query("UPDATE coupons SET status = 'USED', used_time = $3, transaction_id = $4 WHERE coupon_id = $1 AND user_id = $2 AND status = 'SENDED'")
+                .bind(&c.coupon_id)
+                .bind(&p.user)
+                .bind(p.now)
+                .bind(&o.transaction_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                tx.commit().await?;
+                return Ok(PayResult::CouponGone);
+            }
+        }
+        let t = crate::pay::payment_txn(&o, p)?;
         match pg_post_in(&mut tx, &t, p.now).await? {
             crate::Posted::New(_) => {}
             crate::Posted::Insufficient(_, balance) => {
+                if let Some(c) = &p.coupon {
+                    sqlx::query("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL WHERE coupon_id = $1").bind(&c.coupon_id).execute(&mut *tx).await?;
+                }
                 sqlx::query("UPDATE pay_orders SET state = 'PAYERROR' WHERE transaction_id = $1").bind(&o.transaction_id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 return Ok(PayResult::Insufficient(balance));
             }
             dup => return Err(pg_ledger_failed(dup)),
+        }
+        if let Some(c) = &p.coupon {
+            sqlx::query("UPDATE pay_orders SET discount = $2, promotion = $3 WHERE transaction_id = $1")
+                .bind(&o.transaction_id)
+                .bind(c.amount)
+                .bind(&c.promotion)
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("UPDATE pay_orders SET state = 'SUCCESS', success_time = $2, payer_user = $3, payer_openid = $4 WHERE transaction_id = $1")
             .bind(&o.transaction_id)
@@ -332,7 +361,7 @@ impl crate::PayStore for Backend {
             dup => return Err(pg_ledger_failed(dup)),
         }
         sqlx::query(&format!(
-            "INSERT INTO pay_refunds ({PG_REFUND_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PROCESSING', $11, NULL, $12)"
+            "INSERT INTO pay_refunds ({PG_REFUND_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PROCESSING', $11, NULL, $12, $13)"
         ))
         .bind(&r.refund_id)
         .bind(&r.mchid)
@@ -346,6 +375,7 @@ impl crate::PayStore for Backend {
         .bind(&r.fingerprint)
         .bind(r.now)
         .bind(o.payer_user.clone().unwrap_or_default())
+        .bind(o.discount)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE pay_orders SET state = 'REFUND', refunded = refunded + $2 WHERE transaction_id = $1")
@@ -370,7 +400,6 @@ impl crate::PayStore for Backend {
         job_id: Option<i64>,
         notify: &crate::pay::Notify<'_, crate::pay::Refund>,
     ) -> crate::Result<Option<crate::pay::Refund>> {
-        use herald_domain::ledger::{Book, Txn};
         use herald_domain::pay::RefundStatus;
         let mut tx = self.begin().await?;
         if let Some(j) = job_id {
@@ -385,9 +414,7 @@ impl crate::PayStore for Backend {
             tx.commit().await?;
             return Ok(None);
         }
-        let to = if status == RefundStatus::Success { Book::Wallet(rf.payer_user.clone()) } else { Book::Merchant(rf.mchid.clone()) };
-        let t = Txn::transfer(format!("refund-settle:{refund_id}"), Book::Refund(refund_id.into()), to, rf.amount)
-            .map_err(|e| crate::StoreError::Other(format!("{e:?}")))?;
+        let t = crate::pay::settle_txn(&rf, status);
         match pg_post_in(&mut tx, &t, now).await? {
             crate::Posted::New(_) => {}
             other => return Err(pg_ledger_failed(other)),

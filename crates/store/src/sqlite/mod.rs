@@ -8,6 +8,7 @@
 mod accounts;
 mod broadcast;
 mod content;
+mod coupon;
 mod conversations;
 mod followers;
 mod jobs;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "ledger", include_str!("../../migrations/sqlite/0007_ledger.sql")),
     (8, "pay", include_str!("../../migrations/sqlite/0008_pay.sql")),
     (9, "redpack", include_str!("../../migrations/sqlite/0009_redpack.sql")),
+    (10, "coupons", include_str!("../../migrations/sqlite/0010_coupons.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -57,6 +57,8 @@ fn order(r: &Row<'_>) -> rusqlite::Result<Order> {
         success_time: r.get(20)?,
         payer_user: r.get(21)?,
         refunded: r.get(22)?,
+        discount: r.get(23)?,
+        promotion: r.get(24)?,
     })
 }
 
@@ -76,6 +78,7 @@ fn refund(r: &Row<'_>) -> rusqlite::Result<Refund> {
         created_at: r.get(11)?,
         success_time: r.get(12)?,
         payer_user: r.get(13)?,
+        discount: r.get(14)?,
     })
 }
 
@@ -191,12 +194,12 @@ impl PayStore for SqliteStore {
                 return Ok(Placed::Existing(Box::new(e)));
             }
             tx.prepare_cached(&format!(
-                "INSERT INTO pay_orders ({ORDER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+                "INSERT INTO pay_orders ({ORDER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
             ))?
             .execute(params![
                 o.transaction_id, o.mchid, o.out_trade_no, o.appid, o.trade_type.wire(), o.description, o.attach, o.notify_url, o.goods_tag,
                 o.total, o.currency, o.payer_openid, o.scene_info, o.fingerprint, o.prepay_id, o.prepay_expires_at, o.code_key,
-                o.state.wire(), o.expires_at, o.created_at, o.success_time, o.payer_user, o.refunded
+                o.state.wire(), o.expires_at, o.created_at, o.success_time, o.payer_user, o.refunded, o.discount, o.promotion
             ])?;
             Ok(Placed::New)
         })
@@ -228,15 +231,28 @@ impl PayStore for SqliteStore {
             if let Err(r) = check(&o) {
                 return Ok(PayResult::Refused(r));
             }
-            let t = Txn::payment(format!("pay:{}", o.transaction_id), &p.user, &o.mchid, o.total, None)
-                .map_err(|e| StoreError::Other(format!("{e:?}")))?;
+            if let Some(c) = &p.coupon {
+                let n = tx
+                    .prepare_cached("UPDATE coupons SET status = 'USED', used_time = ?3, transaction_id = ?4 WHERE coupon_id = ?1 AND user_id = ?2 AND status = 'SENDED'")?
+                    .execute(params![c.coupon_id, p.user, p.now, o.transaction_id])?;
+                if n == 0 {
+                    return Ok(PayResult::CouponGone);
+                }
+            }
+            let t = payment_txn(&o, p)?;
             match post_in(tx, &t, &checked_legs(&t)?, p.now)? {
                 Posted::New(_) => {}
                 Posted::Insufficient(_, balance) => {
+                    if let Some(c) = &p.coupon {
+                        tx.prepare_cached("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL WHERE coupon_id = ?1")?.execute([&c.coupon_id])?;
+                    }
                     tx.prepare_cached("UPDATE pay_orders SET state = 'PAYERROR' WHERE transaction_id = ?1")?.execute([&o.transaction_id])?;
                     return Ok(PayResult::Insufficient(balance));
                 }
                 dup @ Posted::Duplicate(_) => return Err(ledger_failed(dup)),
+            }
+            if let Some(c) = &p.coupon {
+                tx.prepare_cached("UPDATE pay_orders SET discount = ?2, promotion = ?3 WHERE transaction_id = ?1")?.execute(params![o.transaction_id, c.amount, c.promotion])?;
             }
             tx.prepare_cached(
                 "UPDATE pay_orders SET state = 'SUCCESS', success_time = ?2, payer_user = ?3, payer_openid = ?4 WHERE transaction_id = ?1",
@@ -269,11 +285,11 @@ impl PayStore for SqliteStore {
             }
             let payer = o.payer_user.clone().unwrap_or_default();
             tx.prepare_cached(&format!(
-                "INSERT INTO pay_refunds ({REFUND_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'PROCESSING', ?11, NULL, ?12)"
+                "INSERT INTO pay_refunds ({REFUND_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'PROCESSING', ?11, NULL, ?12, ?13)"
             ))?
             .execute(params![
                 r.refund_id, r.mchid, r.out_refund_no, o.transaction_id, o.out_trade_no, r.amount, r.total, r.reason, r.notify_url,
-                r.fingerprint, r.now, payer
+                r.fingerprint, r.now, payer, o.discount
             ])?;
             tx.prepare_cached("UPDATE pay_orders SET state = 'REFUND', refunded = refunded + ?2 WHERE transaction_id = ?1")?
                 .execute(params![o.transaction_id, r.amount])?;
@@ -295,9 +311,7 @@ impl PayStore for SqliteStore {
             if rf.status != RefundStatus::Processing || status == RefundStatus::Processing {
                 return Ok(None);
             }
-            let to = if status == RefundStatus::Success { Book::Wallet(rf.payer_user.clone()) } else { Book::Merchant(rf.mchid.clone()) };
-            let t = Txn::transfer(format!("refund-settle:{refund_id}"), Book::Refund(refund_id.into()), to, rf.amount)
-                .map_err(|e| StoreError::Other(format!("{e:?}")))?;
+            let t = settle_txn(&rf, status);
             match post_in(tx, &t, &checked_legs(&t)?, now)? {
                 Posted::New(_) => {}
                 other => return Err(ledger_failed(other)),

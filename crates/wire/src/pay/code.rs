@@ -40,6 +40,8 @@ paycodes! {
     /// Closing or re-paying a paid order.
     OrderPaid = "ORDERPAID", 403 => "订单已支付",
     NotEnough = "NOT_ENOUGH", 403 => "余额不足",
+    /// A coupon stock's limits (all sent, or the user holds as many as allowed).
+    RuleLimit = "RULE_LIMIT", 403 => "超出发放限制",
     UserAccountAbnormal = "USER_ACCOUNT_ABNORMAL", 403 => "退款请求失败，用户账户异常",
     OrderNotExist = "ORDER_NOT_EXIST", 404 => "订单不存在",
     ResourceNotExists = "RESOURCE_NOT_EXISTS", 404 => "资源不存在",
