@@ -1,5 +1,6 @@
 // CouponStore on PostgreSQL (see the SQLite twin). Changing a stock and sending from it lock
-// the stock row, so its limits hold across nodes; creating a stock locks the merchant row.
+// the stock row, so its limits hold across nodes; creating a stock locks the merchant row
+// (FOR NO KEY UPDATE: foreign-key share locks of payments and refunds do not wait on it).
 
 use crate::coupon::{COUPON_COLS as PG_COUPON_COLS, STOCK_COLS as PG_STOCK_COLS};
 
@@ -64,7 +65,7 @@ impl crate::CouponStore for Backend {
     async fn create_stock(&self, s: &crate::coupon::Stock) -> crate::Result<crate::coupon::StockPlaced> {
         use crate::coupon::StockPlaced;
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT mchid FROM merchants WHERE mchid = $1 FOR UPDATE").bind(&s.mchid).fetch_optional(&mut *tx).await?;
+        sqlx::query("SELECT mchid FROM merchants WHERE mchid = $1 FOR NO KEY UPDATE").bind(&s.mchid).fetch_optional(&mut *tx).await?;
         let prior = sqlx::query(&format!("SELECT {PG_STOCK_COLS} FROM coupon_stocks WHERE mchid = $1 AND out_request_no = $2"))
             .bind(&s.mchid)
             .bind(&s.out_request_no)

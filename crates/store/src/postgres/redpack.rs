@@ -1,6 +1,7 @@
-// RedPackStore on PostgreSQL (see the SQLite twin). Sending locks the merchant row, so two
-// nodes sending one mch_billno take turns and the second finds the first's packet; opening
-// and returning lock the packet row.
+// RedPackStore on PostgreSQL (see the SQLite twin). Sending locks the merchant row (FOR NO
+// KEY UPDATE, which leaves the foreign-key share locks of concurrent payments and refunds
+// alone, so no deadlock), so two nodes sending one mch_billno take turns and the second
+// finds the first's packet; opening and returning lock the packet row.
 
 use crate::redpack::{REDPACK_COLS as PG_REDPACK_COLS, SHARE_COLS as PG_SHARE_COLS};
 
@@ -68,7 +69,7 @@ impl crate::RedPackStore for Backend {
         use crate::redpack::SendResult;
         use herald_domain::ledger::{Book, Txn};
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT mchid FROM merchants WHERE mchid = $1 FOR UPDATE").bind(&p.mchid).fetch_optional(&mut *tx).await?;
+        sqlx::query("SELECT mchid FROM merchants WHERE mchid = $1 FOR NO KEY UPDATE").bind(&p.mchid).fetch_optional(&mut *tx).await?;
         if let Some(e) = pg_redpack(&mut tx, "mchid = $1 AND mch_billno = $2", &p.mchid, &p.mch_billno, false).await? {
             tx.commit().await?;
             return Ok(SendResult::Existing(e));
