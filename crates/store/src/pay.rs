@@ -179,6 +179,7 @@ pub enum PayResult {
     CouponGone,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRefund {
     pub refund_id: String,
     pub mchid: String,
