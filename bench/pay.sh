@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmark (issue 6): signed WeChat Pay order creation per second — request signature
+# verified, nonce checked, order stored, answer signed — next to the raw RSA-2048 signing rate
+# of the same machine in the same run (crates/server/examples/pay_bench.rs).
+#   bench/pay.sh [orders=6000] [concurrency=32] [database_url]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-6000}; C=${2:-32}
+cargo build --release -q -p herald
+cargo build --release -q -p herald-server --example pay_bench
+WORK=$(mktemp -d /tmp/herald-pay.XXXX)
+DB=${3:-"sqlite://$WORK/pay.db"}
+TOKEN=bench-operator-token-000
+HERALD_LOG=warn HERALD_DATABASE_URL="$DB" HERALD_OPERATOR_TOKEN=$TOKEN target/release/herald serve --listen 127.0.0.1:0 > "$WORK/herald.out" &
+HPID=$!
+trap 'kill $HPID 2>/dev/null; true' EXIT
+for _ in $(seq 100); do grep -q listening "$WORK/herald.out" && break; sleep 0.05; done
+BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
+target/release/examples/pay_bench "$BASE" "$TOKEN" "$N" "$C"

@@ -1,0 +1,160 @@
+//! Benchmark (issue 6): signed order creation per second against a running Herald, next to
+//! the raw RSA-2048 signing rate of the same machine in the same run. Run by `bench/pay.sh`.
+//!
+//! Each order is a real `POST /v3/pay/transactions/native` as a merchant's SDK sends it:
+//! Herald verifies the request signature, checks the nonce, stores the order and signs its
+//! answer. The requests are signed before the clock starts (each with its own nonce and
+//! out_trade_no), so the load generator does not compete for the CPU with its own signing;
+//! every answer's status is checked and a sample of answers' signatures verified.
+//!
+//!   pay_bench <base_url> <operator_token> [orders=6000] [concurrency=32] [sign_seconds=5]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herald_wire::pay::auth::{request_message, response_message, AuthHeader, SCHEME};
+use herald_wire::pay::keys::{PrivateKey, PublicKey};
+use serde_json::{json, Value};
+
+async fn op(http: &reqwest::Client, base: &str, token: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let r = http.request(method, format!("{base}{path}")).bearer_auth(token).json(&body).send().await.expect("platform API");
+    let status = r.status();
+    let v: Value = r.json().await.expect("JSON");
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+struct Signed {
+    auth: String,
+    body: String,
+}
+
+fn sign_all(key: &PrivateKey, mchid: &str, serial: &str, appid: &str, n: usize) -> Vec<Signed> {
+    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let ts = ts.clone();
+                s.spawn(move || {
+                    (t * chunk..((t + 1) * chunk).min(n))
+                        .map(|i| {
+                            let body = json!({
+                                "appid": appid, "mchid": mchid, "description": "Bench tea", "out_trade_no": format!("BENCH{i:010}"),
+                                "notify_url": "https://merchant.example/notify", "amount": {"total": 100 + (i % 900) as i64, "currency": "CNY"},
+                            })
+                            .to_string();
+                            let nonce = format!("{:032X}", rand::random::<u128>());
+                            let msg = request_message("POST", "/v3/pay/transactions/native", &ts, &nonce, body.as_bytes());
+                            let h = AuthHeader { mchid: mchid.into(), nonce_str: nonce, signature: key.sign(&msg), timestamp: ts.clone(), serial_no: serial.into() };
+                            Signed { auth: h.render(), body }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// Signatures per second with every core signing, as the server signs (same key type, same
+/// code, a response-sized message).
+fn raw_sign_rate(key: &PrivateKey, seconds: u64) -> f64 {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let msg = response_message("1700000000", "0123456789ABCDEF0123456789ABCDEF", br#"{"code_url":"weixin://wxpay/bizpayurl?pr=abcdefghi"}"#);
+    let start = Instant::now();
+    let total: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let msg = &msg;
+                s.spawn(move || {
+                    let mut n = 0;
+                    while start.elapsed() < Duration::from_secs(seconds) {
+                        std::hint::black_box(key.sign(msg));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let base = args.get(1).expect("base URL").trim_end_matches('/').to_string();
+    let token = args.get(2).expect("operator token").clone();
+    let n: usize = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(6000);
+    let conc: usize = args.get(4).map(|s| s.parse().unwrap()).unwrap_or(32);
+    let sign_secs: u64 = args.get(5).map(|s| s.parse().unwrap()).unwrap_or(5);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(conc).build().unwrap();
+    use reqwest::Method;
+
+    let acc = op(&http, &base, &token, Method::POST, "/herald/v1/accounts", json!({"name": "Bench Tea", "type": "service", "owner": {"kind": "organisation", "name": "Bench"}, "verified": true})).await;
+    let appid = acc["appid"].as_str().unwrap().to_string();
+    let m = op(&http, &base, &token, Method::POST, "/herald/v1/merchants", json!({"name": "Bench Tea", "appids": [appid]})).await;
+    let mchid = m["mchid"].as_str().unwrap().to_string();
+    let key = PrivateKey::from_pem(m["private_key"].as_str().unwrap()).unwrap();
+    let serial = m["serial_no"].as_str().unwrap().to_string();
+    let platform = PublicKey::from_pem(m["public_key"].as_str().unwrap()).unwrap();
+
+    eprintln!("signing {n} order requests in advance...");
+    let reqs = Arc::new(sign_all(&key, &mchid, &serial, &appid, n));
+    let next = Arc::new(AtomicUsize::new(0));
+    let url = format!("{base}/v3/pay/transactions/native");
+    eprintln!("creating {n} orders with {conc} connections...");
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..conc)
+        .map(|w| {
+            let (http, reqs, next, url, platform) = (http.clone(), reqs.clone(), next.clone(), url.clone(), platform.clone());
+            tokio::spawn(async move {
+                let mut verified = 0;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(r) = reqs.get(i) else { break };
+                    let resp = http
+                        .post(&url)
+                        .header("Authorization", &r.auth)
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "application/json")
+                        .body(r.body.clone())
+                        .send()
+                        .await
+                        .expect("order request");
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    let body = resp.bytes().await.expect("order body");
+                    assert_eq!(status, 200, "order {i}: {}", String::from_utf8_lossy(&body));
+                    // The first answer of each connection: check Herald's signature.
+                    if verified == 0 && w < 4 {
+                        let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                        let msg = response_message(&h("Wechatpay-Timestamp"), &h("Wechatpay-Nonce"), &body);
+                        assert!(platform.verify(&msg, &h("Wechatpay-Signature")), "a response signature does not verify");
+                        verified += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let orders_per_s = n as f64 / secs;
+    eprintln!("measuring raw RSA-2048 signing for {sign_secs} s...");
+    let raw = raw_sign_rate(&key, sign_secs);
+    let _ = SCHEME;
+    println!(
+        "{}",
+        json!({
+            "orders": n, "concurrency": conc, "seconds": (secs * 100.0).round() / 100.0,
+            "signed_orders_per_s": orders_per_s.round(), "raw_rsa2048_signs_per_s": raw.round(),
+            "ratio": (orders_per_s / raw * 100.0).round() / 100.0,
+        })
+    );
+}
