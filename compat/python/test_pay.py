@@ -259,3 +259,53 @@ def test_requests_are_authenticated(herald):
     sub = herald.account(type_="subscription")
     r = herald.http.post(herald.base + "/herald/v1/merchants", json={"name": "X", "appids": [sub["appid"]]})
     assert r.status_code == 409
+
+
+def test_held_refunds_close_or_fail_with_their_notifications(herald):
+    """A merchant whose refunds are on hold sees them stay PROCESSING until the operator
+    settles them: CLOSED and ABNORMAL return the money to the merchant and reach notify_url
+    as REFUND.CLOSED and REFUND.ABNORMAL, verified and decrypted by the SDK."""
+    account = herald.account()
+    appid = account["appid"]
+    user = herald.user("payer")
+    herald.follow(user, account)
+    m = merchant(herald, account)
+    rx = Receiver()
+    try:
+        wx = public_key_client(herald, m, appid, rx.url)
+        herald.op("PUT", "/herald/v1/merchants/%s/refund_mode" % m["mchid"], {"mode": "hold"}, expect=200)
+        no = "H" + uuid.uuid4().hex[:20]
+        code, text = wx.pay(description="Tea", out_trade_no=no, amount={"total": 300})
+        topup(herald, user, 300)
+        herald.op("POST", "/herald/v1/users/%s/payments" % user, {"code_url": json.loads(text)["code_url"]}, expect=200)
+        rx.wait(1)
+
+        def refund(amount):
+            rno = "HR" + uuid.uuid4().hex[:18]
+            code, text = wx.refund(out_refund_no=rno, amount={"refund": amount, "total": 300, "currency": "CNY"},
+                                   out_trade_no=no, notify_url=rx.url)
+            assert code == 200 and json.loads(text)["status"] == "PROCESSING", text
+            return rno
+
+        closed, abnormal, ok = refund(100), refund(50), refund(30)
+        time.sleep(0.5)
+        assert json.loads(wx.query_refund(out_refund_no=closed)[1])["status"] == "PROCESSING", "held"
+        assert herald.op("GET", "/herald/v1/merchants/%s" % m["mchid"])["balance"] == 120
+
+        for rno, status, n in [(closed, "CLOSED", 2), (abnormal, "ABNORMAL", 3), (ok, "SUCCESS", 4)]:
+            r = herald.op("POST", "/herald/v1/merchants/%s/refunds/%s/settle" % (m["mchid"], rno), {"status": status}, expect=200)
+            assert r["status"] == status
+            event = wx.callback(*rx.wait(n))
+            assert event["event_type"] == "REFUND." + status
+            assert event["resource"]["out_refund_no"] == rno and event["resource"]["refund_status"] == status
+            assert json.loads(wx.query_refund(out_refund_no=rno)[1])["status"] == status
+        r = herald.http.post(herald.base + "/herald/v1/merchants/%s/refunds/%s/settle" % (m["mchid"], ok), json={"status": "CLOSED"})
+        assert r.status_code == 409, "settled once"
+        # Closed and failed refunds went back to the merchant; only the successful one left it.
+        assert herald.op("GET", "/herald/v1/merchants/%s" % m["mchid"])["balance"] == 270
+        assert herald.op("GET", "/herald/v1/users/%s/wallet" % user)["balance"] == 30
+        # The order can be refunded again up to what the closed ones freed.
+        code, text = wx.refund(out_refund_no="HR" + uuid.uuid4().hex[:18], amount={"refund": 270, "total": 300, "currency": "CNY"}, out_trade_no=no)
+        assert code == 200, text
+    finally:
+        rx.close()

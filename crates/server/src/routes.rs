@@ -197,6 +197,8 @@ routes! {
     GET "/herald/v1/merchants/{mchid}/notifications" => platform::merchants::notifications,
     GET "/herald/v1/merchants/{mchid}/orders/{out_trade_no}" => platform::merchants::order,
     POST "/herald/v1/merchants/{mchid}/topup" => platform::merchants::topup,
+    PUT "/herald/v1/merchants/{mchid}/refund_mode" => platform::merchants::refund_mode,
+    POST "/herald/v1/merchants/{mchid}/refunds/{out_refund_no}/settle" => platform::merchants::settle_refund,
     POST "/herald/v1/users/{id}/payments" => platform::merchants::pay,
     GET "/herald/v1/users/{id}/redpacks" => platform::redpacks::list,
     POST "/herald/v1/users/{id}/redpacks/{send_listid}/open" => platform::redpacks::open,

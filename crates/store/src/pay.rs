@@ -13,7 +13,7 @@ use crate::{Job, Result};
 
 /// Column lists both backends read and write, in the records' field order.
 pub(crate) const MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_serial, mch_public_key, mch_certificate, platform_serial, \
-     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at";
+     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at, refund_mode";
 pub(crate) const ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
      total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
      success_time, payer_user, refunded, discount, promotion";
@@ -37,6 +37,8 @@ pub struct Merchant {
     /// `certificate` or `public_key`.
     pub key_mode: String,
     pub created_at: i64,
+    /// `auto` (refunds settle SUCCESS at once) or `hold` (they wait for the operator).
+    pub refund_mode: String,
     /// Bound official accounts (filled on reads).
     pub appids: Vec<String>,
 }
@@ -219,6 +221,7 @@ pub trait PayStore: Send + Sync {
     async fn merchants(&self) -> Result<Vec<Merchant>>;
     async fn bind_merchant_app(&self, mchid: &str, appid: &str) -> Result<()>;
     async fn set_merchant_key_mode(&self, mchid: &str, mode: &str) -> Result<()>;
+    async fn set_merchant_refund_mode(&self, mchid: &str, mode: &str) -> Result<()>;
     /// Records a request nonce; false if it was seen (a replay). Forgets nonces older than
     /// `forget_before`.
     async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool>;
@@ -248,6 +251,7 @@ pub trait PayStore: Send + Sync {
         notify: &Notify<'_, Refund>,
     ) -> Result<Option<Refund>>;
     async fn refund(&self, mchid: &str, out_refund_no: &str) -> Result<Option<Refund>>;
+    async fn refund_by_id(&self, refund_id: &str) -> Result<Option<Refund>>;
     async fn refunds_of(&self, transaction_id: &str) -> Result<Vec<Refund>>;
     /// A merchant's notifications, newest first.
     async fn pay_notifications(&self, mchid: &str, limit: i64) -> Result<Vec<Notification>>;

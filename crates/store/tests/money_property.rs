@@ -81,6 +81,7 @@ fn merchant(mchid: &str, appid: &str) -> Merchant {
         public_key_id: format!("PUB_KEY_ID_{mchid}"),
         key_mode: "certificate".into(),
         created_at: 1,
+        refund_mode: "auto".into(),
         appids: vec![appid.into()],
     }
 }

@@ -540,6 +540,7 @@ async fn pay_story(s: Arc<dyn Store>) {
         public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
         key_mode: "certificate".into(),
         created_at: 1,
+        refund_mode: "auto".into(),
         appids: vec![acc.appid.0.clone()],
     };
     assert!(s.create_merchant(&m).await.unwrap());
@@ -691,6 +692,7 @@ async fn redpack_story(s: Arc<dyn Store>) {
         public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
         key_mode: "certificate".into(),
         created_at: 1,
+        refund_mode: "auto".into(),
         appids: vec![acc.appid.0.clone()],
     };
     assert!(s.create_merchant(&m).await.unwrap());
@@ -798,6 +800,7 @@ async fn coupon_story(s: Arc<dyn Store>) {
         public_key_id: format!("PUB_KEY_ID_{}", rand_suffix()),
         key_mode: "certificate".into(),
         created_at: 1,
+        refund_mode: "auto".into(),
         appids: vec![acc.appid.0.clone()],
     };
     assert!(s.create_merchant(&m).await.unwrap());

@@ -82,7 +82,8 @@ pub fn refunded(r: &Refund, m: &Merchant, appid: &str) -> Option<NewNotification
 }
 
 /// Settles a refund (the worker's `refund_settle` job): SUCCESS, money into the payer's
-/// wallet, and its notification. The job is marked done in the same transaction.
+/// wallet, and its notification; for a merchant whose refunds are on hold, nothing (the
+/// operator settles it). The job is marked done in the same transaction.
 pub async fn settle(st: &AppState, job: &Job) {
     let now = match st.clock.now().await {
         Ok(n) => n,
@@ -90,7 +91,14 @@ pub async fn settle(st: &AppState, job: &Job) {
     };
     let appid = job.appid.0.clone();
     let notify = move |r: &Refund, m: &Merchant| refunded(r, m, &appid);
-    match st.store.settle_refund(&job.payload, RefundStatus::Success, now, system_now_ms(), Some(job.id), &notify).await {
+    // A merchant on hold: the job ends and the refund stays PROCESSING for the operator.
+    let hold = match st.store.refund_by_id(&job.payload).await {
+        Ok(Some(r)) => matches!(st.store.merchant(&r.mchid).await, Ok(Some(m)) if m.refund_mode == "hold"),
+        Ok(None) => false,
+        Err(e) => return tracing::warn!(job = job.id, error = %e, "reading a refund failed; the lease will expire"),
+    };
+    let status = if hold { RefundStatus::Processing } else { RefundStatus::Success };
+    match st.store.settle_refund(&job.payload, status, now, system_now_ms(), Some(job.id), &notify).await {
         Ok(_) => st.wake.notify_one(),
         Err(e) => tracing::warn!(job = job.id, error = %e, "settling a refund failed; the lease will expire and it runs again"),
     }

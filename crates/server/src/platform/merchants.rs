@@ -45,6 +45,9 @@ pub struct MerchantIn {
     /// `certificate` (default) or `public_key`: which key notifications name.
     #[serde(default)]
     key_mode: Option<String>,
+    /// `auto` (default: refunds settle SUCCESS at once) or `hold`.
+    #[serde(default)]
+    refund_mode: Option<String>,
 }
 
 fn merchant_out(m: &Merchant, platform_public_key: &str) -> Value {
@@ -61,6 +64,7 @@ fn merchant_out(m: &Merchant, platform_public_key: &str) -> Value {
         "public_key_id": m.public_key_id,
         "public_key": platform_public_key,
         "key_mode": m.key_mode,
+        "refund_mode": m.refund_mode,
         "created_at": m.created_at,
     })
 }
@@ -97,6 +101,8 @@ pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
     if !matches!(key_mode.as_str(), "certificate" | "public_key") {
         return Err(ApiError::bad_request("key_mode is certificate or public_key"));
     }
+    let refund_mode = b.refund_mode.clone().unwrap_or_else(|| "auto".into());
+    check_refund_mode(&refund_mode)?;
     let now = st.clock.now().await?;
     // The merchant's API key: from its certificate, from a public key and serial, or made here.
     let (mch_serial, mch_public_key, mch_certificate, private_key) = match (&b.certificate, &b.public_key) {
@@ -138,6 +144,7 @@ pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
         public_key_id: ids::public_key_id(&mut rand::thread_rng()),
         key_mode,
         created_at: now,
+        refund_mode,
         appids: b.appids.clone(),
     };
     if !st.store.create_merchant(&m).await? {
@@ -170,6 +177,57 @@ pub async fn topup(State(st): State<AppState>, _: Operator, Path(mchid): Path<St
     let m = load(&st, &mchid).await?;
     let (status, balance, replayed, request) = super::wallet::fund(&st, Book::Merchant(m.mchid.clone()), &format!("mchtopup:{}", m.mchid), &b).await?;
     Ok((status, Json(json!({"mchid": m.mchid, "balance": balance, "replayed": replayed, "request_id": request}))))
+}
+
+fn check_refund_mode(mode: &str) -> Result<(), ApiError> {
+    if matches!(mode, "auto" | "hold") {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("refund_mode is auto or hold"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundModeIn {
+    mode: String,
+}
+
+/// `PUT /herald/v1/merchants/{mchid}/refund_mode`: `auto` settles refunds SUCCESS at once;
+/// `hold` leaves new refunds PROCESSING until the operator settles them (below), which is
+/// how a merchant's code meets REFUND.CLOSED and REFUND.ABNORMAL.
+pub async fn refund_mode(State(st): State<AppState>, _: Operator, Path(mchid): Path<String>, ApiJson(b): ApiJson<RefundModeIn>) -> ApiResult<Value> {
+    load(&st, &mchid).await?;
+    check_refund_mode(&b.mode)?;
+    st.store.set_merchant_refund_mode(&mchid, &b.mode).await?;
+    Ok(Json(json!({"mchid": mchid, "refund_mode": b.mode})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettleIn {
+    status: String,
+}
+
+/// `POST /herald/v1/merchants/{mchid}/refunds/{out_refund_no}/settle` with `{status}`:
+/// SUCCESS (the money to the payer), CLOSED or ABNORMAL (back to the merchant); the
+/// merchant's notify_url gets REFUND.SUCCESS, REFUND.CLOSED or REFUND.ABNORMAL. 409 if the
+/// refund is settled already.
+pub async fn settle_refund(State(st): State<AppState>, _: Operator, Path((mchid, no)): Path<(String, String)>, ApiJson(b): ApiJson<SettleIn>) -> ApiResult<Value> {
+    use herald_domain::pay::RefundStatus;
+    let status = RefundStatus::from_wire(&b.status)
+        .filter(|s| *s != RefundStatus::Processing)
+        .ok_or_else(|| ApiError::bad_request("status is SUCCESS, CLOSED or ABNORMAL"))?;
+    let m = load(&st, &mchid).await?;
+    let r = st.store.refund(&m.mchid, &no).await?.ok_or_else(|| ApiError::not_found("refund"))?;
+    let appid = st.store.order(&OrderKey::TransactionId(m.mchid.clone(), r.transaction_id.clone())).await?.map(|o| o.appid).unwrap_or_default();
+    let now = st.clock.now().await?;
+    let notify = move |r: &herald_store::pay::Refund, m: &Merchant| crate::pay::notify::refunded(r, m, &appid);
+    let settled = st
+        .store
+        .settle_refund(&r.refund_id, status, now, crate::clock::system_now_ms(), None, &notify)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "settled", format!("refund {no} is {} already", r.status.wire())))?;
+    st.wake.notify_one();
+    Ok(Json(crate::pay::refunds::refund_json(&settled)))
 }
 
 #[derive(Debug, Deserialize)]

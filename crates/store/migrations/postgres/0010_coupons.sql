@@ -1,5 +1,8 @@
 -- Coupon stocks (v3 favor) and the coupons sent to users; orders paid partly by a coupon.
 -- Keep in lockstep with ../sqlite/0010_coupons.sql.
+-- How a merchant's refunds settle: auto (SUCCESS at once) or hold (PROCESSING until the
+-- operator settles them SUCCESS, CLOSED or ABNORMAL).
+ALTER TABLE merchants ADD COLUMN refund_mode TEXT NOT NULL DEFAULT 'auto';
 ALTER TABLE pay_orders ADD COLUMN discount BIGINT NOT NULL DEFAULT 0;
 -- The order's promotion_detail (JSON array), when a coupon paid part of it.
 ALTER TABLE pay_orders ADD COLUMN promotion TEXT;

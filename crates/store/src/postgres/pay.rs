@@ -20,6 +20,7 @@ fn merchant_from_row(r: &DbRow) -> crate::Result<crate::pay::Merchant> {
         public_key_id: r.try_get(11)?,
         key_mode: r.try_get(12)?,
         created_at: r.try_get(13)?,
+        refund_mode: r.try_get(14)?,
         appids: Vec::new(),
     })
 }
@@ -144,7 +145,7 @@ impl crate::PayStore for Backend {
     async fn create_merchant(&self, m: &crate::pay::Merchant) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(&format!(
-            "INSERT INTO merchants ({PG_MERCHANT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING"
+            "INSERT INTO merchants ({PG_MERCHANT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING"
         ))
         .bind(&m.mchid)
         .bind(&m.name)
@@ -160,6 +161,7 @@ impl crate::PayStore for Backend {
         .bind(&m.public_key_id)
         .bind(&m.key_mode)
         .bind(m.created_at)
+        .bind(&m.refund_mode)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -193,6 +195,11 @@ impl crate::PayStore for Backend {
 
     async fn set_merchant_key_mode(&self, mchid: &str, mode: &str) -> crate::Result<()> {
         sqlx::query("UPDATE merchants SET key_mode = $2 WHERE mchid = $1").bind(mchid).bind(mode).execute(self.writer()).await?;
+        Ok(())
+    }
+
+    async fn set_merchant_refund_mode(&self, mchid: &str, mode: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE merchants SET refund_mode = $2 WHERE mchid = $1").bind(mchid).bind(mode).execute(self.writer()).await?;
         Ok(())
     }
 
@@ -442,6 +449,10 @@ impl crate::PayStore for Backend {
 
     async fn refund(&self, mchid: &str, out_refund_no: &str) -> crate::Result<Option<crate::pay::Refund>> {
         pg_refund_by(self.reader(), "mchid = $1 AND out_refund_no = $2", mchid, out_refund_no).await
+    }
+
+    async fn refund_by_id(&self, refund_id: &str) -> crate::Result<Option<crate::pay::Refund>> {
+        pg_refund_by(self.reader(), "$1 = $1 AND refund_id = $2", "", refund_id).await
     }
 
     async fn refunds_of(&self, transaction_id: &str) -> crate::Result<Vec<crate::pay::Refund>> {

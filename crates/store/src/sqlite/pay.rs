@@ -28,6 +28,7 @@ fn merchant(r: &Row<'_>) -> rusqlite::Result<Merchant> {
         public_key_id: r.get(11)?,
         key_mode: r.get(12)?,
         created_at: r.get(13)?,
+        refund_mode: r.get(14)?,
         appids: Vec::new(),
     })
 }
@@ -135,11 +136,11 @@ impl PayStore for SqliteStore {
     async fn create_merchant(&self, m: &Merchant) -> Result<bool> {
         self.write(|tx| {
             let n = tx.prepare_cached(&format!(
-                "INSERT INTO merchants ({MERCHANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING"
+                "INSERT INTO merchants ({MERCHANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT DO NOTHING"
             ))?
             .execute(params![
                 m.mchid, m.name, m.apiv3_key, m.api_key, m.mch_serial, m.mch_public_key, m.mch_certificate, m.platform_serial,
-                m.platform_certificate, m.platform_not_before, m.platform_not_after, m.public_key_id, m.key_mode, m.created_at
+                m.platform_certificate, m.platform_not_before, m.platform_not_after, m.public_key_id, m.key_mode, m.created_at, m.refund_mode
             ])?;
             if n == 1 {
                 for a in &m.appids {
@@ -174,6 +175,13 @@ impl PayStore for SqliteStore {
     async fn set_merchant_key_mode(&self, mchid: &str, mode: &str) -> Result<()> {
         self.write(|tx| {
             tx.prepare_cached("UPDATE merchants SET key_mode = ?2 WHERE mchid = ?1")?.execute(params![mchid, mode])?;
+            Ok(())
+        })
+    }
+
+    async fn set_merchant_refund_mode(&self, mchid: &str, mode: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE merchants SET refund_mode = ?2 WHERE mchid = ?1")?.execute(params![mchid, mode])?;
             Ok(())
         })
     }
@@ -333,6 +341,10 @@ impl PayStore for SqliteStore {
 
     async fn refund(&self, mchid: &str, out_refund_no: &str) -> Result<Option<Refund>> {
         self.read(|c| find_refund(c, mchid, out_refund_no))
+    }
+
+    async fn refund_by_id(&self, refund_id: &str) -> Result<Option<Refund>> {
+        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {REFUND_COLS} FROM pay_refunds WHERE refund_id = ?1"))?.query_row([refund_id], refund).optional()?))
     }
 
     async fn refunds_of(&self, transaction_id: &str) -> Result<Vec<Refund>> {
