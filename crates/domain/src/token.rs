@@ -178,9 +178,9 @@ mod tests {
     #[test]
     fn stable_token_is_reused_until_five_minutes_remain() {
         let t = tok(1000, false);
-        assert_eq!(stable_decision(&[t.clone()], false, 1000 + 100), Ok(StableDecision::Reuse(t.clone())));
+        assert_eq!(stable_decision(std::slice::from_ref(&t), false, 1000 + 100), Ok(StableDecision::Reuse(t.clone())));
         assert_eq!(
-            stable_decision(&[t.clone()], false, 1000 + TOKEN_TTL - ROTATION_GRACE),
+            stable_decision(std::slice::from_ref(&t), false, 1000 + TOKEN_TTL - ROTATION_GRACE),
             Ok(StableDecision::Issue { revoke_previous: false })
         );
         assert_eq!(stable_decision(&[], false, 5), Ok(StableDecision::Issue { revoke_previous: false }));

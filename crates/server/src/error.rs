@@ -1,6 +1,7 @@
 //! Errors as each API speaks them.
 //! - WeChat-compatible API: HTTP 200 with `{"errcode":N,"errmsg":"... rid: ..."}`.
 //! - Platform API: an HTTP 4xx/5xx status with `{"code":"...","message":"..."}`.
+//!
 //! Internal causes are logged; clients see only the wire error.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -78,7 +78,7 @@ pub enum StockPlaced {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockChange {
-    Changed(Stock),
+    Changed(Box<Stock>),
     Missing,
     Refused(Refusal),
     /// Starting a cash stock: the merchant's balance cannot fund its budget (balance given).

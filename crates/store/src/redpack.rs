@@ -86,7 +86,7 @@ pub enum OpenResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReturnResult {
     /// What was left went back to the merchant (the packet afterwards).
-    Returned(RedPack),
+    Returned(Box<RedPack>),
     /// Nothing to return (every share opened, or returned before); the job is done.
     Nothing,
     /// Not 24 hours yet on the clock: the job is rescheduled.

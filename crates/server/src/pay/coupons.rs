@@ -129,7 +129,7 @@ pub async fn change(State(st): State<AppState>, Path((stock_id, action)): Path<(
     own_stock(&st, &req, &stock_id).await?;
     let now = st.clock.now().await?;
     let s = match st.store.change_stock(&stock_id, action, now).await? {
-        StockChange::Changed(s) => s,
+        StockChange::Changed(s) => *s,
         StockChange::Missing => return Err(PayError::new(PayCode::ResourceNotExists, "批次不存在")),
         StockChange::Refused(r) => return Err(r.into()),
         StockChange::NotEnough(b) => return Err(PayError::new(PayCode::NotEnough, format!("商户余额不足以预充值批次预算（余额 {b} 分）"))),

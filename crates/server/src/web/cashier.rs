@@ -95,10 +95,7 @@ pub async fn show(State(st): State<AppState>, session: WebSession, Query(q): Que
     let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await.unwrap_or(0);
     // The best coupon that applies is preselected, as WeChat's cashier does; the form carries
     // its id so the payment uses the coupon shown.
-    let coupon = match payer::choose_coupon(&st, &user, &o, &payer::CouponChoice::Best, now).await {
-        Ok(c) => c,
-        Err(_) => None,
-    };
+    let coupon = payer::choose_coupon(&st, &user, &o, &payer::CouponChoice::Best, now).await.unwrap_or_default();
     let (due, coupon_line, coupon_id) = match &coupon {
         Some(c) => {
             let promo: serde_json::Value = serde_json::from_str(&c.promotion).unwrap_or_default();

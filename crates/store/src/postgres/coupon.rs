@@ -172,7 +172,7 @@ impl crate::CouponStore for Backend {
             .await?;
         let changed = pg_stock(&mut *tx, stock_id, false).await?.ok_or_else(pg_stock_vanished)?;
         tx.commit().await?;
-        Ok(StockChange::Changed(changed))
+        Ok(StockChange::Changed(Box::new(changed)))
     }
 
     async fn send_coupon(&self, c: &crate::coupon::Coupon, now: i64) -> crate::Result<crate::coupon::CouponSent> {

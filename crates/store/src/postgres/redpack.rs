@@ -223,6 +223,6 @@ impl crate::RedPackStore for Backend {
             .await?;
         let returned = pg_redpack(&mut tx, PG_BY_ID, "", send_listid, false).await?.ok_or_else(pg_redpack_vanished)?;
         tx.commit().await?;
-        Ok(ReturnResult::Returned(returned))
+        Ok(ReturnResult::Returned(Box::new(returned)))
     }
 }

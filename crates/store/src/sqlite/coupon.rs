@@ -135,7 +135,7 @@ impl CouponStore for SqliteStore {
             };
             tx.prepare_cached("UPDATE coupon_stocks SET status = ?2, start_time = ?3, stop_time = ?4 WHERE stock_id = ?1")?
                 .execute(params![stock_id, to.wire(), start, stop])?;
-            Ok(StockChange::Changed(find_stock(tx, stock_id)?.ok_or_else(|| StoreError::Other("the stock vanished".into()))?))
+            Ok(StockChange::Changed(Box::new(find_stock(tx, stock_id)?.ok_or_else(|| StoreError::Other("the stock vanished".into()))?)))
         })
     }
 

@@ -166,7 +166,7 @@ impl RedPackStore for SqliteStore {
             }
             tx.prepare_cached("UPDATE red_packets SET status = 'REFUND', refund_time = ?2, refund_amount = ?3 WHERE send_listid = ?1")?
                 .execute(params![send_listid, now, left])?;
-            Ok(ReturnResult::Returned(by_id(tx, send_listid)?.ok_or_else(vanished)?))
+            Ok(ReturnResult::Returned(Box::new(by_id(tx, send_listid)?.ok_or_else(vanished)?)))
         })
     }
 }

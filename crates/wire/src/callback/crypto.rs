@@ -93,7 +93,7 @@ impl MsgCrypto {
         plain.extend_from_slice(msg.as_bytes());
         plain.extend_from_slice(self.appid.as_bytes());
         let pad = 32 - plain.len() % 32;
-        plain.extend(std::iter::repeat(pad as u8).take(pad));
+        plain.extend(std::iter::repeat_n(pad as u8, pad));
         let len = plain.len();
         let iv: [u8; 16] = self.key[..16].try_into().unwrap_or([0; 16]);
         let ct = Enc::new(&self.key.into(), &iv.into())
