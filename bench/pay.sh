@@ -16,4 +16,4 @@ HPID=$!
 trap 'kill $HPID 2>/dev/null; true' EXIT
 for _ in $(seq 100); do grep -q listening "$WORK/herald.out" && break; sleep 0.05; done
 BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
-target/release/examples/pay_bench "$BASE" "$TOKEN" "$N" "$C"
+target/release/examples/pay_bench "$BASE" "$TOKEN" "$N" "$C" 5 "$HPID"

@@ -7,7 +7,11 @@
 //! out_trade_no), so the load generator does not compete for the CPU with its own signing;
 //! every answer's status is checked and a sample of answers' signatures verified.
 //!
-//!   pay_bench <base_url> <operator_token> [orders=6000] [concurrency=32] [sign_seconds=5]
+//! With the server's pid it also reads the server's own CPU time over the run (from
+//! /proc/<pid>/stat), which gives its cost per order apart from the load generator's, which
+//! shares the machine: the rate the server's CPU alone would allow on every core.
+//!
+//!   pay_bench <base_url> <operator_token> [orders=6000] [concurrency=32] [sign_seconds=5] [server_pid]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -92,6 +96,7 @@ async fn main() {
     let n: usize = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(6000);
     let conc: usize = args.get(4).map(|s| s.parse().unwrap()).unwrap_or(32);
     let sign_secs: u64 = args.get(5).map(|s| s.parse().unwrap()).unwrap_or(5);
+    let server_pid: Option<u32> = args.get(6).map(|s| s.parse().unwrap());
     let http = reqwest::Client::builder().pool_max_idle_per_host(conc).build().unwrap();
     use reqwest::Method;
 
@@ -108,6 +113,7 @@ async fn main() {
     let next = Arc::new(AtomicUsize::new(0));
     let url = format!("{base}/v3/pay/transactions/native");
     eprintln!("creating {n} orders with {conc} connections...");
+    let cpu_before = server_pid.map(cpu_seconds);
     let start = Instant::now();
     let tasks: Vec<_> = (0..conc)
         .map(|w| {
@@ -146,15 +152,33 @@ async fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     let orders_per_s = n as f64 / secs;
+    let server_cpu = server_pid.zip(cpu_before).map(|(p, b)| cpu_seconds(p) - b);
     eprintln!("measuring raw RSA-2048 signing for {sign_secs} s...");
     let raw = raw_sign_rate(&key, sign_secs);
     let _ = SCHEME;
-    println!(
-        "{}",
-        json!({
-            "orders": n, "concurrency": conc, "seconds": (secs * 100.0).round() / 100.0,
-            "signed_orders_per_s": orders_per_s.round(), "raw_rsa2048_signs_per_s": raw.round(),
-            "ratio": (orders_per_s / raw * 100.0).round() / 100.0,
-        })
-    );
+    let mut out = json!({
+        "orders": n, "concurrency": conc, "seconds": (secs * 100.0).round() / 100.0,
+        "signed_orders_per_s": orders_per_s.round(), "raw_rsa2048_signs_per_s": raw.round(),
+        "ratio": (orders_per_s / raw * 100.0).round() / 100.0,
+    });
+    if let Some(cpu) = server_cpu {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as f64;
+        let per_order_ms = cpu * 1000.0 / n as f64;
+        let capacity = cores * n as f64 / cpu;
+        out["server_cpu_ms_per_order"] = ((per_order_ms * 1000.0).round() / 1000.0).into();
+        out["server_cpu_bound_orders_per_s"] = capacity.round().into();
+        out["server_cpu_bound_ratio"] = ((capacity / raw * 100.0).round() / 100.0).into();
+    }
+    println!("{out}");
+}
+
+/// A process's user + system CPU time in seconds, from /proc/<pid>/stat.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc stat");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    // USER_HZ is 100 on Linux.
+    ticks / 100.0
 }
