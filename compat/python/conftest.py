@@ -85,6 +85,15 @@ class Herald:
     def unfollow(self, user, account):
         return self.op("POST", "/herald/v1/users/%s/unfollow" % user, {"appid": account["appid"]}, expect=200)
 
+    def merchant_balance(self, mchid):
+        return self.op("GET", "/herald/v1/merchants/%s" % mchid)["balance"]
+
+    def wallet(self, user):
+        return self.op("GET", "/herald/v1/users/%s/wallet" % user)["balance"]
+
+    def fund_merchant(self, mchid, fen):
+        return self.op("POST", "/herald/v1/merchants/%s/topup" % mchid, {"amount": fen}, expect=201)
+
     def advance(self, seconds):
         return self.op("POST", "/herald/v1/clock", {"advance": seconds}, expect=200)
 

@@ -27,14 +27,6 @@ def stock_body(mchid, out_request_no, amount=50, minimum=100, max_coupons=2, per
     )
 
 
-def fund(herald, mchid, fen):
-    herald.op("POST", "/herald/v1/merchants/%s/topup" % mchid, {"amount": fen}, expect=201)
-
-
-def balance(herald, mchid):
-    return herald.op("GET", "/herald/v1/merchants/%s" % mchid)["balance"]
-
-
 def test_a_cash_stock_from_creation_to_stop(herald):
     account = herald.account()
     appid = account["appid"]
@@ -60,10 +52,10 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         assert code == 400, text
         code, text = wx.marketing_favor_stock_start(mchid, stock_id)
         assert code == 403 and json.loads(text)["code"] == "NOT_ENOUGH", text
-        fund(herald, mchid, 500)
+        herald.fund_merchant(mchid, 500)
         code, text = wx.marketing_favor_stock_start(mchid, stock_id)
         assert code == 200 and json.loads(text)["stock_id"] == stock_id and "start_time" in json.loads(text), text
-        assert balance(herald, mchid) == 400, "the budget (2 × 50) left the merchant balance"
+        assert herald.merchant_balance(mchid) == 400, "the budget (2 × 50) left the merchant balance"
         detail = json.loads(wx.marketing_favor_stock_detail(mchid, stock_id)[1])
         assert (detail["status"], detail["distributed_coupons"], detail["no_cash"]) == ("running", 0, False)
 
@@ -102,7 +94,7 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         note = wx.callback(headers, body)
         assert note["resource"]["promotion_detail"][0]["coupon_id"] == coupon_a
         assert note["resource"]["amount"]["payer_total"] == 250
-        assert balance(herald, mchid) == 700
+        assert herald.merchant_balance(mchid) == 700
 
         # Bob pays without his coupon when asked not to use one.
         no2 = "C" + uuid.uuid4().hex[:20]
@@ -117,19 +109,19 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         r = json.loads(text)
         assert (r["amount"]["payer_refund"], r["amount"]["discount_refund"]) == (250, 50)
         deadline = time.time() + 10
-        while herald.op("GET", "/herald/v1/users/%s/wallet" % alice)["balance"] != 260 and time.time() < deadline:
+        while herald.wallet(alice) != 260 and time.time() < deadline:
             time.sleep(0.05)
-        assert herald.op("GET", "/herald/v1/users/%s/wallet" % alice)["balance"] == 260
+        assert herald.wallet(alice) == 260
 
         # Pause, restart, stop: stopping returns the unused budget (Bob's coupon, 50).
         assert wx.marketing_favor_stock_pause(mchid, stock_id)[0] == 200
         code, text = wx.marketing_favor_stock_pause(mchid, stock_id)
         assert code == 400, "a paused stock cannot be paused again"
         assert wx.marketing_favor_stock_restart(mchid, stock_id)[0] == 200
-        before = balance(herald, mchid)
+        before = herald.merchant_balance(mchid)
         code, text = wx._core.request("/v3/marketing/favor/stocks/%s/stop" % stock_id, method=__import__("wechatpayv3").core.RequestType.POST, data={"stock_creator_mchid": mchid})
         assert code == 200 and "stop_time" in json.loads(text), text
-        assert balance(herald, mchid) == before + 50
+        assert herald.merchant_balance(mchid) == before + 50
         assert json.loads(wx.marketing_favor_stock_detail(mchid, stock_id)[1])["status"] == "stoped"
 
         audit = herald.op("GET", "/herald/v1/ledger")
@@ -150,7 +142,7 @@ def test_no_cash_stock_and_goods_tag(herald):
     assert code == 200, text
     stock_id = json.loads(text)["stock_id"]
     assert wx.marketing_favor_stock_start(mchid, stock_id)[0] == 200, "a no-cash stock needs no budget"
-    assert balance(herald, mchid) == 0
+    assert herald.merchant_balance(mchid) == 0
     coupon = json.loads(wx.marketing_favor_stock_send(stock_id, openid, "NC-SEND-1", mchid)[1])["coupon_id"]
     topup(herald, user, 1000)
 
@@ -168,7 +160,7 @@ def test_no_cash_stock_and_goods_tag(herald):
     assert code == 200, text
     paid = herald.op("POST", "/herald/v1/users/%s/payments" % user, {"code_url": json.loads(text)["code_url"]}, expect=200)
     assert (paid["discount"], paid["payer_total"]) == (30, 120)
-    assert balance(herald, mchid) == 150 + 120
+    assert herald.merchant_balance(mchid) == 150 + 120
     order = json.loads(wx.query(out_trade_no=no)[1])
     assert order["promotion_detail"][0]["type"] == "NOCASH"
     audit = herald.op("GET", "/herald/v1/ledger")

@@ -290,7 +290,7 @@ def test_held_refunds_close_or_fail_with_their_notifications(herald):
         closed, abnormal, ok = refund(100), refund(50), refund(30)
         time.sleep(0.5)
         assert json.loads(wx.query_refund(out_refund_no=closed)[1])["status"] == "PROCESSING", "held"
-        assert herald.op("GET", "/herald/v1/merchants/%s" % m["mchid"])["balance"] == 120
+        assert herald.merchant_balance(m["mchid"]) == 120
 
         for rno, status, n in [(closed, "CLOSED", 2), (abnormal, "ABNORMAL", 3), (ok, "SUCCESS", 4)]:
             r = herald.op("POST", "/herald/v1/merchants/%s/refunds/%s/settle" % (m["mchid"], rno), {"status": status}, expect=200)
@@ -302,8 +302,8 @@ def test_held_refunds_close_or_fail_with_their_notifications(herald):
         r = herald.http.post(herald.base + "/herald/v1/merchants/%s/refunds/%s/settle" % (m["mchid"], ok), json={"status": "CLOSED"})
         assert r.status_code == 409, "settled once"
         # Closed and failed refunds went back to the merchant; only the successful one left it.
-        assert herald.op("GET", "/herald/v1/merchants/%s" % m["mchid"])["balance"] == 270
-        assert herald.op("GET", "/herald/v1/users/%s/wallet" % user)["balance"] == 30
+        assert herald.merchant_balance(m["mchid"]) == 270
+        assert herald.wallet(user) == 30
         # The order can be refunded again up to what the closed ones freed.
         code, text = wx.refund(out_refund_no="HR" + uuid.uuid4().hex[:18], amount={"refund": 270, "total": 300, "currency": "CNY"}, out_trade_no=no)
         assert code == 200, text

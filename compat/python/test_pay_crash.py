@@ -130,8 +130,8 @@ def test_kill_at_every_step_loses_no_money_and_pays_nothing_twice(herald):
             time.sleep(0.1)
         assert status == "SUCCESS", (rno, status)
     for user, _ in customers:
-        assert herald.op("GET", "/herald/v1/users/%s/wallet" % user)["balance"] == expected[user], user
-    assert herald.op("GET", "/herald/v1/merchants/%s" % mchid)["balance"] == merchant_expected[0]
+        assert herald.wallet(user) == expected[user], user
+    assert herald.merchant_balance(mchid) == merchant_expected[0]
     audit = herald.op("GET", "/herald/v1/ledger")
     assert (audit["total"], audit["negative_books"]) == (0, 0)
 

@@ -32,14 +32,6 @@ def setup(herald, fund=1000):
     return account, user, openid, m
 
 
-def balance(herald, mchid):
-    return herald.op("GET", "/herald/v1/merchants/%s" % mchid)["balance"]
-
-
-def wallet(herald, user):
-    return herald.op("GET", "/herald/v1/users/%s/wallet" % user)["balance"]
-
-
 def billno(m):
     return "%s%s%04d" % (m["mchid"], time.strftime("%Y%m%d"), uuid.uuid4().int % 10000)
 
@@ -52,12 +44,12 @@ def test_normal_packet_send_query_open(herald):
     assert sent["result_code"] == "SUCCESS" and sent["return_code"] == "SUCCESS"
     assert sent["mch_billno"] == no and sent["re_openid"] == openid and sent["total_amount"] == "300"
     assert len(sent["send_listid"]) == 31
-    assert balance(herald, m["mchid"]) == 700
+    assert herald.merchant_balance(m["mchid"]) == 700
 
     # Re-entrant on mch_billno: the same packet, paid once; different fields are refused.
     again = pay.redpack.send(openid, 300, "Tea House", "New year", "Happy new year", "Open it", client_ip="127.0.0.1", out_trade_no=no)
     assert again["send_listid"] == sent["send_listid"]
-    assert balance(herald, m["mchid"]) == 700
+    assert herald.merchant_balance(m["mchid"]) == 700
     with pytest.raises(WeChatPayException) as e:
         pay.redpack.send(openid, 400, "Tea House", "New year", "Happy new year", "Open it", client_ip="127.0.0.1", out_trade_no=no)
     assert e.value.errcode == "FATAL_ERROR" and e.value.result_code == "FAIL"
@@ -107,7 +99,7 @@ def test_refusals_change_nothing(herald):
     # A scene widens the range below 1 yuan.
     ok = pay.redpack.send(openid, 50, "Tea", "A", "W", "R", client_ip="127.0.0.1", out_trade_no=billno(m), scene_id="PRODUCT_2")
     assert ok["result_code"] == "SUCCESS"
-    assert balance(herald, m["mchid"]) == 450
+    assert herald.merchant_balance(m["mchid"]) == 450
 
     # A wrong key: the signature fails before the business, and nothing is sent.
     forged = v2_client(herald, m, account["appid"], api_key="x" * 32)
@@ -122,7 +114,7 @@ def test_refusals_change_nothing(herald):
     with pytest.raises(WeChatPayException) as e:
         pay.redpack.query("NOSUCHBILL")
     assert e.value.errcode == "NOT_FOUND"
-    assert balance(herald, m["mchid"]) == 450
+    assert herald.merchant_balance(m["mchid"]) == 450
 
 
 def test_group_packet_in_the_sandbox_and_the_24_hour_return(herald):
@@ -160,7 +152,7 @@ def test_group_packet_in_the_sandbox_and_the_24_hour_return(herald):
         assert info["status"] == "RFUND_ING"
         time.sleep(0.1)
     assert info["status"] == "REFUND" and int(info["refund_amount"]) == 900 - a - b
-    assert balance(herald, m["mchid"]) == 2000 - a - b
-    assert wallet(herald, user) == a and wallet(herald, friend) == b
+    assert herald.merchant_balance(m["mchid"]) == 2000 - a - b
+    assert herald.wallet(user) == a and herald.wallet(friend) == b
     audit = herald.op("GET", "/herald/v1/ledger")
     assert (audit["total"], audit["negative_books"]) == (0, 0)

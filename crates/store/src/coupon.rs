@@ -4,11 +4,11 @@
 //! `coupon-return:<stock>`); using a coupon happens inside `PayStore::pay_order`.
 
 use async_trait::async_trait;
-use herald_domain::coupon::{CouponStatus, StockAction, StockState, StockStatus};
-use herald_domain::ledger::Fen;
+use herald_domain::coupon::{CouponStatus, StockAction, StockSpec, StockState, StockStatus};
+use herald_domain::ledger::{Book, Fen, Txn};
 use herald_domain::pay::Refusal;
 
-use crate::Result;
+use crate::{Result, StoreError};
 
 pub(crate) const STOCK_COLS: &str = "stock_id, mchid, out_request_no, stock_name, comment, available_begin_time, available_end_time, \
      max_coupons, max_amount, max_amount_by_day, max_coupons_per_user, coupon_amount, transaction_minimum, no_cash, status, \
@@ -42,6 +42,62 @@ pub struct Stock {
 }
 
 impl Stock {
+    /// A new, unactivated stock from a checked request.
+    pub fn from_spec(spec: &StockSpec, stock_id: String, mchid: &str, now: i64) -> Stock {
+        Stock {
+            stock_id,
+            mchid: mchid.into(),
+            out_request_no: spec.out_request_no.clone(),
+            stock_name: spec.stock_name.clone(),
+            comment: spec.comment.clone(),
+            available_begin_time: spec.available_begin_time,
+            available_end_time: spec.available_end_time,
+            max_coupons: spec.max_coupons,
+            max_amount: spec.max_amount,
+            max_amount_by_day: spec.max_amount_by_day,
+            max_coupons_per_user: spec.max_coupons_per_user,
+            coupon_amount: spec.coupon_amount,
+            transaction_minimum: spec.transaction_minimum,
+            no_cash: spec.no_cash,
+            status: StockStatus::Unactivated,
+            distributed_coupons: 0,
+            rules: spec.rules.to_string(),
+            fingerprint: spec.fingerprint.clone(),
+            create_time: now,
+            start_time: None,
+            stop_time: None,
+        }
+    }
+
+    /// Whether `action` moves money: starting a cash stock funds it, stopping one returns what
+    /// is left (the caller reads that balance only then).
+    pub fn moves_money(&self, action: StockAction) -> bool {
+        !self.no_cash && matches!(action, StockAction::Start | StockAction::Stop)
+    }
+
+    /// The money `action` moves, given what the stock's book holds: its whole budget from the
+    /// merchant on start (`coupon-fund:<id>`), what is left back on stop (`coupon-return:<id>`).
+    pub(crate) fn money(&self, action: StockAction, left: Fen) -> Result<Option<Txn>> {
+        let book = Book::CouponStock(self.stock_id.clone());
+        let merchant = Book::Merchant(self.mchid.clone());
+        let t = match action {
+            _ if !self.moves_money(action) => return Ok(None),
+            StockAction::Start => Txn::transfer(format!("coupon-fund:{}", self.stock_id), merchant, book, self.max_amount),
+            _ if left <= 0 => return Ok(None),
+            _ => Txn::transfer(format!("coupon-return:{}", self.stock_id), book, merchant, left),
+        };
+        t.map(Some).map_err(|e| StoreError::Other(format!("{e:?}")))
+    }
+
+    /// (start_time, stop_time) after `action` at `now`.
+    pub(crate) fn times_after(&self, action: StockAction, now: i64) -> (Option<i64>, Option<i64>) {
+        match action {
+            StockAction::Start => (Some(now), self.stop_time),
+            StockAction::Stop => (self.start_time, Some(now)),
+            _ => (self.start_time, self.stop_time),
+        }
+    }
+
     pub fn state(&self) -> StockState {
         StockState {
             status: self.status,

@@ -4,10 +4,10 @@
 //! `redpack-open:<id>:<idx>`, `redpack-return:<id>`).
 
 use async_trait::async_trait;
-use herald_domain::ledger::Fen;
-use herald_domain::redpack::{HbType, OpenRefusal, RedPackStatus};
+use herald_domain::ledger::{Book, Fen, Txn};
+use herald_domain::redpack::{HbType, OpenRefusal, RedPackSpec, RedPackStatus};
 
-use crate::Result;
+use crate::{Result, StoreError};
 
 pub(crate) const REDPACK_COLS: &str = "send_listid, mchid, mch_billno, wxappid, re_openid, user_id, hb_type, total_amount, total_num, \
      send_name, wishing, act_name, remark, scene_id, fingerprint, status, send_time, expires_at, refund_time, refund_amount";
@@ -53,9 +53,48 @@ pub struct RedPack {
     pub shares: Vec<Share>,
 }
 
+impl Share {
+    /// Unopened shares of these amounts, in order.
+    pub fn drawn(amounts: &[Fen]) -> Vec<Share> {
+        amounts.iter().enumerate().map(|(i, a)| Share { idx: i as i64, amount: *a, user_id: None, openid: None, rcv_time: None }).collect()
+    }
+}
+
 impl RedPack {
+    /// A packet about to be sent: the checked request, who it goes to, its drawn shares.
+    pub fn from_spec(spec: &RedPackSpec, send_listid: String, mchid: &str, user_id: &str, now: i64, amounts: &[Fen]) -> RedPack {
+        RedPack {
+            send_listid,
+            mchid: mchid.into(),
+            mch_billno: spec.mch_billno.clone(),
+            wxappid: spec.wxappid.clone(),
+            re_openid: spec.re_openid.clone(),
+            user_id: user_id.into(),
+            hb_type: spec.hb_type,
+            total_amount: spec.total_amount,
+            total_num: spec.total_num,
+            send_name: spec.send_name.clone(),
+            wishing: spec.wishing.clone(),
+            act_name: spec.act_name.clone(),
+            remark: spec.remark.clone(),
+            scene_id: spec.scene_id.clone(),
+            fingerprint: spec.fingerprint.clone(),
+            status: RedPackStatus::Sent,
+            send_time: now,
+            expires_at: now + herald_domain::redpack::REFUND_AFTER_SECS,
+            refund_time: None,
+            refund_amount: None,
+            shares: Share::drawn(amounts),
+        }
+    }
+
     pub fn shares_left(&self) -> i64 {
         self.shares.iter().filter(|s| s.user_id.is_none()).count() as i64
+    }
+
+    /// What nobody has opened yet.
+    pub fn unopened_amount(&self) -> Fen {
+        self.shares.iter().filter(|s| s.user_id.is_none()).map(|s| s.amount).sum()
     }
 
     pub fn share_of(&self, user_id: &str) -> Option<&Share> {
@@ -91,6 +130,25 @@ pub enum ReturnResult {
     Nothing,
     /// Not 24 hours yet on the clock: the job is rescheduled.
     NotDue,
+}
+
+fn checked(t: std::result::Result<Txn, herald_domain::ledger::LedgerError>) -> Result<Txn> {
+    t.map_err(|e| StoreError::Other(format!("{e:?}")))
+}
+
+/// Sending: merchant → the packet's book (`redpack:<id>`).
+pub(crate) fn send_txn(p: &RedPack) -> Result<Txn> {
+    checked(Txn::transfer(format!("redpack:{}", p.send_listid), Book::Merchant(p.mchid.clone()), Book::RedPacket(p.send_listid.clone()), p.total_amount))
+}
+
+/// Opening one share: the packet's book → the opener's wallet (`redpack-open:<id>:<idx>`).
+pub(crate) fn open_txn(send_listid: &str, s: &Share, user_id: &str) -> Result<Txn> {
+    checked(Txn::transfer(format!("redpack-open:{send_listid}:{}", s.idx), Book::RedPacket(send_listid.into()), Book::Wallet(user_id.into()), s.amount))
+}
+
+/// The 24-hour return: what nobody opened goes back to the merchant (`redpack-return:<id>`).
+pub(crate) fn return_txn(p: &RedPack) -> Result<Txn> {
+    checked(Txn::transfer(format!("redpack-return:{}", p.send_listid), Book::RedPacket(p.send_listid.clone()), Book::Merchant(p.mchid.clone()), p.unopened_amount()))
 }
 
 #[async_trait]

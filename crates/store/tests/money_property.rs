@@ -314,7 +314,7 @@ async fn step(w: &mut World, rng: &mut StdRng, i: usize) {
                 expires_at: w.now + redpack::REFUND_AFTER_SECS,
                 refund_time: None,
                 refund_amount: None,
-                shares: shares.iter().enumerate().map(|(i, a)| Share { idx: i as i64, amount: *a, user_id: None, openid: None, rcv_time: None }).collect(),
+                shares: Share::drawn(&shares),
             };
             match s.send_redpack(&p, 0).await.unwrap() {
                 SendResult::Sent(_) => {

@@ -148,7 +148,7 @@ async fn redpack_story(s: Arc<dyn Store>) {
         expires_at: 100 + 86_400,
         refund_time: None,
         refund_amount: None,
-        shares: shares.iter().enumerate().map(|(i, a)| Share { idx: i as i64, amount: *a, user_id: None, openid: None, rcv_time: None }).collect(),
+        shares: Share::drawn(shares),
     };
 
     // The merchant is short, then funded; the same billno answers the first packet.

@@ -56,19 +56,10 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
                 // Loading failed (logged); the lease will expire and the job is claimed again.
                 continue;
             };
-            if job.kind == "refund_settle" {
+            if crate::pay::is_money_job(&job.kind) {
                 let (st, recorded) = (st.clone(), recorded.clone());
                 tokio::spawn(async move {
-                    crate::pay::notify::settle(&st, &job).await;
-                    drop(permit);
-                    recorded.notify_one();
-                });
-                continue;
-            }
-            if job.kind == herald_store::redpack::RETURN_JOB {
-                let (st, recorded) = (st.clone(), recorded.clone());
-                tokio::spawn(async move {
-                    crate::pay::redpack::return_job(&st, &job).await;
+                    crate::pay::run_money_job(&st, &job).await;
                     drop(permit);
                     recorded.notify_one();
                 });

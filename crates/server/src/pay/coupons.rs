@@ -88,29 +88,7 @@ pub async fn create(State(st): State<AppState>, req: PayRequest) -> PayResult {
     let body = req.json()?;
     let now = st.clock.now().await?;
     let spec = coupon::check_stock(&body, &req.merchant.mchid, now)?;
-    let stock = Stock {
-        stock_id: ids::stock_id(&mut rand::thread_rng()),
-        mchid: req.merchant.mchid.clone(),
-        out_request_no: spec.out_request_no.clone(),
-        stock_name: spec.stock_name.clone(),
-        comment: spec.comment.clone(),
-        available_begin_time: spec.available_begin_time,
-        available_end_time: spec.available_end_time,
-        max_coupons: spec.max_coupons,
-        max_amount: spec.max_amount,
-        max_amount_by_day: spec.max_amount_by_day,
-        max_coupons_per_user: spec.max_coupons_per_user,
-        coupon_amount: spec.coupon_amount,
-        transaction_minimum: spec.transaction_minimum,
-        no_cash: spec.no_cash,
-        status: StockStatus::Unactivated,
-        distributed_coupons: 0,
-        rules: spec.rules.to_string(),
-        fingerprint: spec.fingerprint.clone(),
-        create_time: now,
-        start_time: None,
-        stop_time: None,
-    };
+    let stock = Stock::from_spec(&spec, ids::stock_id(&mut rand::thread_rng()), &req.merchant.mchid, now);
     let s = match st.store.create_stock(&stock).await? {
         StockPlaced::New(s) => s,
         StockPlaced::Existing(s) if s.fingerprint == spec.fingerprint => s,
@@ -217,14 +195,19 @@ pub async fn user_coupons(State(st): State<AppState>, Path(openid): Path<String>
     let want = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let now = st.clock.now().await?;
     let mut rows = Vec::new();
+    // A user's coupons mostly share a few stocks: each is read once.
+    let mut stocks: HashMap<String, Option<Stock>> = HashMap::new();
     for c in st.store.coupons_of(&openid).await?.into_iter().filter(|c| c.appid == appid) {
-        let Some(s) = st.store.stock(&c.stock_id).await? else { continue };
+        if !stocks.contains_key(&c.stock_id) {
+            stocks.insert(c.stock_id.clone(), st.store.stock(&c.stock_id).await?);
+        }
+        let Some(s) = stocks[&c.stock_id].as_ref() else { continue };
         let status = c.status.effective(s.available_end_time, now);
         let keep = want("stock_id").is_none_or(|x| x == s.stock_id)
             && want("status").is_none_or(|x| x == status.wire())
             && want("creator_mchid").or(want("sender_mchid")).or(want("available_mchid")).is_none_or(|x| x == s.mchid);
         if keep {
-            rows.push(coupon_json(&c, &s, now));
+            rows.push(coupon_json(&c, s, now));
         }
     }
     let total = rows.len();

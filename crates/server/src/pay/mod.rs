@@ -29,6 +29,21 @@ use rand::distributions::{Alphanumeric, DistString};
 use crate::clock::system_now;
 use crate::state::AppState;
 
+/// Whether a job is one of payments' own, which move money and mark themselves done in the
+/// same transaction: refund settlements and red packets' 24-hour returns.
+pub fn is_money_job(kind: &str) -> bool {
+    matches!(kind, "refund_settle" | herald_store::redpack::RETURN_JOB)
+}
+
+/// Runs such a job (a failure is logged; the lease expires and it runs again).
+pub async fn run_money_job(st: &AppState, job: &herald_store::Job) {
+    match job.kind.as_str() {
+        "refund_settle" => notify::settle(st, job).await,
+        herald_store::redpack::RETURN_JOB => redpack::return_job(st, job).await,
+        other => tracing::error!(kind = other, "not a payments job"),
+    }
+}
+
 /// A v3 error: `{code, message}` with the code's HTTP status.
 #[derive(Debug)]
 pub struct PayError {

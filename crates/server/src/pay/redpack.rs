@@ -8,10 +8,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
-use herald_domain::redpack::{self, HbType, RedPackSpec, RedPackStatus, V2Refusal, REFUND_AFTER_SECS};
+use herald_domain::redpack::{self, HbType, RedPackSpec, V2Refusal, REFUND_AFTER_SECS};
 use herald_domain::pay::ids;
 use herald_store::pay::Merchant;
-use herald_store::redpack::{RedPack, SendResult, Share};
+use herald_store::redpack::{RedPack, SendResult};
 use herald_store::{Direction, NewMessage};
 use herald_wire::pay::types::rfc3339_cst;
 use herald_wire::pay::v2::{self, Fields, Node, V2Code};
@@ -151,29 +151,7 @@ async fn send_any(st: &AppState, uri: &Uri, body: &[u8], group: bool) -> Result<
         HbType::Normal => vec![spec.total_amount],
         HbType::Group => redpack::split(spec.total_amount, spec.total_num, &mut rand::thread_rng()),
     };
-    let p = RedPack {
-        send_listid: ids::redpack_id(&mut rand::thread_rng(), now),
-        mchid: m.mchid.clone(),
-        mch_billno: spec.mch_billno.clone(),
-        wxappid: spec.wxappid.clone(),
-        re_openid: spec.re_openid.clone(),
-        user_id: follower.user_id.0.clone(),
-        hb_type: spec.hb_type,
-        total_amount: spec.total_amount,
-        total_num: spec.total_num,
-        send_name: spec.send_name.clone(),
-        wishing: spec.wishing.clone(),
-        act_name: spec.act_name.clone(),
-        remark: spec.remark.clone(),
-        scene_id: spec.scene_id.clone(),
-        fingerprint: spec.fingerprint.clone(),
-        status: RedPackStatus::Sent,
-        send_time: now,
-        expires_at: now + REFUND_AFTER_SECS,
-        refund_time: None,
-        refund_amount: None,
-        shares: amounts.into_iter().enumerate().map(|(i, amount)| Share { idx: i as i64, amount, user_id: None, openid: None, rcv_time: None }).collect(),
-    };
+    let p = RedPack::from_spec(&spec, ids::redpack_id(&mut rand::thread_rng(), now), &m.mchid, &follower.user_id.0, now, &amounts);
     match st.store.send_redpack(&p, system_now_ms() + REFUND_AFTER_SECS * 1000).await? {
         SendResult::Sent(sent) => {
             // The packet shows in the recipient's chat with the account (the money is already

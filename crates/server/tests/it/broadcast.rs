@@ -38,6 +38,15 @@ impl App {
     }
 }
 
+/// A verified service account with a developer server (plain mode), and its `access_token=` query.
+async fn service_with_server(app: &App) -> (Value, DevServer, String) {
+    let acct = app.account("service", "organisation", true).await;
+    let dev = DevServer::start(acct["appid"].as_str().unwrap(), Behaviour::Success).await;
+    app.set_server(&acct, &dev.url, "plain").await;
+    let token = app.token(&acct).await;
+    (acct, dev, format!("access_token={token}"))
+}
+
 fn count(e: &herald_wire::callback::xml::Element, k: &str) -> i64 {
     e.get(k).unwrap().parse().unwrap()
 }
@@ -169,11 +178,7 @@ async fn subscription_accounts_send_once_a_day_into_the_folder() {
 #[tokio::test]
 async fn templates_send_and_report() {
     for app in apps().await {
-        let acct = app.account("service", "organisation", true).await;
-        let dev = DevServer::start(acct["appid"].as_str().unwrap(), Behaviour::Success).await;
-        app.set_server(&acct, &dev.url, "plain").await;
-        let token = app.token(&acct).await;
-        let q = format!("access_token={token}");
+        let (acct, dev, q) = service_with_server(&app).await;
         assert_eq!(errcode(&app.wx_post(&format!("/cgi-bin/template/api_set_industry?{q}"), json!({"industry_id1": 1, "industry_id2": "4"})).await), 0);
         let ind = app.wx_get(&format!("/cgi-bin/template/get_industry?{q}")).await;
         assert_eq!(ind["primary_industry"]["first_class"], "IT科技");
@@ -216,11 +221,7 @@ async fn templates_send_and_report() {
 #[tokio::test]
 async fn tags_and_the_blacklist_decide_who_is_targeted() {
     for app in apps().await {
-        let acct = app.account("service", "organisation", true).await;
-        let dev = DevServer::start(acct["appid"].as_str().unwrap(), Behaviour::Success).await;
-        app.set_server(&acct, &dev.url, "plain").await;
-        let token = app.token(&acct).await;
-        let q = format!("access_token={token}");
+        let (acct, dev, q) = service_with_server(&app).await;
         let mut openids = Vec::new();
         for n in ["x", "y", "z"] {
             let u = app.user(n).await;

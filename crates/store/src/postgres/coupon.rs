@@ -126,8 +126,6 @@ impl crate::CouponStore for Backend {
 
     async fn change_stock(&self, stock_id: &str, action: herald_domain::coupon::StockAction, now: i64) -> crate::Result<crate::coupon::StockChange> {
         use crate::coupon::StockChange;
-        use herald_domain::coupon::StockAction;
-        use herald_domain::ledger::{Book, Txn};
         let mut tx = self.begin().await?;
         let Some(s) = pg_stock(&mut *tx, stock_id, true).await? else {
             tx.commit().await?;
@@ -140,29 +138,23 @@ impl crate::CouponStore for Backend {
                 return Ok(StockChange::Refused(r));
             }
         };
-        let book = Book::CouponStock(stock_id.into());
-        let money = match action {
-            StockAction::Start if !s.no_cash => Some(Txn::transfer(format!("coupon-fund:{stock_id}"), Book::Merchant(s.mchid.clone()), book.clone(), s.max_amount)),
-            StockAction::Stop if !s.no_cash => {
-                let left: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_books WHERE book = $1").bind(book.key()).fetch_optional(&mut *tx).await?;
-                let left = left.unwrap_or(0);
-                (left > 0).then(|| Txn::transfer(format!("coupon-return:{stock_id}"), book.clone(), Book::Merchant(s.mchid.clone()), left))
-            }
-            _ => None,
+        let left: i64 = if s.moves_money(action) {
+            let held: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_books WHERE book = $1")
+                .bind(herald_domain::ledger::Book::CouponStock(stock_id.into()).key())
+                .fetch_optional(&mut *tx)
+                .await?;
+            held.unwrap_or(0)
+        } else {
+            0
         };
-        if let Some(t) = money {
-            let t = t.map_err(|e| crate::StoreError::Other(format!("{e:?}")))?;
+        if let Some(t) = s.money(action, left)? {
             match pg_post_in(&mut tx, &t, now).await? {
                 crate::Posted::New(_) => {}
                 crate::Posted::Insufficient(_, balance) => return Ok(StockChange::NotEnough(balance)),
                 dup => return Err(pg_ledger_failed(dup)),
             }
         }
-        let (start, stop) = match action {
-            StockAction::Start => (Some(now), s.stop_time),
-            StockAction::Stop => (s.start_time, Some(now)),
-            _ => (s.start_time, s.stop_time),
-        };
+        let (start, stop) = s.times_after(action, now);
         sqlx::query("UPDATE coupon_stocks SET status = $2, start_time = $3, stop_time = $4 WHERE stock_id = $1")
             .bind(stock_id)
             .bind(to.wire())

@@ -59,22 +59,17 @@ fn pg_redpack_vanished() -> crate::StoreError {
     crate::StoreError::Other("the red packet vanished".into())
 }
 
-fn pg_txn(t: std::result::Result<herald_domain::ledger::Txn, herald_domain::ledger::LedgerError>) -> crate::Result<herald_domain::ledger::Txn> {
-    t.map_err(|e| crate::StoreError::Other(format!("{e:?}")))
-}
-
 #[async_trait::async_trait]
 impl crate::RedPackStore for Backend {
     async fn send_redpack(&self, p: &crate::redpack::RedPack, return_at_ms: i64) -> crate::Result<crate::redpack::SendResult> {
         use crate::redpack::SendResult;
-        use herald_domain::ledger::{Book, Txn};
         let mut tx = self.begin().await?;
         sqlx::query("SELECT mchid FROM merchants WHERE mchid = $1 FOR NO KEY UPDATE").bind(&p.mchid).fetch_optional(&mut *tx).await?;
         if let Some(e) = pg_redpack(&mut tx, "mchid = $1 AND mch_billno = $2", &p.mchid, &p.mch_billno, false).await? {
             tx.commit().await?;
             return Ok(SendResult::Existing(e));
         }
-        let t = pg_txn(Txn::transfer(format!("redpack:{}", p.send_listid), Book::Merchant(p.mchid.clone()), Book::RedPacket(p.send_listid.clone()), p.total_amount))?;
+        let t = crate::redpack::send_txn(p)?;
         match pg_post_in(&mut tx, &t, p.send_time).await? {
             crate::Posted::New(_) => {}
             crate::Posted::Insufficient(_, balance) => return Ok(SendResult::NotEnough(balance)),
@@ -144,7 +139,6 @@ impl crate::RedPackStore for Backend {
 
     async fn open_redpack(&self, send_listid: &str, user_id: &str, openid: &str, now: i64) -> crate::Result<crate::redpack::OpenResult> {
         use crate::redpack::OpenResult;
-        use herald_domain::ledger::{Book, Txn};
         let mut tx = self.begin().await?;
         let Some(p) = pg_redpack(&mut tx, PG_BY_ID, "", send_listid, true).await? else {
             tx.commit().await?;
@@ -160,7 +154,7 @@ impl crate::RedPackStore for Backend {
             return Ok(OpenResult::Refused(r));
         }
         let s = p.shares.iter().find(|s| s.user_id.is_none()).ok_or_else(pg_redpack_vanished)?;
-        let t = pg_txn(Txn::transfer(format!("redpack-open:{send_listid}:{}", s.idx), Book::RedPacket(send_listid.into()), Book::Wallet(user_id.into()), s.amount))?;
+        let t = crate::redpack::open_txn(send_listid, s, user_id)?;
         match pg_post_in(&mut tx, &t, now).await? {
             crate::Posted::New(_) => {}
             other => return Err(pg_ledger_failed(other)),
@@ -184,7 +178,6 @@ impl crate::RedPackStore for Backend {
 
     async fn return_redpack(&self, send_listid: &str, now: i64, now_ms: i64, job_id: Option<i64>) -> crate::Result<crate::redpack::ReturnResult> {
         use crate::redpack::ReturnResult;
-        use herald_domain::ledger::{Book, Txn};
         use herald_domain::redpack::RedPackStatus;
         let mut tx = self.begin().await?;
         let Some(p) = pg_redpack(&mut tx, PG_BY_ID, "", send_listid, true).await? else {
@@ -209,8 +202,8 @@ impl crate::RedPackStore for Backend {
             tx.commit().await?;
             return Ok(ReturnResult::Nothing);
         }
-        let left: i64 = p.shares.iter().filter(|s| s.user_id.is_none()).map(|s| s.amount).sum();
-        let t = pg_txn(Txn::transfer(format!("redpack-return:{send_listid}"), Book::RedPacket(send_listid.into()), Book::Merchant(p.mchid.clone()), left))?;
+        let left = p.unopened_amount();
+        let t = crate::redpack::return_txn(&p)?;
         match pg_post_in(&mut tx, &t, now).await? {
             crate::Posted::New(_) => {}
             other => return Err(pg_ledger_failed(other)),

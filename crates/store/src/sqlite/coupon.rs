@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use herald_domain::coupon::{check_send, transition, CouponStatus, StockAction, StockStatus};
-use herald_domain::ledger::{Book, Txn};
+use herald_domain::ledger::Book;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::ledger::{checked_legs, post_in};
@@ -111,28 +111,22 @@ impl CouponStore for SqliteStore {
                 Ok(t) => t,
                 Err(r) => return Ok(StockChange::Refused(r)),
             };
-            let book = Book::CouponStock(stock_id.into());
-            let money = match action {
-                StockAction::Start if !s.no_cash => Some(Txn::transfer(format!("coupon-fund:{stock_id}"), Book::Merchant(s.mchid.clone()), book.clone(), s.max_amount)),
-                StockAction::Stop if !s.no_cash => {
-                    let left: i64 = tx.prepare_cached("SELECT balance FROM ledger_books WHERE book = ?1")?.query_row([book.key()], |r| r.get(0)).optional()?.unwrap_or(0);
-                    (left > 0).then(|| Txn::transfer(format!("coupon-return:{stock_id}"), book.clone(), Book::Merchant(s.mchid.clone()), left))
-                }
-                _ => None,
+            let left: i64 = if s.moves_money(action) {
+                tx.prepare_cached("SELECT balance FROM ledger_books WHERE book = ?1")?
+                    .query_row([Book::CouponStock(stock_id.into()).key()], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(0)
+            } else {
+                0
             };
-            if let Some(t) = money {
-                let t = t.map_err(|e| StoreError::Other(format!("{e:?}")))?;
+            if let Some(t) = s.money(action, left)? {
                 match post_in(tx, &t, &checked_legs(&t)?, now)? {
                     Posted::New(_) => {}
                     Posted::Insufficient(_, balance) => return Ok(StockChange::NotEnough(balance)),
                     dup @ Posted::Duplicate(_) => return Err(posting_failed(dup)),
                 }
             }
-            let (start, stop) = match action {
-                StockAction::Start => (Some(now), s.stop_time),
-                StockAction::Stop => (s.start_time, Some(now)),
-                _ => (s.start_time, s.stop_time),
-            };
+            let (start, stop) = s.times_after(action, now);
             tx.prepare_cached("UPDATE coupon_stocks SET status = ?2, start_time = ?3, stop_time = ?4 WHERE stock_id = ?1")?
                 .execute(params![stock_id, to.wire(), start, stop])?;
             Ok(StockChange::Changed(Box::new(find_stock(tx, stock_id)?.ok_or_else(|| StoreError::Other("the stock vanished".into()))?)))

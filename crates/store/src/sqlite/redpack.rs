@@ -1,7 +1,6 @@
 //! RedPackStore on SQLite.
 
 use async_trait::async_trait;
-use herald_domain::ledger::{Book, Txn};
 use herald_domain::redpack::{check_open, HbType, RedPackStatus};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -63,10 +62,6 @@ fn vanished() -> StoreError {
     StoreError::Other("the red packet vanished".into())
 }
 
-fn txn(t: std::result::Result<Txn, herald_domain::ledger::LedgerError>) -> Result<Txn> {
-    t.map_err(|e| StoreError::Other(format!("{e:?}")))
-}
-
 #[async_trait]
 impl RedPackStore for SqliteStore {
     async fn send_redpack(&self, p: &RedPack, return_at_ms: i64) -> Result<SendResult> {
@@ -74,7 +69,7 @@ impl RedPackStore for SqliteStore {
             if let Some(e) = find(tx, "mchid = ?1 AND mch_billno = ?2", &p.mchid, &p.mch_billno)? {
                 return Ok(SendResult::Existing(e));
             }
-            let t = txn(Txn::transfer(format!("redpack:{}", p.send_listid), Book::Merchant(p.mchid.clone()), Book::RedPacket(p.send_listid.clone()), p.total_amount))?;
+            let t = send_txn(p)?;
             match post_in(tx, &t, &checked_legs(&t)?, p.send_time)? {
                 Posted::New(_) => {}
                 Posted::Insufficient(_, balance) => return Ok(SendResult::NotEnough(balance)),
@@ -127,7 +122,7 @@ impl RedPackStore for SqliteStore {
                 return Ok(OpenResult::Refused(r));
             }
             let s = p.shares.iter().find(|s| s.user_id.is_none()).ok_or_else(vanished)?;
-            let t = txn(Txn::transfer(format!("redpack-open:{send_listid}:{}", s.idx), Book::RedPacket(send_listid.into()), Book::Wallet(user_id.into()), s.amount))?;
+            let t = open_txn(send_listid, s, user_id)?;
             match post_in(tx, &t, &checked_legs(&t)?, now)? {
                 Posted::New(_) => {}
                 other => return Err(StoreError::Other(format!("ledger posting refused: {other:?}"))),
@@ -158,8 +153,8 @@ impl RedPackStore for SqliteStore {
             if p.status != RedPackStatus::Sent {
                 return Ok(ReturnResult::Nothing);
             }
-            let left: i64 = p.shares.iter().filter(|s| s.user_id.is_none()).map(|s| s.amount).sum();
-            let t = txn(Txn::transfer(format!("redpack-return:{send_listid}"), Book::RedPacket(send_listid.into()), Book::Merchant(p.mchid.clone()), left))?;
+            let left = p.unopened_amount();
+            let t = return_txn(&p)?;
             match post_in(tx, &t, &checked_legs(&t)?, now)? {
                 Posted::New(_) => {}
                 other => return Err(StoreError::Other(format!("ledger posting refused: {other:?}"))),
