@@ -4,6 +4,8 @@
 # N messages are stored first (worker off); then a node with the worker starts and the clock
 # runs until every delivery is done and every reply is in its conversation.
 #   bench/deliver.sh [messages=20000] [followers=1000] [database_url]
+# With DELIVER_SNAPSHOT=dir (SQLite only), the stored messages are kept in dir on the first run
+# and copied from it on later runs, so repeated measurements skip the slow storing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}; F=${2:-1000}
@@ -14,9 +16,16 @@ DB=${3:-"sqlite://$WORK/deliver.db"}
 TOKEN=echotoken
 APPID_FILE="$WORK/seed.json"
 
-# The developer server needs the AppID, which seeding creates: start it after a first seed
-# without messages, then add the messages.
-"$BIN" seed --followers "$F" --database-url "$DB" > "$APPID_FILE" 2>/dev/null
+SNAP=${DELIVER_SNAPSHOT:-}
+HAVE_SNAP=
+if [ -n "$SNAP" ] && [ -f "$SNAP/seed.json" ]; then
+  cp -r "$SNAP"/. "$WORK"/
+  HAVE_SNAP=1
+else
+  # The developer server needs the AppID, which seeding creates: start it after a first seed
+  # without messages, then add the messages.
+  "$BIN" seed --followers "$F" --database-url "$DB" > "$APPID_FILE" 2>/dev/null
+fi
 APPID=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["appid"])' "$APPID_FILE")
 "$BIN" echo-server --listen 127.0.0.1:0 --token "$TOKEN" --appid "$APPID" > "$WORK/echo.out" 2>&1 &
 EPID=$!
@@ -26,7 +35,7 @@ for _ in $(seq 50); do grep -q listening "$WORK/echo.out" && break; sleep 0.1; d
 EURL=$(grep -o 'http://[0-9.:]*' "$WORK/echo.out" | head -1)/wx
 
 # Store N messages from the followers, pending delivery (a seed run has no worker).
-echo "storing $N messages..." >&2
+[ -n "$HAVE_SNAP" ] || { echo "storing $N messages..." >&2
 HERALD_DATABASE_URL="$DB" HERALD_LOG=warn python3 - "$BIN" "$DB" "$APPID" "$EURL" "$N" <<'PY'
 import json, subprocess, sys
 binary, db, appid, url, n = sys.argv[1:]
@@ -53,21 +62,35 @@ with ThreadPoolExecutor(8) as pool:
     list(pool.map(send_from, range(min(len(users), int(n)))))
 p.terminate(); p.wait()
 PY
+if [ -n "$SNAP" ]; then mkdir -p "$SNAP" && cp -r "$WORK"/deliver.db* "$APPID_FILE" "$SNAP"/; fi
+}
+# A snapshot names the developer server of its first run: point it at this run's.
+[ -z "$HAVE_SNAP" ] || python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE accounts SET server_url=? WHERE appid=?", (sys.argv[2], sys.argv[3])); c.commit()' "$WORK/deliver.db" "$EURL" "$APPID"
+
+# CPU seconds (user + system) a process has used so far.
+cpu() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat" | sed 's/.*) //'; }
 
 # Deliver everything and time it.
+ECPU0=$(cpu "$EPID")
 HERALD_LOG=warn HERALD_DATABASE_URL="$DB" HERALD_OPERATOR_TOKEN=bench-operator-token-000 HERALD_ALLOW_PRIVATE_CALLBACKS=true \
   "$BIN" serve --listen 127.0.0.1:0 > "$WORK/herald.out" &
 HPID=$!
 START=$(date +%s.%N)
 for _ in $(seq 50); do grep -q listening "$WORK/herald.out" && break; sleep 0.02; done
 BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
+# DELIVER_PERF=1: also count the instructions both processes execute (steadier than time).
+[ -z "${DELIVER_PERF:-}" ] || { perf stat -e instructions -p "$HPID,$EPID" -o "$WORK/perf.txt" & PERFPID=$!; }
 while :; do
   P=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=pending&limit=1")
   [ "$P" = '{"deliveries":[]}' ] && break
   sleep 0.05
 done
 END=$(date +%s.%N)
+HCPU=$(cpu "$HPID"); ECPU=$(cpu "$EPID")
+[ -z "${DELIVER_PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true
+  awk -v n="$N" '/instructions/ { gsub(",", "", $1); printf "instructions per message: %.0f\n", $1 / n }' "$WORK/perf.txt"; }
 DONE=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=done&limit=1000" | python3 -c 'import json,sys; d=json.load(sys.stdin)["deliveries"]; print(sum(1 for x in d if x["state"]=="done"))')
 FAILED=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=failed&limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["deliveries"]))')
 python3 -c "import sys; n,s,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print('delivered %d messages in %.2f s: %.0f messages/s (safe mode)' % (n, e-s, n/(e-s)))" "$N" "$START" "$END"
+python3 -c "import sys; n,h,e0,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]); print('CPU per message: herald %.0f us, developer server %.0f us (both cores: %.0f messages/s if CPU-bound)' % (h*1e6/n, (e-e0)*1e6/n, 2*n/(h+e-e0)))" "$N" "$HCPU" "$ECPU0" "$ECPU"
 echo "failed deliveries: $FAILED (last 1000 checked: $DONE done)"

@@ -287,10 +287,25 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     assert_eq!(s.finish_jobs(&[fin(job3, "w")], 6_200).await.unwrap(), vec![true]);
     assert_eq!(s.attempts(job2).await.unwrap().len(), 2, "the stale entry added no attempt");
 
+    // A worker's round: finishing and claiming in one transaction hands the conversation on
+    // at once (the next job is claimed in the same call); a stale entry still changes nothing.
+    let (_, job4) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 6_300).await.unwrap();
+    let (_, job5) = s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 6_300).await.unwrap();
+    let (job4, job5) = (job4.unwrap(), job5.unwrap());
+    let (applied, got) = s.finish_and_claim(&[], "w", 6_300, 30_000, 10).await.unwrap();
+    assert!(applied.is_empty());
+    assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job4], "one at a time");
+    let (applied, got) = s.finish_and_claim(&[fin(job4, "w"), fin(job2, "nobody")], "w", 6_400, 30_000, 10).await.unwrap();
+    assert_eq!(applied, vec![true, false]);
+    assert_eq!(got.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(), vec![(job5, 1)]);
+    let (applied, got) = s.finish_and_claim(&[fin(job5, "w")], "w", 6_500, 30_000, 0).await.unwrap();
+    assert_eq!((applied, got.len()), (vec![true], 0));
+    assert_eq!(s.job(job5).await.unwrap().unwrap().state, "done");
+
     let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
     let sources: Vec<&str> = conv.iter().map(|m| m.message.source.as_str()).collect();
-    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply", "user"]);
-    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 9, "with the event");
+    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply", "user", "user", "user"]);
+    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 11, "with the event");
     let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();
     assert_eq!(s.conversation(appid, user, conv.last().unwrap().seq, 10, false).await.unwrap()[0].seq, out.seq);
 

@@ -2,17 +2,19 @@
 //! and records attempts and outcomes. Several nodes can run it on one database; a node that
 //! dies leaves its leased jobs to be claimed again when the lease ends.
 //!
-//! Finished deliveries are group-committed: a writer task gathers what the delivery tasks
-//! produced and records it in one transaction per batch (each job exactly as `finish_job`
-//! would), then frees their slots and wakes the claim loop, so the next message of a
-//! conversation is claimed as soon as the one before it is recorded.
+//! Each round is one write transaction (`finish_and_claim`): it records every delivery that
+//! finished since the last round (group commit, each job exactly as `finish_job` would) and
+//! claims as many ready jobs as there are free slots, so the next message of a conversation
+//! is claimed as soon as the one before it is recorded. A round runs whenever something
+//! finished; what finishes while one runs waits for the next, so a busy queue gathers larger
+//! batches by itself.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use herald_domain::conversation::delivery::LEASE_MS;
-use herald_store::{Account, Finished, JobOutcome};
+use herald_store::{Account, Finished, Job};
 use herald_wire::AppId;
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 
@@ -32,78 +34,114 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
     let worker_id = format!("w-{:016x}", rand::random::<u64>());
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let http = super::client();
-    let recorded = Arc::new(Notify::new());
-    let (tx, rx) = mpsc::channel::<Done>(MAX_IN_FLIGHT);
-    let writer = tokio::spawn(record(st.clone(), rx, recorded.clone()));
+    // Jobs that record their own end (payments' money jobs, mass sends) ring this.
+    let ended = Arc::new(Notify::new());
+    let (tx, mut rx) = mpsc::channel::<Done>(MAX_IN_FLIGHT);
+    let mut batch: Vec<Done> = Vec::with_capacity(MAX_BATCH);
     loop {
-        let free = permits.available_permits();
-        let jobs = if free == 0 {
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(d) => batch.push(d),
+                Err(_) => break,
+            }
+        }
+        let (done, held): (Vec<Finished>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
+        let limit = (permits.available_permits() + held.len()).min(MAX_CLAIM);
+        let jobs = if done.is_empty() && limit == 0 {
             Vec::new()
         } else {
-            match st.store.claim_jobs(&worker_id, system_now_ms(), LEASE_MS, free.min(MAX_CLAIM)).await {
-                Ok(j) => j,
+            match st.store.finish_and_claim(&done, &worker_id, system_now_ms(), LEASE_MS, limit).await {
+                Ok((_, jobs)) => jobs,
                 Err(e) => {
-                    tracing::warn!(error = %e, "claiming jobs failed");
+                    tracing::warn!(finished = done.len(), error = %e, "recording deliveries and claiming jobs failed; leases will expire");
                     Vec::new()
                 }
             }
         };
+        drop(held);
         let idle = jobs.is_empty();
-        let accounts = load_accounts(&st, &jobs).await;
-        for job in jobs {
-            let Ok(permit) = permits.clone().acquire_owned().await else { break };
-            let Some(account) = accounts.get(&job.appid).cloned() else {
-                // Loading failed (logged); the lease will expire and the job is claimed again.
-                continue;
-            };
-            if crate::pay::is_money_job(&job.kind) {
-                let (st, recorded) = (st.clone(), recorded.clone());
-                tokio::spawn(async move {
-                    crate::pay::run_money_job(&st, &job).await;
-                    drop(permit);
-                    recorded.notify_one();
-                });
-                continue;
-            }
-            if job.kind == "pay_notify" {
-                let (st, worker, tx) = (st.clone(), worker_id.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let (attempt, outcome) = crate::pay::notify::attempt(&st, &job).await;
-                    let done = Finished { job_id: job.id, worker, attempt, outcome };
-                    let _ = tx.send((done, permit)).await;
-                });
-                continue;
-            }
-            if job.kind == "mass" {
-                let (st, worker, recorded) = (st.clone(), worker_id.clone(), recorded.clone());
-                tokio::spawn(async move {
-                    run_mass(&st, &worker, account.as_deref(), job.id).await;
-                    drop(permit);
-                    recorded.notify_one();
-                });
-                continue;
-            }
-            let (st, http, worker, tx) = (st.clone(), http.clone(), worker_id.clone(), tx.clone());
-            tokio::spawn(async move {
-                let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
-                let r = super::attempt(&http, account.as_deref(), &job, now, system_now_ms(), st.allow_private_callbacks).await;
-                let done = Finished { job_id: job.id, worker, attempt: r.attempt, outcome: r.outcome };
-                let _ = tx.send((done, permit)).await;
-            });
-        }
+        dispatch(&st, &http, &worker_id, &permits, &tx, &ended, jobs).await;
         if idle {
             tokio::select! {
                 _ = stop.notified() => break,
                 _ = st.wake.notified() => {}
-                _ = recorded.notified() => {}
+                _ = ended.notified() => {}
+                Some(d) = rx.recv() => batch.push(d),
                 _ = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
     }
-    // Deliveries under way finish and are recorded by the writer, which ends when the last of
-    // them drops its sender; what a stopping process does not record is claimed again when the
-    // lease ends.
-    drop(writer);
+    // Deliveries under way finish and are recorded (nothing more is claimed); what a stopping
+    // process does not record is claimed again when its lease ends.
+    drop(tx);
+    tokio::spawn(async move {
+        loop {
+            let (done, held): (Vec<Finished>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
+            if !done.is_empty() {
+                if let Err(e) = st.store.finish_jobs(&done, system_now_ms()).await {
+                    tracing::warn!(jobs = done.len(), error = %e, "recording deliveries failed; their leases will expire");
+                }
+            }
+            drop(held);
+            if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                break;
+            }
+        }
+    });
+}
+
+/// Starts each claimed job in its own task, holding one of the worker's slots.
+async fn dispatch(
+    st: &AppState,
+    http: &reqwest::Client,
+    worker_id: &str,
+    permits: &Arc<Semaphore>,
+    tx: &mpsc::Sender<Done>,
+    ended: &Arc<Notify>,
+    jobs: Vec<Job>,
+) {
+    let accounts = load_accounts(st, &jobs).await;
+    for job in jobs {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let Some(account) = accounts.get(&job.appid).cloned() else {
+            // Loading failed (logged); the lease will expire and the job is claimed again.
+            continue;
+        };
+        if crate::pay::is_money_job(&job.kind) {
+            let (st, ended) = (st.clone(), ended.clone());
+            tokio::spawn(async move {
+                crate::pay::run_money_job(&st, &job).await;
+                drop(permit);
+                ended.notify_one();
+            });
+            continue;
+        }
+        if job.kind == "pay_notify" {
+            let (st, worker, tx) = (st.clone(), worker_id.to_string(), tx.clone());
+            tokio::spawn(async move {
+                let (attempt, outcome) = crate::pay::notify::attempt(&st, &job).await;
+                let done = Finished { job_id: job.id, worker, attempt, outcome };
+                let _ = tx.send((done, permit)).await;
+            });
+            continue;
+        }
+        if job.kind == "mass" {
+            let (st, worker, ended) = (st.clone(), worker_id.to_string(), ended.clone());
+            tokio::spawn(async move {
+                run_mass(&st, &worker, account.as_deref(), job.id).await;
+                drop(permit);
+                ended.notify_one();
+            });
+            continue;
+        }
+        let (st, http, worker, tx) = (st.clone(), http.clone(), worker_id.to_string(), tx.clone());
+        tokio::spawn(async move {
+            let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
+            let r = super::attempt(&http, account.as_deref(), &job, now, system_now_ms(), st.allow_private_callbacks).await;
+            let done = Finished { job_id: job.id, worker, attempt: r.attempt, outcome: r.outcome };
+            let _ = tx.send((done, permit)).await;
+        });
+    }
 }
 
 /// A mass message's fan-out: one transaction that applies the quotas, records who received
@@ -138,23 +176,4 @@ async fn load_accounts(st: &AppState, jobs: &[herald_store::Job]) -> HashMap<App
         }
     }
     out
-}
-
-/// The writer: records finished deliveries in batches until every sender is gone.
-async fn record(st: AppState, mut rx: mpsc::Receiver<Done>, recorded: Arc<Notify>) {
-    let mut batch: Vec<Done> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (done, permits): (Vec<Finished>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
-        match st.store.finish_jobs(&done, system_now_ms()).await {
-            Ok(applied) => {
-                let retry = done.iter().zip(&applied).any(|(f, ok)| *ok && matches!(f.outcome, JobOutcome::Retry { .. }));
-                if retry {
-                    st.wake.notify_one();
-                }
-            }
-            Err(e) => tracing::warn!(jobs = done.len(), error = %e, "recording deliveries failed; their leases will expire"),
-        }
-        drop(permits);
-        recorded.notify_one();
-    }
 }

@@ -45,38 +45,32 @@ fn attempt_from_row(r: &DbRow) -> crate::Result<crate::Attempt> {
 #[async_trait::async_trait]
 impl crate::JobStore for Backend {
     async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
-        let sql = format!(
-            "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
-               AND (locked_until IS NULL OR locked_until < $3) \
-               ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING {JOB_COLS}"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(worker)
-            .bind(now_ms + lease_ms)
-            .bind(now_ms)
-            .bind(limit as i64)
-            .fetch_all(self.writer())
-            .await?;
-        let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;
-        jobs.sort_by_key(|j| j.id);
+        let mut tx = self.begin().await?;
+        let jobs = pg_claim(&mut tx, worker, now_ms, lease_ms, limit).await?;
+        tx.commit().await?;
         Ok(jobs)
     }
 
     async fn finish_jobs(&self, done: &[crate::Finished], now_ms: i64) -> crate::Result<Vec<bool>> {
         let mut tx = self.begin().await?;
-        // Only one job of a conversation is claimable at a time, so two batches meet on one
-        // conversation's lock only over a lease that expired; in job order, such a meeting is
-        // at worst a deadlock PostgreSQL breaks, and the lease expires and the job is retried.
-        let mut order: Vec<usize> = (0..done.len()).collect();
-        order.sort_by_key(|&i| done[i].job_id);
-        let mut out = vec![false; done.len()];
-        for i in order {
-            out[i] = pg_finish_one(&mut tx, &done[i], now_ms).await?;
-        }
+        let out = pg_finish_all(&mut tx, done, now_ms).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn finish_and_claim(
+        &self,
+        done: &[crate::Finished],
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> crate::Result<(Vec<bool>, Vec<crate::Job>)> {
+        let mut tx = self.begin().await?;
+        let applied = pg_finish_all(&mut tx, done, now_ms).await?;
+        let jobs = pg_claim(&mut tx, worker, now_ms, lease_ms, limit).await?;
+        tx.commit().await?;
+        Ok((applied, jobs))
     }
 
     async fn job(&self, id: i64) -> crate::Result<Option<crate::Job>> {
@@ -149,6 +143,39 @@ impl crate::JobStore for Backend {
         tx.commit().await?;
         Ok(done.rows_affected() as i64)
     }
+}
+
+/// Claims up to `limit` ready jobs for `worker` inside the caller's transaction (rows another
+/// node is claiming are skipped, not waited for).
+async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
+           AND (locked_until IS NULL OR locked_until < $3) \
+           ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING {JOB_COLS}"
+    );
+    let rows = sqlx::query(&sql).bind(worker).bind(now_ms + lease_ms).bind(now_ms).bind(limit as i64).fetch_all(&mut **tx).await?;
+    let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// Applies finished attempts inside the caller's transaction. Only one job of a conversation
+/// is claimable at a time, so two batches meet on one conversation's lock only over a lease
+/// that expired; in job order, such a meeting is at worst a deadlock PostgreSQL breaks, and
+/// the lease expires and the job is retried.
+async fn pg_finish_all(tx: &mut Tx, done: &[crate::Finished], now_ms: i64) -> crate::Result<Vec<bool>> {
+    let mut order: Vec<usize> = (0..done.len()).collect();
+    order.sort_by_key(|&i| done[i].job_id);
+    let mut out = vec![false; done.len()];
+    for i in order {
+        out[i] = pg_finish_one(tx, &done[i], now_ms).await?;
+    }
+    Ok(out)
 }
 
 /// Applies one finished attempt inside the caller's transaction.

@@ -47,21 +47,18 @@ fn attempt(r: &Row<'_>) -> rusqlite::Result<Attempt> {
 #[async_trait]
 impl crate::JobStore for SqliteStore {
     async fn claim_jobs(&self, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>> {
-        self.write(|tx| {
-            let mut st = tx.prepare_cached(&format!(
-                "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
-                   AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
-                 RETURNING {JOB_COLS}"
-            ))?;
-            let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            jobs.sort_by_key(|j| j.id);
-            Ok(jobs)
-        })
+        self.write(|tx| claim(tx, worker, now_ms, lease_ms, limit))
     }
 
     async fn finish_jobs(&self, done: &[Finished], now_ms: i64) -> Result<Vec<bool>> {
         self.write(|tx| done.iter().map(|f| finish_one(tx, f, now_ms)).collect())
+    }
+
+    async fn finish_and_claim(&self, done: &[Finished], worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<(Vec<bool>, Vec<Job>)> {
+        self.write(|tx| {
+            let applied = done.iter().map(|f| finish_one(tx, f, now_ms)).collect::<Result<Vec<_>>>()?;
+            Ok((applied, claim(tx, worker, now_ms, lease_ms, limit)?))
+        })
     }
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
@@ -118,6 +115,22 @@ impl crate::JobStore for SqliteStore {
             Ok(n as i64)
         })
     }
+}
+
+/// Claims up to `limit` ready jobs for `worker` inside the caller's transaction.
+fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut st = tx.prepare_cached(&format!(
+        "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
+           AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
+         RETURNING {JOB_COLS}"
+    ))?;
+    let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
 }
 
 /// Applies one finished attempt inside the caller's transaction.
