@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}; F=${2:-1000}
-cargo build --release -q -p herald
-BIN=target/release/herald
+# HERALD_BENCH_BIN runs another build of herald (to compare two versions in one sitting).
+BIN=${HERALD_BENCH_BIN:-target/release/herald}
+[ -n "${HERALD_BENCH_BIN:-}" ] || cargo build --release -q -p herald
 WORK=$(mktemp -d /tmp/herald-deliver.XXXX)
 DB=${3:-"sqlite://$WORK/deliver.db"}
 TOKEN=echotoken
