@@ -29,12 +29,67 @@ async fn op(http: &reqwest::Client, base: &str, token: &str, method: reqwest::Me
     v
 }
 
+/// One order request, signed and rendered as the bytes sent on the wire.
 struct Signed {
-    auth: String,
-    body: String,
+    wire: Vec<u8>,
 }
 
-fn sign_all(key: &PrivateKey, mchid: &str, serial: &str, appid: &str, n: usize) -> Vec<Signed> {
+/// A keep-alive HTTP/1.1 connection that sends prepared requests and reads whole answers:
+/// the load generator does as little as it can, so the machine's CPU goes to the server.
+struct Conn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> String {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+impl Conn {
+    async fn open(addr: &str) -> Conn {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect to Herald");
+        stream.set_nodelay(true).unwrap();
+        Conn { stream, buf: Vec::with_capacity(4096) }
+    }
+
+    async fn exchange(&mut self, request: &[u8]) -> Answer {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(request).await.expect("send a request");
+        loop {
+            let mut hs = [httparse::EMPTY_HEADER; 32];
+            let mut r = httparse::Response::new(&mut hs);
+            if let httparse::Status::Complete(head) = r.parse(&self.buf).expect("an HTTP answer") {
+                let status = r.code.unwrap_or(0);
+                let headers: Vec<(String, String)> =
+                    r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
+                let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.parse().unwrap()).unwrap_or(0);
+                while self.buf.len() < head + len {
+                    self.read_more().await;
+                }
+                let body = self.buf[head..head + len].to_vec();
+                self.buf.drain(..head + len);
+                return Answer { status, headers, body };
+            }
+            self.read_more().await;
+        }
+    }
+
+    async fn read_more(&mut self) {
+        use tokio::io::AsyncReadExt;
+        let n = self.stream.read_buf(&mut self.buf).await.expect("read an answer");
+        assert!(n > 0, "Herald closed the connection");
+    }
+}
+
+fn sign_all(key: &PrivateKey, host: &str, mchid: &str, serial: &str, appid: &str, n: usize) -> Vec<Signed> {
     let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let chunk = n.div_ceil(threads);
@@ -53,7 +108,12 @@ fn sign_all(key: &PrivateKey, mchid: &str, serial: &str, appid: &str, n: usize) 
                             let nonce = format!("{:032X}", rand::random::<u128>());
                             let msg = request_message("POST", "/v3/pay/transactions/native", &ts, &nonce, body.as_bytes());
                             let h = AuthHeader { mchid: mchid.into(), nonce_str: nonce, signature: key.sign(&msg), timestamp: ts.clone(), serial_no: serial.into() };
-                            Signed { auth: h.render(), body }
+                            let head = format!(
+                                "POST /v3/pay/transactions/native HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\nContent-Type: application/json\r\nAccept: application/json\r\nUser-Agent: herald-pay-bench\r\nContent-Length: {}\r\n\r\n",
+                                h.render(),
+                                body.len()
+                            );
+                            Signed { wire: [head.into_bytes(), body.into_bytes()].concat() }
                         })
                         .collect::<Vec<_>>()
                 })
@@ -109,37 +169,29 @@ async fn main() {
     let platform = PublicKey::from_pem(m["public_key"].as_str().unwrap()).unwrap();
 
     eprintln!("signing {n} order requests in advance...");
-    let reqs = Arc::new(sign_all(&key, &mchid, &serial, &appid, n));
+    let addr = base.strip_prefix("http://").expect("an http:// base URL").to_string();
+    let reqs = Arc::new(sign_all(&key, &addr, &mchid, &serial, &appid, n));
     let next = Arc::new(AtomicUsize::new(0));
-    let url = format!("{base}/v3/pay/transactions/native");
     eprintln!("creating {n} orders with {conc} connections...");
     let cpu_before = server_pid.map(cpu_seconds);
+    let own_before = cpu_seconds(std::process::id());
+    let idle_before = machine_idle();
     let start = Instant::now();
     let tasks: Vec<_> = (0..conc)
         .map(|w| {
-            let (http, reqs, next, url, platform) = (http.clone(), reqs.clone(), next.clone(), url.clone(), platform.clone());
+            let (reqs, next, addr, platform) = (reqs.clone(), next.clone(), addr.clone(), platform.clone());
             tokio::spawn(async move {
+                let mut conn = Conn::open(&addr).await;
                 let mut verified = 0;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(r) = reqs.get(i) else { break };
-                    let resp = http
-                        .post(&url)
-                        .header("Authorization", &r.auth)
-                        .header("Content-Type", "application/json")
-                        .header("Accept", "application/json")
-                        .body(r.body.clone())
-                        .send()
-                        .await
-                        .expect("order request");
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    let body = resp.bytes().await.expect("order body");
-                    assert_eq!(status, 200, "order {i}: {}", String::from_utf8_lossy(&body));
-                    // The first answer of each connection: check Herald's signature.
+                    let resp = conn.exchange(&r.wire).await;
+                    assert_eq!(resp.status, 200, "order {i}: {}", String::from_utf8_lossy(&resp.body));
+                    // The first answer of each of the first connections: check Herald's signature.
                     if verified == 0 && w < 4 {
-                        let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-                        let msg = response_message(&h("Wechatpay-Timestamp"), &h("Wechatpay-Nonce"), &body);
+                        let h = |k: &str| resp.header(k);
+                        let msg = response_message(&h("Wechatpay-Timestamp"), &h("Wechatpay-Nonce"), &resp.body);
                         assert!(platform.verify(&msg, &h("Wechatpay-Signature")), "a response signature does not verify");
                         verified += 1;
                     }
@@ -153,6 +205,10 @@ async fn main() {
     let secs = start.elapsed().as_secs_f64();
     let orders_per_s = n as f64 / secs;
     let server_cpu = server_pid.zip(cpu_before).map(|(p, b)| cpu_seconds(p) - b);
+    let own_cpu = cpu_seconds(std::process::id()) - own_before;
+    let idle = machine_idle().0 - idle_before.0;
+    let (_, all_ticks) = machine_idle();
+    let idle_share = idle / (all_ticks - idle_before.1).max(1.0);
     eprintln!("measuring raw RSA-2048 signing for {sign_secs} s...");
     let raw = raw_sign_rate(&key, sign_secs);
     let _ = SCHEME;
@@ -160,6 +216,8 @@ async fn main() {
         "orders": n, "concurrency": conc, "seconds": (secs * 100.0).round() / 100.0,
         "signed_orders_per_s": orders_per_s.round(), "raw_rsa2048_signs_per_s": raw.round(),
         "ratio": (orders_per_s / raw * 100.0).round() / 100.0,
+        "load_generator_cpu_ms_per_order": (own_cpu * 1e6 / n as f64).round() / 1000.0,
+        "machine_idle_share": (idle_share * 100.0).round() / 100.0,
     });
     if let Some(cpu) = server_cpu {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as f64;
@@ -170,6 +228,13 @@ async fn main() {
         out["server_cpu_bound_ratio"] = ((capacity / raw * 100.0).round() / 100.0).into();
     }
     println!("{out}");
+}
+
+/// The machine's idle ticks and all ticks so far, from /proc/stat (idle + iowait).
+fn machine_idle() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+    let f: Vec<f64> = stat.lines().next().unwrap().split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    (f[3] + f[4], f.iter().take(8).sum())
 }
 
 /// A process's user + system CPU time in seconds, from /proc/<pid>/stat.
