@@ -302,10 +302,22 @@ async fn conversations_and_jobs(s: &dyn Store, appid: &AppId, user: &UserId) {
     assert_eq!((applied, got.len()), (vec![true], 0));
     assert_eq!(s.job(job5).await.unwrap().unwrap().state, "done");
 
+    // Three queued behind one another leave strictly in the order they came.
+    let mut queued = Vec::new();
+    for _ in 0..3 {
+        queued.push(s.record_inbound(&msg(appid, user, &openid, Direction::In, "user", "text"), true, true, Some(&build), 6_600).await.unwrap().1.unwrap());
+    }
+    let (_, mut got) = s.finish_and_claim(&[], "w", 6_600, 30_000, 10).await.unwrap();
+    for (i, want) in queued.iter().enumerate() {
+        assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![*want], "job {i} of the three");
+        got = s.finish_and_claim(&[fin(*want, "w")], "w", 6_700, 30_000, 10).await.unwrap().1;
+    }
+    assert!(got.is_empty());
+
     let conv = s.conversation(appid, user, 0, 100, false).await.unwrap();
     let sources: Vec<&str> = conv.iter().map(|m| m.message.source.as_str()).collect();
-    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply", "user", "user", "user"]);
-    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 11, "with the event");
+    assert_eq!(sources, ["user", "passive_reply", "user", "user", "user", "notice", "passive_reply", "user", "user", "user", "user", "user", "user"]);
+    assert_eq!(s.conversation(appid, user, 0, 100, true).await.unwrap().len(), 14, "with the event");
     let out = s.append_outbound(&msg(appid, user, &openid, Direction::Out, "custom", "text")).await.unwrap();
     assert_eq!(s.conversation(appid, user, conv.last().unwrap().seq, 10, false).await.unwrap()[0].seq, out.seq);
 

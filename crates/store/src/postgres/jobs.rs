@@ -264,14 +264,25 @@ async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crat
 /// Unblocks the earliest waiting job of each conversation (of `user`, or of every user of the
 /// account) that has no unblocked pending job (see the SQLite twin).
 async fn promote(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
-    let one_user = if user.is_some() { "w.user_id = $2" } else { "$2::text IS NULL" };
-    sqlx::query(&format!(
-        "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
-           WHERE w.appid = $1 AND {one_user} AND w.state = 'pending' AND w.blocked = 1 \
-           GROUP BY w.user_id \
-           HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = w.user_id \
-             AND r.state = 'pending' AND r.blocked = 0))"
-    ))
+    let Some(user) = user else {
+        sqlx::query(
+            "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
+               WHERE w.appid = $1 AND w.state = 'pending' AND w.blocked = 1 \
+               GROUP BY w.user_id \
+               HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = w.user_id \
+                 AND r.state = 'pending' AND r.blocked = 0))",
+        )
+        .bind(appid)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    };
+    // One conversation: its first waiting job, from the head of `jobs_waiting`.
+    sqlx::query(
+        "UPDATE jobs SET blocked = 0 WHERE id = (SELECT id FROM jobs \
+           WHERE appid = $1 AND user_id = $2 AND state = 'pending' AND blocked = 1 ORDER BY id LIMIT 1) \
+         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = $2 AND r.state = 'pending' AND r.blocked = 0)",
+    )
     .bind(appid)
     .bind(user)
     .execute(&mut **tx)

@@ -176,16 +176,25 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
 /// account) that has no unblocked pending job: the next callback of a conversation becomes
 /// claimable only once the one before it has finished.
 pub(super) fn promote(tx: &rusqlite::Transaction<'_>, appid: &str, user: Option<&str>) -> Result<()> {
-    // Two statements rather than `?2 IS NULL OR ...`, which would keep SQLite from using the
-    // conversation index.
-    let one_user = if user.is_some() { "w.user_id = ?2" } else { "?2 IS NULL" };
-    tx.prepare_cached(&format!(
-        "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
-           WHERE w.appid = ?1 AND {one_user} AND w.state = 'pending' AND w.blocked = 1 \
-           GROUP BY w.user_id \
-           HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = w.user_id \
-             AND r.state = 'pending' AND r.blocked = 0))"
-    ))?
+    let Some(user) = user else {
+        tx.prepare_cached(
+            "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
+               WHERE w.appid = ?1 AND w.state = 'pending' AND w.blocked = 1 \
+               GROUP BY w.user_id \
+               HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = w.user_id \
+                 AND r.state = 'pending' AND r.blocked = 0))",
+        )?
+        .execute([appid])?;
+        return Ok(());
+    };
+    // One conversation: its first waiting job, found at the head of `jobs_waiting` (a
+    // `min() ... GROUP BY` would read every waiting job of the conversation, each time one
+    // finishes).
+    tx.prepare_cached(
+        "UPDATE jobs SET blocked = 0 WHERE id = (SELECT id FROM jobs \
+           WHERE appid = ?1 AND user_id = ?2 AND state = 'pending' AND blocked = 1 ORDER BY id LIMIT 1) \
+         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = ?2 AND r.state = 'pending' AND r.blocked = 0)",
+    )?
     .execute(params![appid, user])?;
     Ok(())
 }
