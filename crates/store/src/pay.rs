@@ -225,6 +225,11 @@ pub trait PayStore: Send + Sync {
     /// Records a request nonce; false if it was seen (a replay). Forgets nonces older than
     /// `forget_before`.
     async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool>;
+    /// An APIv3 request's merchant, with the request's nonce recorded in the same step (one
+    /// write, on the writer's warm cache): `(merchant, fresh)`, `fresh` false for a nonce seen
+    /// before. Nothing is recorded for an unknown merchant. The nonce counts as used even if
+    /// the request then fails its signature check.
+    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<Option<(Merchant, bool)>>;
     async fn place_order(&self, o: &Order) -> Result<Placed>;
     async fn renew_prepay(&self, transaction_id: &str, prepay_id: &str, until: i64) -> Result<()>;
     async fn order(&self, key: &OrderKey) -> Result<Option<Order>>;

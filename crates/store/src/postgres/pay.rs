@@ -217,6 +217,12 @@ impl crate::PayStore for Backend {
         Ok(n == 1)
     }
 
+    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> crate::Result<Option<(crate::pay::Merchant, bool)>> {
+        let Some(m) = self.merchant(mchid).await? else { return Ok(None) };
+        let fresh = self.use_pay_nonce(mchid, nonce, now, forget_before).await?;
+        Ok(Some((m, fresh)))
+    }
+
     async fn place_order(&self, o: &crate::pay::Order) -> crate::Result<crate::pay::Placed> {
         let n = sqlx::query(&format!(
             "INSERT INTO pay_orders ({PG_ORDER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \

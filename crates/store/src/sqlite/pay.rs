@@ -94,6 +94,15 @@ fn load_merchant(c: &rusqlite::Connection, mchid: &str) -> Result<Option<Merchan
     m.map(|m| with_apps(c, m)).transpose()
 }
 
+/// Records a request nonce (false if seen before), sometimes forgetting old ones.
+fn use_nonce(tx: &rusqlite::Transaction<'_>, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
+    if rand::random::<u8>() == 0 {
+        tx.prepare_cached("DELETE FROM pay_nonces WHERE at < ?1")?.execute([forget_before])?;
+    }
+    let n = tx.prepare_cached("INSERT INTO pay_nonces (mchid, nonce, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?.execute(params![mchid, nonce, now])?;
+    Ok(n == 1)
+}
+
 fn find_order(c: &rusqlite::Connection, key: &OrderKey) -> Result<Option<Order>> {
     let (sql, a, b) = match key {
         OrderKey::OutTradeNo(m, n) => ("mchid = ?1 AND out_trade_no = ?2", m.as_str(), n.as_str()),
@@ -187,12 +196,15 @@ impl PayStore for SqliteStore {
     }
 
     async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
+        self.write(|tx| use_nonce(tx, mchid, nonce, now, forget_before))
+    }
+
+    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<Option<(Merchant, bool)>> {
+        // On the writer: a reader connection would find the file changed by the last write and
+        // drop its cache and memory map first.
         self.write(|tx| {
-            if rand::random::<u8>() == 0 {
-                tx.prepare_cached("DELETE FROM pay_nonces WHERE at < ?1")?.execute([forget_before])?;
-            }
-            let n = tx.prepare_cached("INSERT INTO pay_nonces (mchid, nonce, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?.execute(params![mchid, nonce, now])?;
-            Ok(n == 1)
+            let Some(m) = load_merchant(tx, mchid)? else { return Ok(None) };
+            Ok(Some((m, use_nonce(tx, mchid, nonce, now, forget_before)?)))
         })
     }
 
