@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald_wire::pay::auth::{request_message, response_message, AuthHeader, SCHEME};
+use herald_wire::pay::auth::{request_message, response_message, AuthHeader};
 use herald_wire::pay::keys::{PrivateKey, PublicKey};
 use serde_json::{json, Value};
 
@@ -43,15 +43,20 @@ struct Conn {
     buf: Vec<u8>,
 }
 
+/// An answer: its status, its head as received (headers are parsed only when asked for, so
+/// the load generator allocates nothing per header) and its body.
 struct Answer {
     status: u16,
-    headers: Vec<(String, String)>,
+    head: Vec<u8>,
     body: Vec<u8>,
 }
 
 impl Answer {
     fn header(&self, name: &str) -> String {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default()
+        let mut hs = [httparse::EMPTY_HEADER; 32];
+        let mut r = httparse::Response::new(&mut hs);
+        r.parse(&self.head).expect("a parsed head parses again");
+        r.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| String::from_utf8_lossy(h.value).into_owned()).unwrap_or_default()
     }
 }
 
@@ -70,15 +75,18 @@ impl Conn {
             let mut r = httparse::Response::new(&mut hs);
             if let httparse::Status::Complete(head) = r.parse(&self.buf).expect("an HTTP answer") {
                 let status = r.code.unwrap_or(0);
-                let headers: Vec<(String, String)> =
-                    r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
-                let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.parse().unwrap()).unwrap_or(0);
+                let len: usize = r
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
+                    .unwrap_or(0);
                 while self.buf.len() < head + len {
                     self.read_more().await;
                 }
-                let body = self.buf[head..head + len].to_vec();
+                let answer = Answer { status, head: self.buf[..head].to_vec(), body: self.buf[head..head + len].to_vec() };
                 self.buf.drain(..head + len);
-                return Answer { status, headers, body };
+                return answer;
             }
             self.read_more().await;
         }
@@ -93,7 +101,7 @@ impl Conn {
 
 fn sign_all(key: &PrivateKey, host: &str, mchid: &str, serial: &str, appid: &str, n: usize) -> Vec<Signed> {
     let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let threads = cores();
     let chunk = n.div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -128,7 +136,7 @@ fn sign_all(key: &PrivateKey, host: &str, mchid: &str, serial: &str, appid: &str
 /// Signatures per second with every core signing, as the server signs (same key type, same
 /// code, a response-sized message).
 fn raw_sign_rate(key: &PrivateKey, seconds: u64) -> f64 {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let threads = cores();
     let msg = response_message("1700000000", "0123456789ABCDEF0123456789ABCDEF", br#"{"code_url":"weixin://wxpay/bizpayurl?pr=abcdefghi"}"#);
     let start = Instant::now();
     let total: usize = std::thread::scope(|s| {
@@ -218,7 +226,6 @@ async fn main() {
     // The machine's speed drifts (a shared VM): the ceiling is the mean of the rates measured
     // just before and just after the orders.
     let raw = (raw_before + raw_after) / 2.0;
-    let _ = SCHEME;
     let mut out = json!({
         "orders": n, "concurrency": conc, "seconds": (secs * 100.0).round() / 100.0,
         "signed_orders_per_s": orders_per_s.round(), "raw_rsa2048_signs_per_s": raw.round(),
@@ -228,7 +235,7 @@ async fn main() {
         "machine_idle_share": (idle_share * 100.0).round() / 100.0,
     });
     if let Some(cpu) = server_cpu {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as f64;
+        let cores = cores() as f64;
         let per_order_ms = cpu * 1000.0 / n as f64;
         let capacity = cores * n as f64 / cpu;
         out["server_cpu_ms_per_order"] = ((per_order_ms * 1000.0).round() / 1000.0).into();
@@ -236,6 +243,10 @@ async fn main() {
         out["server_cpu_bound_ratio"] = ((capacity / raw * 100.0).round() / 100.0).into();
     }
     println!("{out}");
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 /// The machine's idle ticks and all ticks so far, from /proc/stat (idle + iowait).
