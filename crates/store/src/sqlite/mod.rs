@@ -11,6 +11,7 @@ mod content;
 mod coupon;
 mod conversations;
 mod followers;
+mod group;
 mod jobs;
 mod ledger;
 mod pay;
@@ -50,6 +51,8 @@ pub struct SqliteStore {
     memory: bool,
     write: Arc<Mutex<Connection>>,
     readers: Mutex<Vec<Connection>>,
+    /// Grouped writes waiting for, or in, the next shared transaction.
+    group: group::Group,
     /// Dropped with the store, which tells the checkpointer thread to finish.
     _checkpointer: Option<Checkpointer>,
 }
@@ -154,7 +157,7 @@ impl SqliteStore {
             let conn = Self::open(&target, flags, memory, false)?;
             Some(Checkpointer::start(conn, write.clone()).map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?)
         };
-        Ok(SqliteStore { target, flags, memory, write, readers: Mutex::new(Vec::new()), _checkpointer: checkpointer })
+        Ok(SqliteStore { target, flags, memory, write, readers: Mutex::new(Vec::new()), group: group::Group::default(), _checkpointer: checkpointer })
     }
 
     fn open(target: &str, flags: OpenFlags, memory: bool, writer: bool) -> Result<Connection> {

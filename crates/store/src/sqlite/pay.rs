@@ -200,16 +200,19 @@ impl PayStore for SqliteStore {
     }
 
     async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<Option<(Merchant, bool)>> {
-        // On the writer: a reader connection would find the file changed by the last write and
-        // drop its cache and memory map first.
-        self.write(|tx| {
-            let Some(m) = load_merchant(tx, mchid)? else { return Ok(None) };
-            Ok(Some((m, use_nonce(tx, mchid, nonce, now, forget_before)?)))
+        // On the writer, grouped with the other requests' (a reader connection would find the
+        // file changed by the last write and drop its cache and memory map first).
+        let (mchid, nonce) = (mchid.to_string(), nonce.to_string());
+        self.write_grouped(move |tx| {
+            let Some(m) = load_merchant(tx, &mchid)? else { return Ok(None) };
+            Ok(Some((m, use_nonce(tx, &mchid, &nonce, now, forget_before)?)))
         })
+        .await
     }
 
     async fn place_order(&self, o: &Order) -> Result<Placed> {
-        self.write(|tx| {
+        let o = o.clone();
+        self.write_grouped(move |tx| {
             if let Some(e) = find_order(tx, &OrderKey::OutTradeNo(o.mchid.clone(), o.out_trade_no.clone()))? {
                 return Ok(Placed::Existing(Box::new(e)));
             }
@@ -223,6 +226,7 @@ impl PayStore for SqliteStore {
             ])?;
             Ok(Placed::New)
         })
+        .await
     }
 
     async fn renew_prepay(&self, transaction_id: &str, prepay_id: &str, until: i64) -> Result<()> {
