@@ -25,6 +25,9 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// The WeChat Pay platform key, loaded from the database on first use (see `pay`).
     pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
+    /// Merchants' API public keys as parsed from their PEM text (a cache keyed by the text
+    /// itself, so a changed key is simply a different entry; see `pay::merchant_key`).
+    pub pay_public_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<herald_wire::pay::keys::PublicKey>>>>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             http: crate::delivery::client(),
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),
             pay_key: Arc::new(tokio::sync::OnceCell::new()),
+            pay_public_keys: Arc::default(),
         })
     }
 

@@ -171,6 +171,24 @@ fn sign_error(msg: &str) -> PayError {
     PayError::new(PayCode::SignError, msg)
 }
 
+/// The most parsed merchant keys a node keeps; past it the cache starts again.
+const MAX_CACHED_KEYS: usize = 4096;
+
+/// A merchant's API public key, parsed once per node from its PEM text.
+fn merchant_key(st: &AppState, pem: &str) -> Result<Arc<herald_wire::pay::keys::PublicKey>, String> {
+    let cached = st.pay_public_keys.lock().unwrap_or_else(|p| p.into_inner()).get(pem).cloned();
+    if let Some(k) = cached {
+        return Ok(k);
+    }
+    let key = Arc::new(herald_wire::pay::keys::PublicKey::from_pem(pem)?);
+    let mut keys = st.pay_public_keys.lock().unwrap_or_else(|p| p.into_inner());
+    if keys.len() >= MAX_CACHED_KEYS {
+        keys.clear();
+    }
+    keys.insert(pem.to_string(), key.clone());
+    Ok(key)
+}
+
 /// Checks the Authorization header over the raw request target and body.
 async fn authenticate(st: &AppState, method: &str, target: &str, headers: &HeaderMap, body: &[u8]) -> Result<(Merchant, String), PayError> {
     let raw = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| sign_error("缺少 Authorization 头"))?;
@@ -191,7 +209,7 @@ async fn authenticate(st: &AppState, method: &str, target: &str, headers: &Heade
     if (now - a.timestamp()).abs() > auth::MAX_SKEW_SECS {
         return Err(sign_error("请求时间戳与当前时间相差超过 5 分钟"));
     }
-    let key = herald_wire::pay::keys::PublicKey::from_pem(&m.mch_public_key).map_err(|e| {
+    let key = merchant_key(st, &m.mch_public_key).map_err(|e| {
         tracing::error!(mchid = %m.mchid, error = %e, "a merchant's stored key does not parse");
         PayError::from(PayCode::SystemError)
     })?;
