@@ -81,6 +81,8 @@ for _ in $(seq 50); do grep -q listening "$WORK/herald.out" && break; sleep 0.02
 BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
 # DELIVER_PERF=1: also count the instructions both processes execute (steadier than time).
 [ -z "${DELIVER_PERF:-}" ] || { perf stat -e instructions -p "$HPID,$EPID" -o "$WORK/perf.txt" & PERFPID=$!; }
+# DELIVER_RECORD=file: also sample Herald's stacks with perf (cpu-clock) into that file.
+[ -z "${DELIVER_RECORD:-}" ] || { perf record -F 1000 -e cpu-clock --call-graph dwarf,16384 -o "$DELIVER_RECORD" -p "$HPID" 2>/dev/null & RECPID=$!; }
 while :; do
   P=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=pending&limit=1")
   [ "$P" = '{"deliveries":[]}' ] && break
@@ -88,6 +90,7 @@ while :; do
 done
 END=$(date +%s.%N)
 HCPU=$(cpu "$HPID"); ECPU=$(cpu "$EPID")
+[ -z "${DELIVER_RECORD:-}" ] || { kill -INT "$RECPID"; wait "$RECPID" 2>/dev/null || true; }
 [ -z "${DELIVER_PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true
   awk -v n="$N" '/instructions/ { gsub(",", "", $1); printf "instructions per message: %.0f\n", $1 / n }' "$WORK/perf.txt"; }
 DONE=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=done&limit=1000" | python3 -c 'import json,sys; d=json.load(sys.stdin)["deliveries"]; print(sum(1 for x in d if x["state"]=="done"))')
