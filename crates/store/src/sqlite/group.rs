@@ -47,6 +47,16 @@ impl Drop for Leading<'_> {
     }
 }
 
+/// Runs the queued batches when dropped: at the end of the leader's yield, or when the
+/// leader's task is cancelled during it.
+struct LeadOnDrop<'a>(&'a SqliteStore);
+
+impl Drop for LeadOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.lead_batches();
+    }
+}
+
 fn again(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound => StoreError::NotFound,
@@ -112,9 +122,11 @@ impl SqliteStore {
             // Let the tasks already runnable on this thread go first: under load they queue
             // their own writes meanwhile and share this batch (about a dozen writes a batch
             // instead of two in the payments benchmark). When nothing else is runnable this
-            // returns at once.
+            // returns at once. The batches run when `LeadOnDrop` drops, so a caller cancelled
+            // during the yield still leads instead of leaving the queue without a leader.
+            let lead = LeadOnDrop(self);
             tokio::task::yield_now().await;
-            self.lead_batches();
+            drop(lead);
         }
         result.await.map_err(|_| StoreError::Other("the grouped write was dropped before it ran".into()))?
     }
@@ -232,6 +244,34 @@ mod tests {
         assert_eq!(rows, vec![1, 2, 4], "c's first insert is undone with it; the others are kept");
         let q = lock(&store.group.queue);
         assert!(!q.leading && q.ops.is_empty());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_leader_cancelled_during_its_yield_still_runs_the_batch() {
+        let store = Arc::new(SqliteStore::connect("sqlite::memory:").await.unwrap());
+        lock(&store.write).execute_batch("CREATE TABLE grouped_c (v INTEGER NOT NULL)").unwrap();
+        let insert = |v: i64| {
+            let s = store.clone();
+            async move { s.write_grouped(move |tx| Ok(tx.execute("INSERT INTO grouped_c (v) VALUES (?1)", [v])?)).await }
+        };
+        let a = tokio::spawn(insert(1));
+        // On this one thread, a runs up to its own yield: it leads, and its write is queued.
+        tokio::task::yield_now().await;
+        {
+            let q = lock(&store.group.queue);
+            assert!(q.leading && q.ops.len() == 1, "a is in its yield");
+        }
+        a.abort();
+        assert!(a.await.unwrap_err().is_cancelled());
+        let b = tokio::time::timeout(Duration::from_secs(5), insert(2)).await.expect("the next writer was left without a leader");
+        assert_eq!(b.unwrap(), 1);
+        let rows: Vec<i64> = store.read(|c| {
+            let mut st = c.prepare("SELECT v FROM grouped_c ORDER BY v")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+        assert_eq!(rows, vec![1, 2], "the cancelled leader's write ran with its batch");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
