@@ -38,12 +38,16 @@ struct Queue {
     leading: bool,
 }
 
-/// The leader's claim; if the leader panics, the next writer leads instead.
+/// Gives up the leader's role if a write panics, so the next writer leads instead. (A leader
+/// that returns gives it up itself, under the same lock that finds the queue empty: a guard
+/// doing it afterwards could clear the role of a writer that took it meanwhile.)
 struct Leading<'a>(&'a Mutex<Queue>);
 
 impl Drop for Leading<'_> {
     fn drop(&mut self) {
-        lock(self.0).leading = false;
+        if std::thread::panicking() {
+            lock(self.0).leading = false;
+        }
     }
 }
 
