@@ -2,7 +2,7 @@ use herald_wire::ErrCode;
 
 /// What storage can say went wrong. Rule violations found inside a transaction come back as
 /// `Rejected` with the WeChat code to answer.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,

@@ -174,8 +174,9 @@ fn sign_error(msg: &str) -> PayError {
 /// The most parsed merchant keys a node keeps; past it the cache starts again.
 const MAX_CACHED_KEYS: usize = 4096;
 
-/// A merchant's API public key, parsed once per node from its PEM text.
-fn merchant_key(st: &AppState, pem: &str) -> Result<Arc<herald_wire::pay::keys::PublicKey>, String> {
+/// A merchant's API public key, parsed once per node from its PEM text (request signatures
+/// and payers' JSAPI paySign).
+pub(crate) fn merchant_key(st: &AppState, pem: &str) -> Result<Arc<herald_wire::pay::keys::PublicKey>, String> {
     let cached = st.pay_public_keys.lock().unwrap_or_else(|p| p.into_inner()).get(pem).cloned();
     if let Some(k) = cached {
         return Ok(k);

@@ -6,7 +6,6 @@ use herald_domain::coupon;
 use herald_domain::pay::{self, TradeType};
 use herald_store::pay::{CouponUse, Order, OrderKey, PayResult, Payment};
 use herald_store::{FreshIds, StoreError, User};
-use herald_wire::pay::keys::PublicKey;
 use herald_wire::pay::PayCode;
 
 use crate::clock::system_now_ms;
@@ -41,7 +40,7 @@ impl From<StoreError> for PayerError {
 }
 
 /// Checks a client signature for the order it names.
-fn check_sign(o: &Order, mch_public_key: &str, s: &ClientSign) -> Result<(), PayerError> {
+fn check_sign(st: &AppState, o: &Order, mch_public_key: &str, s: &ClientSign) -> Result<(), PayerError> {
     let expected_package = match o.trade_type {
         TradeType::App => o.prepay_id.clone(),
         _ => format!("prepay_id={}", o.prepay_id),
@@ -49,7 +48,7 @@ fn check_sign(o: &Order, mch_public_key: &str, s: &ClientSign) -> Result<(), Pay
     if s.appid != o.appid || s.package != expected_package {
         return Err(PayerError::BadSign);
     }
-    let key = PublicKey::from_pem(mch_public_key).map_err(|e| PayerError::Store(StoreError::Other(e)))?;
+    let key = super::merchant_key(st, mch_public_key).map_err(|e| PayerError::Store(StoreError::Other(e)))?;
     if key.verify(&pay::pay_sign_message(&s.appid, &s.timestamp, &s.nonce, &s.package), &s.sign) {
         Ok(())
     } else {
@@ -115,7 +114,7 @@ pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&Client
     let o = st.store.order(&key).await?.ok_or(PayerError::Missing)?;
     if let Some(s) = sign {
         let m = st.store.merchant(&o.mchid).await?.ok_or(PayerError::Missing)?;
-        check_sign(&o, &m.mch_public_key, s)?;
+        check_sign(st, &o, &m.mch_public_key, s)?;
     }
     let follower = st.store.meet(&herald_wire::AppId(o.appid.clone()), &user.id, &FreshIds::random()).await?;
     let now = st.clock.now().await?;

@@ -61,14 +61,6 @@ impl Drop for LeadOnDrop<'_> {
     }
 }
 
-fn again(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::NotFound => StoreError::NotFound,
-        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
-        other => StoreError::Other(other.to_string()),
-    }
-}
-
 /// Runs `f` inside a savepoint: kept if it succeeds, undone if it fails. The flag is false if
 /// the savepoint itself could not be managed.
 fn in_savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> (Result<T>, bool) {
@@ -100,7 +92,7 @@ impl SqliteStore {
         let (done, result) = oneshot::channel::<Result<T>>();
         let op: Op = Box::new(move |tx| match tx {
             Err(e) => {
-                let e = again(e);
+                let e = e.clone();
                 let finish: Finish = Box::new(move |_| {
                     let _ = done.send(Err(e));
                 });
@@ -111,7 +103,7 @@ impl SqliteStore {
                 let finish: Finish = Box::new(move |committed| {
                     let _ = done.send(match committed {
                         Ok(()) => out,
-                        Err(e) => Err(again(e)),
+                        Err(e) => Err(e.clone()),
                     });
                 });
                 (finish, sound)
