@@ -8,6 +8,12 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use herald_server::Config;
 
+/// mimalloc rather than the system allocator: under many small allocations and frees glibc's
+/// malloc consolidated its free lists on each large allocation (RSA signing allocates one),
+/// 2–3% of the server's CPU in the payments benchmark (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "herald", version, about = "A WeChat-compatible official-account platform")]
 struct Cli {

@@ -13,6 +13,10 @@
 //! /proc/<pid>/stat), which gives its cost per order apart from the load generator's, which
 //! shares the machine: the rate the server's CPU alone would allow on every core.
 //!
+//! `PAY_BENCH_BEFORE` and `PAY_BENCH_AFTER`, when set, are shell commands run just before the
+//! first order and just after the last (bench/pay_instructions.sh uses them to count the
+//! server's instructions for the orders alone with callgrind).
+//!
 //!   pay_bench <base_url> <operator_token> [orders=6000] [concurrency=32] [sign_seconds=5] [server_pid]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -188,6 +192,7 @@ async fn main() {
     let cpu_before = server_pid.map(cpu_seconds);
     let own_before = cpu_seconds(std::process::id());
     let idle_before = machine_idle();
+    hook("PAY_BENCH_BEFORE");
     let start = Instant::now();
     let tasks: Vec<_> = (0..conc)
         .map(|w| {
@@ -215,6 +220,7 @@ async fn main() {
         t.await.unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
+    hook("PAY_BENCH_AFTER");
     let orders_per_s = n as f64 / secs;
     let server_cpu = server_pid.zip(cpu_before).map(|(p, b)| cpu_seconds(p) - b);
     let own_cpu = cpu_seconds(std::process::id()) - own_before;
@@ -243,6 +249,14 @@ async fn main() {
         out["server_cpu_bound_ratio"] = ((capacity / raw * 100.0).round() / 100.0).into();
     }
     println!("{out}");
+}
+
+/// Runs the shell command in the environment variable `var`, if set, and waits for it.
+fn hook(var: &str) {
+    if let Ok(cmd) = std::env::var(var) {
+        let ok = std::process::Command::new("sh").arg("-c").arg(&cmd).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "{var} ({cmd}) failed");
+    }
 }
 
 fn cores() -> usize {
