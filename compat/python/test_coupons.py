@@ -1,6 +1,7 @@
 """Coupon stocks (v3 favor, 代金券) through wechatpayv3 2.0.4: create a stock, start it (a
 cash stock's budget leaves the merchant balance), send coupons to followers, read them,
-use one at payment (promotion_detail and payer_total in the order and its notification),
+use one at payment (promotion_detail and payer_total in the order and its notification, and
+the COUPON.USE notification to the URL set with the favor callbacks API),
 refund an order paid partly by a coupon, pause, restart and stop the stock (what is left
 goes back), and the ledger's audit."""
 
@@ -33,10 +34,15 @@ def test_a_cash_stock_from_creation_to_stop(herald):
     alice, bob, carol = herald.user("alice"), herald.user("bob"), herald.user("carol")
     oa, ob, oc = (herald.follow(u, account) for u in (alice, bob, carol))
     m = merchant(herald, account)
-    rx = Receiver()
+    rx, coupons_rx = Receiver(), Receiver()
     try:
         wx = public_key_client(herald, m, appid, rx.url)
         mchid = m["mchid"]
+        # Where COUPON.USE notifications go; a bad URL is refused and changes nothing.
+        code, text = wx.marketing_favor_callback_update(notify_url="not a url")
+        assert code == 400 and json.loads(text)["code"] == "PARAM_ERROR", text
+        code, text = wx.marketing_favor_callback_update(notify_url=coupons_rx.url)
+        assert code == 200 and json.loads(text)["notify_url"] == coupons_rx.url and json.loads(text)["update_time"], text
 
         code, text = wx.marketing_favor_stock_create(**stock_body(mchid, "STOCK-1"))
         assert code == 200, text
@@ -95,6 +101,17 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         assert note["resource"]["promotion_detail"][0]["coupon_id"] == coupon_a
         assert note["resource"]["amount"]["payer_total"] == 250
         assert herald.merchant_balance(mchid) == 700
+        # The stock creator hears that the coupon was used, signed and encrypted like any notification.
+        headers, body = coupons_rx.wait(1)
+        used = wx.callback(headers, body)
+        assert used is not None, "the COUPON.USE notification verifies and decrypts"
+        assert (used["event_type"], used["summary"], json.loads(body)["resource"]["original_type"]) == ("COUPON.USE", "代金券核销通知", "coupon")
+        r = used["resource"]
+        assert (r["coupon_id"], r["stock_id"], r["status"], r["stock_creator_mchid"]) == (coupon_a, stock_id, "USED", mchid)
+        assert r["consume_information"]["transaction_id"] == order["transaction_id"]
+        assert r["consume_information"]["consume_mchid"] == mchid
+        c = json.loads(wx.marketing_favor_coupon_detail(coupon_a, oa)[1])
+        assert c["consume_information"]["transaction_id"] == order["transaction_id"], "the query shows where it was used"
 
         # Bob pays without his coupon when asked not to use one.
         no2 = "C" + uuid.uuid4().hex[:20]
@@ -102,6 +119,7 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         topup(herald, bob, 200)
         paid = herald.op("POST", "/herald/v1/users/%s/payments" % bob, {"code_url": json.loads(text)["code_url"], "coupon_id": "none"}, expect=200)
         assert (paid["discount"], paid["balance"]) == (0, 0)
+        assert len(coupons_rx.got) == 1, "no COUPON.USE for a payment without a coupon"
 
         # A full refund of Alice's order: she gets back the 250 she paid.
         code, text = wx.refund(out_refund_no="R" + uuid.uuid4().hex[:20], amount={"refund": 300, "total": 300, "currency": "CNY"}, out_trade_no=no)
@@ -128,6 +146,7 @@ def test_a_cash_stock_from_creation_to_stop(herald):
         assert (audit["total"], audit["negative_books"]) == (0, 0)
     finally:
         rx.close()
+        coupons_rx.close()
 
 
 def test_no_cash_stock_and_goods_tag(herald):
@@ -138,6 +157,10 @@ def test_no_cash_stock_and_goods_tag(herald):
     m = merchant(herald, account)
     wx = public_key_client(herald, m, appid, "https://shop.example/notify")
     mchid = m["mchid"]
+    # COUPON.USE notifications switched off: none is sent when the coupon is used below.
+    coupons_rx = Receiver()
+    code, text = wx.marketing_favor_callback_update(notify_url=coupons_rx.url, switch=False)
+    assert code == 200, text
     code, text = wx.marketing_favor_stock_create(**stock_body(mchid, "NC-1", amount=30, minimum=100, no_cash=True, goods_tag=["tea"]))
     assert code == 200, text
     stock_id = json.loads(text)["stock_id"]
@@ -163,5 +186,8 @@ def test_no_cash_stock_and_goods_tag(herald):
     assert herald.merchant_balance(mchid) == 150 + 120
     order = json.loads(wx.query(out_trade_no=no)[1])
     assert order["promotion_detail"][0]["type"] == "NOCASH"
+    time.sleep(1)
+    assert coupons_rx.got == [], "switched off"
+    coupons_rx.close()
     audit = herald.op("GET", "/herald/v1/ledger")
     assert (audit["total"], audit["negative_books"]) == (0, 0)

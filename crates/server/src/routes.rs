@@ -118,6 +118,7 @@ routes! {
     POST "/v3/pay/transactions/out-trade-no/{out_trade_no}/close" => pay::orders::close,
     POST "/v3/refund/domestic/refunds" => pay::refunds::create,
     POST "/v3/marketing/favor/coupon-stocks" => pay::coupons::create,
+    POST "/v3/marketing/favor/callbacks" => pay::coupons::callbacks,
     GET "/v3/marketing/favor/stocks" => pay::coupons::list,
     GET "/v3/marketing/favor/stocks/{stock_id}" => pay::coupons::detail,
     POST "/v3/marketing/favor/stocks/{stock_id}/{action}" => pay::coupons::change,

@@ -13,7 +13,7 @@ use crate::{Result, StoreError};
 pub(crate) const STOCK_COLS: &str = "stock_id, mchid, out_request_no, stock_name, comment, available_begin_time, available_end_time, \
      max_coupons, max_amount, max_amount_by_day, max_coupons_per_user, coupon_amount, transaction_minimum, no_cash, status, \
      distributed_coupons, rules, fingerprint, create_time, start_time, stop_time";
-pub(crate) const COUPON_COLS: &str = "coupon_id, stock_id, appid, openid, user_id, out_request_no, status, create_time, used_time, transaction_id";
+pub(crate) const COUPON_COLS: &str = "coupon_id, stock_id, appid, openid, user_id, out_request_no, status, create_time, used_time, transaction_id, used_mchid";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stock {
@@ -123,6 +123,18 @@ pub struct Coupon {
     pub create_time: i64,
     pub used_time: Option<i64>,
     pub transaction_id: Option<String>,
+    /// The merchant whose order used it.
+    pub used_mchid: Option<String>,
+}
+
+/// Where a stock creator's COUPON.USE notifications go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponCallback {
+    pub mchid: String,
+    pub notify_url: String,
+    /// False: notifications are not sent.
+    pub enabled: bool,
+    pub update_time: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,4 +178,7 @@ pub trait CouponStore: Send + Sync {
     async fn coupons_of(&self, openid: &str) -> Result<Vec<Coupon>>;
     /// A user's unused coupons with their stocks (what a payment may use).
     async fn usable_coupons(&self, user_id: &str) -> Result<Vec<(Coupon, Stock)>>;
+    /// Sets (or replaces) where the merchant's COUPON.USE notifications go.
+    async fn set_coupon_callback(&self, cb: &CouponCallback) -> Result<()>;
+    async fn coupon_callback(&self, mchid: &str) -> Result<Option<CouponCallback>>;
 }

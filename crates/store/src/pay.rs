@@ -151,6 +151,8 @@ pub struct CouponUse {
     pub no_cash: bool,
     /// The order's promotion_detail (JSON array).
     pub promotion: String,
+    /// The stock creator's COUPON.USE notification, queued with the payment.
+    pub notification: Option<NewNotification>,
 }
 
 /// A payer paying an order.

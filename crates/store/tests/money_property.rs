@@ -193,6 +193,7 @@ async fn step(w: &mut World, rng: &mut StdRng, i: usize) {
                     amount: st.coupon_amount,
                     no_cash: st.no_cash,
                     promotion: "[]".into(),
+                    notification: None,
                 })
             } else {
                 None
@@ -402,6 +403,7 @@ async fn step(w: &mut World, rng: &mut StdRng, i: usize) {
                     create_time: w.now,
                     used_time: None,
                     transaction_id: None,
+                    used_mchid: None,
                 };
                 if let CouponSent::Sent(c) = s.send_coupon(&c, w.now).await.unwrap() {
                     w.coupons.push((c.coupon_id, stock_id.clone(), u));

@@ -269,6 +269,7 @@ async fn coupon_story(s: Arc<dyn Store>) {
         create_time: 0,
         used_time: None,
         transaction_id: None,
+        used_mchid: None,
     };
     let CouponSent::Sent(ca) = s.send_coupon(&coupon(&alice, "R1"), 30).await.unwrap() else { panic!("not sent") };
     assert!(matches!(s.send_coupon(&coupon(&alice, "R1"), 31).await.unwrap(), CouponSent::Existing(e) if e.coupon_id == ca.coupon_id));
@@ -285,12 +286,16 @@ async fn coupon_story(s: Arc<dyn Store>) {
     let order = Order { code_key: None, ..order_record(&tid, &mchid, &acc.appid.0, "C1") };
     assert_eq!(s.place_order(&order).await.unwrap(), Placed::New);
     let key = OrderKey::OutTradeNo(mchid.clone(), "C1".into());
-    let use_ca = CouponUse { coupon_id: ca.coupon_id.clone(), stock_id: stock_id.clone(), amount: 50, no_cash: false, promotion: "[]".into() };
+    // The stock creator's COUPON.USE notification is queued with the payment, not before.
+    let coupon_note = NewNotification { appid: acc.appid.0.clone(), mchid: mchid.clone(), event_type: "COUPON.USE".into(), subject: ca.coupon_id.clone(), payload: "{}".into() };
+    let use_ca = CouponUse { coupon_id: ca.coupon_id.clone(), stock_id: stock_id.clone(), amount: 50, no_cash: false, promotion: "[]".into(), notification: Some(coupon_note) };
+    let coupon_notes = || async { s.pay_notifications(&mchid, 100).await.unwrap().into_iter().filter(|n| n.event_type == "COUPON.USE").count() };
     let ok = |_: &Order| Ok(());
     let none = |_: &Order, _: &Merchant| None;
     let pay = |user: &str, coupon: Option<CouponUse>| Payment { key: key.clone(), coupon, user: user.into(), openid: "o".into(), now: 40, now_ms: 40_000 };
     // Bob cannot use Alice's coupon; nothing moves.
     assert_eq!(s.pay_order(&pay(&bob, Some(use_ca.clone())), &ok, &none).await.unwrap(), PayResult::CouponGone);
+    assert_eq!(coupon_notes().await, 0, "no notification when the coupon was not used");
     let PayResult::Paid(paid) = s.pay_order(&pay(&alice, Some(use_ca.clone())), &ok, &none).await.unwrap() else { panic!("not paid") };
     assert_eq!((paid.discount, paid.promotion.as_deref()), (50, Some("[]")));
     assert_eq!(s.balance(&Book::Wallet(alice.clone())).await.unwrap(), 10);
@@ -298,6 +303,16 @@ async fn coupon_story(s: Arc<dyn Store>) {
     assert_eq!(s.balance(&Book::Merchant(mchid.clone())).await.unwrap(), 900 + 300);
     let used = s.coupon(&ca.coupon_id).await.unwrap().unwrap();
     assert_eq!((used.status, used.transaction_id.as_deref()), (CouponStatus::Used, Some(tid.as_str())));
+    assert_eq!(used.used_mchid.as_deref(), Some(mchid.as_str()), "the merchant whose order used it");
+    assert_eq!(coupon_notes().await, 1);
+    // Where the creator's COUPON.USE notifications go: set, replaced, switched off.
+    assert_eq!(s.coupon_callback(&mchid).await.unwrap(), None);
+    let cb = CouponCallback { mchid: mchid.clone(), notify_url: "https://m.example/coupon".into(), enabled: true, update_time: 41 };
+    s.set_coupon_callback(&cb).await.unwrap();
+    assert_eq!(s.coupon_callback(&mchid).await.unwrap(), Some(cb.clone()));
+    let off = CouponCallback { notify_url: "https://m.example/c2".into(), enabled: false, update_time: 42, ..cb };
+    s.set_coupon_callback(&off).await.unwrap();
+    assert_eq!(s.coupon_callback(&mchid).await.unwrap(), Some(off));
     assert!(s.usable_coupons(&alice).await.unwrap().is_empty());
 
     // A full refund: the payer gets back what they paid, the coupon's part goes to the merchant.

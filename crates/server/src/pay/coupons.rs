@@ -1,7 +1,8 @@
 //! Coupon stocks on APIv3 (`/v3/marketing/favor/...`, 代金券): create a stock, start, pause,
 //! restart or stop it, list and read stocks, send a coupon to a user, and read a user's
 //! coupons. Coupons are used at payment (`crate::pay::payer`), where they show in the
-//! order's promotion_detail.
+//! order's promotion_detail, and the stock creator is told through COUPON.USE notifications
+//! to the URL it sets with `POST /v3/marketing/favor/callbacks`.
 
 use std::collections::HashMap;
 
@@ -9,13 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use herald_domain::coupon::{self, StockAction, StockStatus};
 use herald_domain::pay::ids;
-use herald_store::coupon::{Coupon, CouponSent, Stock, StockChange, StockPlaced};
+use herald_store::coupon::{Coupon, CouponCallback, CouponSent, Stock, StockChange, StockPlaced};
 use herald_wire::pay::types::rfc3339_cst;
 use herald_wire::pay::PayCode;
 use herald_wire::AppId;
 use serde_json::{json, Value};
 
-use super::{bound, signed, PayError, PayRequest, PayResult};
+use super::{bound, same_mchid, signed, PayError, PayRequest, PayResult};
 use crate::state::AppState;
 
 type Params = Query<HashMap<String, String>>;
@@ -48,8 +49,9 @@ fn stock_json(s: &Stock) -> Value {
     v
 }
 
-fn coupon_json(c: &Coupon, s: &Stock, now: i64) -> Value {
-    json!({
+/// A coupon as queries and COUPON.USE notifications show it, in its state at `now`.
+pub(crate) fn coupon_json(c: &Coupon, s: &Stock, now: i64) -> Value {
+    let mut v = json!({
         "stock_creator_mchid": s.mchid,
         "stock_id": s.stock_id,
         "coupon_id": c.coupon_id,
@@ -64,7 +66,15 @@ fn coupon_json(c: &Coupon, s: &Stock, now: i64) -> Value {
         "available_end_time": rfc3339_cst(s.available_end_time),
         "singleitem": false,
         "normal_coupon_information": {"coupon_amount": s.coupon_amount, "transaction_minimum": s.transaction_minimum},
-    })
+    });
+    if let (Some(at), Some(transaction_id)) = (c.used_time, &c.transaction_id) {
+        v["consume_information"] = json!({
+            "consume_time": rfc3339_cst(at),
+            "consume_mchid": c.used_mchid.clone().unwrap_or_else(|| s.mchid.clone()),
+            "transaction_id": transaction_id,
+        });
+    }
+    v
 }
 
 /// The stock, if it is the caller's.
@@ -164,6 +174,7 @@ pub async fn send(State(st): State<AppState>, Path(openid): Path<String>, req: P
         create_time: now,
         used_time: None,
         transaction_id: None,
+        used_mchid: None,
     };
     let sent = match st.store.send_coupon(&c, now).await? {
         CouponSent::Sent(c) => c,
@@ -213,4 +224,23 @@ pub async fn user_coupons(State(st): State<AppState>, Path(openid): Path<String>
     let total = rows.len();
     let data: Vec<Value> = rows.into_iter().skip(offset).take(limit).collect();
     signed(&st, &req, StatusCode::OK, Some(&json!({"data": data, "total_count": total, "limit": limit, "offset": offset}))).await
+}
+
+/// `POST /v3/marketing/favor/callbacks` with `{mchid, notify_url, switch}` → `{update_time,
+/// notify_url}`: where the caller's COUPON.USE notifications go (`switch` false stops them).
+pub async fn callbacks(State(st): State<AppState>, req: PayRequest) -> PayResult {
+    let body = req.json()?;
+    same_mchid(&req.merchant, body.get("mchid").and_then(Value::as_str))?;
+    let url = body.get("notify_url").and_then(Value::as_str).filter(|u| !u.is_empty()).ok_or_else(|| PayError::new(PayCode::ParamError, "回调 url 不能为空"))?;
+    if !herald_domain::pay::valid_notify_url(url) {
+        return Err(PayError::new(PayCode::ParamError, "notify_url 格式不正确"));
+    }
+    let enabled = match body.get("switch") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(PayError::new(PayCode::ParamError, "switch 应为 true 或 false")),
+    };
+    let now = st.clock.now().await?;
+    st.store.set_coupon_callback(&CouponCallback { mchid: req.merchant.mchid.clone(), notify_url: url.into(), enabled, update_time: now }).await?;
+    signed(&st, &req, StatusCode::OK, Some(&json!({"update_time": rfc3339_cst(now), "notify_url": url}))).await
 }

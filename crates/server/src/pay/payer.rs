@@ -4,7 +4,8 @@
 
 use herald_domain::coupon;
 use herald_domain::pay::{self, TradeType};
-use herald_store::pay::{CouponUse, Order, OrderKey, PayResult, Payment};
+use herald_store::coupon::{Coupon, Stock};
+use herald_store::pay::{CouponUse, NewNotification, Order, OrderKey, PayResult, Payment};
 use herald_store::{FreshIds, StoreError, User};
 use herald_wire::pay::PayCode;
 
@@ -99,14 +100,32 @@ pub async fn choose_coupon(st: &AppState, user: &User, o: &Order, choice: &Coupo
         }
         _ => usable.into_iter().filter(|(_, s)| applies(s)).max_by_key(|(c, s)| (s.coupon_amount, std::cmp::Reverse(s.available_end_time), std::cmp::Reverse(c.create_time))),
     };
-    Ok(chosen.map(|(c, s)| {
+    let Some((c, s)) = chosen else { return Ok(None) };
+    let notification = coupon_used(st, &c, &s, o, now).await?;
+    Ok(Some({
         let promotion = serde_json::json!([{
             "coupon_id": c.coupon_id, "name": s.stock_name, "scope": "GLOBAL", "type": if s.no_cash { "NOCASH" } else { "CASH" },
             "amount": s.coupon_amount, "stock_id": s.stock_id, "wechatpay_contribute": 0, "merchant_contribute": s.coupon_amount,
             "other_contribute": 0, "currency": "CNY",
         }]);
-        CouponUse { coupon_id: c.coupon_id, stock_id: s.stock_id, amount: s.coupon_amount, no_cash: s.no_cash, promotion: promotion.to_string() }
+        CouponUse { coupon_id: c.coupon_id, stock_id: s.stock_id, amount: s.coupon_amount, no_cash: s.no_cash, promotion: promotion.to_string(), notification }
     }))
+}
+
+/// The COUPON.USE notification of `c` used on `o`, for the stock creator, if it set a
+/// notification URL and has not switched it off.
+async fn coupon_used(st: &AppState, c: &Coupon, s: &Stock, o: &Order, now: i64) -> Result<Option<NewNotification>, StoreError> {
+    let Some(cb) = st.store.coupon_callback(&s.mchid).await?.filter(|cb| cb.enabled) else { return Ok(None) };
+    let Some(m) = st.store.merchant(&s.mchid).await? else { return Ok(None) };
+    let used = Coupon {
+        status: coupon::CouponStatus::Used,
+        used_time: Some(now),
+        transaction_id: Some(o.transaction_id.clone()),
+        used_mchid: Some(o.mchid.clone()),
+        ..c.clone()
+    };
+    let resource = super::coupons::coupon_json(&used, s, now);
+    Ok(super::notify::build(&m, &c.appid, &cb.notify_url, &c.coupon_id, ("COUPON.USE", "代金券核销通知", "coupon"), &resource, now))
 }
 
 /// Pays the order `key` names as `user`, with a coupon as `choice` says.

@@ -44,6 +44,7 @@ fn coupon_from_row(r: &DbRow) -> crate::Result<crate::coupon::Coupon> {
         create_time: r.try_get(7)?,
         used_time: r.try_get(8)?,
         transaction_id: r.try_get(9)?,
+        used_mchid: r.try_get(10)?,
     })
 }
 
@@ -184,7 +185,7 @@ impl crate::CouponStore for Backend {
             tx.commit().await?;
             return Ok(CouponSent::Refused(r));
         }
-        sqlx::query(&format!("INSERT INTO coupons ({PG_COUPON_COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'SENDED', $7, NULL, NULL)"))
+        sqlx::query(&format!("INSERT INTO coupons ({PG_COUPON_COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'SENDED', $7, NULL, NULL, NULL)"))
             .bind(&c.coupon_id)
             .bind(&c.stock_id)
             .bind(&c.appid)
@@ -225,5 +226,27 @@ impl crate::CouponStore for Backend {
             }
         }
         Ok(out)
+    }
+
+    async fn set_coupon_callback(&self, cb: &crate::coupon::CouponCallback) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO coupon_callbacks (mchid, notify_url, enabled, update_time) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (mchid) DO UPDATE SET notify_url = excluded.notify_url, enabled = excluded.enabled, update_time = excluded.update_time",
+        )
+        .bind(&cb.mchid)
+        .bind(&cb.notify_url)
+        .bind(cb.enabled)
+        .bind(cb.update_time)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn coupon_callback(&self, mchid: &str) -> crate::Result<Option<crate::coupon::CouponCallback>> {
+        let row = sqlx::query("SELECT mchid, notify_url, enabled, update_time FROM coupon_callbacks WHERE mchid = $1").bind(mchid).fetch_optional(self.reader()).await?;
+        row.map(|r| {
+            Ok(crate::coupon::CouponCallback { mchid: r.try_get(0)?, notify_url: r.try_get(1)?, enabled: r.try_get(2)?, update_time: r.try_get(3)? })
+        })
+        .transpose()
     }
 }

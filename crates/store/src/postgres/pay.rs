@@ -298,11 +298,12 @@ impl crate::PayStore for Backend {
             return Ok(PayResult::Refused(r));
         }
         if let Some(c) = &p.coupon {
-            let n = sqlx::query("UPDATE coupons SET status = 'USED', used_time = $3, transaction_id = $4 WHERE coupon_id = $1 AND user_id = $2 AND status = 'SENDED'")
+            let n = sqlx::query("UPDATE coupons SET status = 'USED', used_time = $3, transaction_id = $4, used_mchid = $5 WHERE coupon_id = $1 AND user_id = $2 AND status = 'SENDED'")
                 .bind(&c.coupon_id)
                 .bind(&p.user)
                 .bind(p.now)
                 .bind(&o.transaction_id)
+                .bind(&o.mchid)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -316,7 +317,7 @@ impl crate::PayStore for Backend {
             crate::Posted::New(_) => {}
             crate::Posted::Insufficient(_, balance) => {
                 if let Some(c) = &p.coupon {
-                    sqlx::query("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL WHERE coupon_id = $1").bind(&c.coupon_id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL, used_mchid = NULL WHERE coupon_id = $1").bind(&c.coupon_id).execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE pay_orders SET state = 'PAYERROR' WHERE transaction_id = $1").bind(&o.transaction_id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -343,6 +344,9 @@ impl crate::PayStore for Backend {
         let m = pg_merchant(&mut tx, &paid.mchid).await?.ok_or_else(|| crate::StoreError::Other("the order's merchant vanished".into()))?;
         if let Some(n) = notify(&paid, &m) {
             pg_queue_notification(&mut tx, &n, p.now, p.now_ms).await?;
+        }
+        if let Some(n) = p.coupon.as_ref().and_then(|c| c.notification.as_ref()) {
+            pg_queue_notification(&mut tx, n, p.now, p.now_ms).await?;
         }
         tx.commit().await?;
         Ok(PayResult::Paid(Box::new(paid)))

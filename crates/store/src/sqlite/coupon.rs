@@ -49,6 +49,7 @@ fn coupon(r: &Row<'_>) -> rusqlite::Result<Coupon> {
         create_time: r.get(7)?,
         used_time: r.get(8)?,
         transaction_id: r.get(9)?,
+        used_mchid: r.get(10)?,
     })
 }
 
@@ -143,7 +144,7 @@ impl CouponStore for SqliteStore {
             if let Err(r) = check_send(&s.state(), has, now) {
                 return Ok(CouponSent::Refused(r));
             }
-            tx.prepare_cached(&format!("INSERT INTO coupons ({COUPON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'SENDED', ?7, NULL, NULL)"))?
+            tx.prepare_cached(&format!("INSERT INTO coupons ({COUPON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'SENDED', ?7, NULL, NULL, NULL)"))?
                 .execute(params![c.coupon_id, c.stock_id, c.appid, c.openid, c.user_id, c.out_request_no, now])?;
             tx.prepare_cached("UPDATE coupon_stocks SET distributed_coupons = distributed_coupons + 1 WHERE stock_id = ?1")?.execute([&c.stock_id])?;
             Ok(CouponSent::Sent(find_coupon(tx, "?1 = ?1 AND coupon_id = ?2", "", &c.coupon_id)?.ok_or_else(|| StoreError::Other("the coupon vanished".into()))?))
@@ -175,6 +176,25 @@ impl CouponStore for SqliteStore {
                 }
             }
             Ok(out)
+        })
+    }
+
+    async fn set_coupon_callback(&self, cb: &CouponCallback) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO coupon_callbacks (mchid, notify_url, enabled, update_time) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (mchid) DO UPDATE SET notify_url = excluded.notify_url, enabled = excluded.enabled, update_time = excluded.update_time",
+            )?
+            .execute(params![cb.mchid, cb.notify_url, cb.enabled, cb.update_time])?;
+            Ok(())
+        })
+    }
+
+    async fn coupon_callback(&self, mchid: &str) -> Result<Option<CouponCallback>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT mchid, notify_url, enabled, update_time FROM coupon_callbacks WHERE mchid = ?1")?
+                .query_row([mchid], |r| Ok(CouponCallback { mchid: r.get(0)?, notify_url: r.get(1)?, enabled: r.get(2)?, update_time: r.get(3)? }))
+                .optional()?)
         })
     }
 }

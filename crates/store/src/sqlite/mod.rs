@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "redpack", include_str!("../../migrations/sqlite/0009_redpack.sql")),
     (10, "coupons", include_str!("../../migrations/sqlite/0010_coupons.sql")),
     (11, "lean job index", include_str!("../../migrations/sqlite/0011_lean_job_index.sql")),
+    (12, "coupon callbacks", include_str!("../../migrations/sqlite/0012_coupon_callbacks.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -257,8 +257,8 @@ impl PayStore for SqliteStore {
             }
             if let Some(c) = &p.coupon {
                 let n = tx
-                    .prepare_cached("UPDATE coupons SET status = 'USED', used_time = ?3, transaction_id = ?4 WHERE coupon_id = ?1 AND user_id = ?2 AND status = 'SENDED'")?
-                    .execute(params![c.coupon_id, p.user, p.now, o.transaction_id])?;
+                    .prepare_cached("UPDATE coupons SET status = 'USED', used_time = ?3, transaction_id = ?4, used_mchid = ?5 WHERE coupon_id = ?1 AND user_id = ?2 AND status = 'SENDED'")?
+                    .execute(params![c.coupon_id, p.user, p.now, o.transaction_id, o.mchid])?;
                 if n == 0 {
                     return Ok(PayResult::CouponGone);
                 }
@@ -268,7 +268,7 @@ impl PayStore for SqliteStore {
                 Posted::New(_) => {}
                 Posted::Insufficient(_, balance) => {
                     if let Some(c) = &p.coupon {
-                        tx.prepare_cached("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL WHERE coupon_id = ?1")?.execute([&c.coupon_id])?;
+                        tx.prepare_cached("UPDATE coupons SET status = 'SENDED', used_time = NULL, transaction_id = NULL, used_mchid = NULL WHERE coupon_id = ?1")?.execute([&c.coupon_id])?;
                     }
                     tx.prepare_cached("UPDATE pay_orders SET state = 'PAYERROR' WHERE transaction_id = ?1")?.execute([&o.transaction_id])?;
                     return Ok(PayResult::Insufficient(balance));
@@ -286,6 +286,9 @@ impl PayStore for SqliteStore {
             let m = load_merchant(tx, &paid.mchid)?.ok_or_else(|| StoreError::Other("the order's merchant vanished".into()))?;
             if let Some(n) = notify(&paid, &m) {
                 queue_notification(tx, &n, p.now, p.now_ms)?;
+            }
+            if let Some(n) = p.coupon.as_ref().and_then(|c| c.notification.as_ref()) {
+                queue_notification(tx, n, p.now, p.now_ms)?;
             }
             Ok(PayResult::Paid(Box::new(paid)))
         })
