@@ -80,17 +80,23 @@ impl CouponChoice {
     }
 }
 
-/// The coupon the payer uses on `o`, and the order's promotion_detail with it.
+/// The coupon the payer uses on `o`, and the order's promotion_detail with it (what the
+/// cashier page shows; `pay` adds the COUPON.USE notification).
 pub async fn choose_coupon(st: &AppState, user: &User, o: &Order, choice: &CouponChoice, now: i64) -> Result<Option<CouponUse>, PayerError> {
+    Ok(pick_coupon(st, user, o, choice, now).await?.map(|(c, s)| coupon_use(&c, &s)))
+}
+
+/// The payer's coupon (and its stock) that `choice` names among those that apply to `o`.
+async fn pick_coupon(st: &AppState, user: &User, o: &Order, choice: &CouponChoice, now: i64) -> Result<Option<(Coupon, Stock)>, PayerError> {
     if *choice == CouponChoice::Skip {
         return Ok(None);
     }
     let usable = st.store.usable_coupons(&user.id.0).await?;
-    let applies = |s: &herald_store::coupon::Stock| {
+    let applies = |s: &Stock| {
         let rules: serde_json::Value = serde_json::from_str(&s.rules).unwrap_or_default();
         coupon::applies(&s.state(), &s.mchid, &rules, s.transaction_minimum, &o.mchid, o.total, o.goods_tag.as_deref(), o.trade_type, now)
     };
-    let chosen = match choice {
+    Ok(match choice {
         CouponChoice::Id(id) => {
             let found = usable.into_iter().find(|(c, _)| c.coupon_id == *id);
             match found {
@@ -99,17 +105,24 @@ pub async fn choose_coupon(st: &AppState, user: &User, o: &Order, choice: &Coupo
             }
         }
         _ => usable.into_iter().filter(|(_, s)| applies(s)).max_by_key(|(c, s)| (s.coupon_amount, std::cmp::Reverse(s.available_end_time), std::cmp::Reverse(c.create_time))),
-    };
-    let Some((c, s)) = chosen else { return Ok(None) };
-    let notification = coupon_used(st, &c, &s, o, now).await?;
-    Ok(Some({
-        let promotion = serde_json::json!([{
-            "coupon_id": c.coupon_id, "name": s.stock_name, "scope": "GLOBAL", "type": if s.no_cash { "NOCASH" } else { "CASH" },
-            "amount": s.coupon_amount, "stock_id": s.stock_id, "wechatpay_contribute": 0, "merchant_contribute": s.coupon_amount,
-            "other_contribute": 0, "currency": "CNY",
-        }]);
-        CouponUse { coupon_id: c.coupon_id, stock_id: s.stock_id, amount: s.coupon_amount, no_cash: s.no_cash, promotion: promotion.to_string(), notification }
-    }))
+    })
+}
+
+/// Using `c` of stock `s`: its amount and the order's promotion_detail (no notification yet).
+fn coupon_use(c: &Coupon, s: &Stock) -> CouponUse {
+    let promotion = serde_json::json!([{
+        "coupon_id": c.coupon_id, "name": s.stock_name, "scope": "GLOBAL", "type": if s.no_cash { "NOCASH" } else { "CASH" },
+        "amount": s.coupon_amount, "stock_id": s.stock_id, "wechatpay_contribute": 0, "merchant_contribute": s.coupon_amount,
+        "other_contribute": 0, "currency": "CNY",
+    }]);
+    CouponUse {
+        coupon_id: c.coupon_id.clone(),
+        stock_id: s.stock_id.clone(),
+        amount: s.coupon_amount,
+        no_cash: s.no_cash,
+        promotion: promotion.to_string(),
+        notification: None,
+    }
 }
 
 /// The COUPON.USE notification of `c` used on `o`, for the stock creator, if it set a
@@ -149,7 +162,10 @@ pub async fn pay(st: &AppState, user: &User, key: OrderKey, sign: Option<&Client
             _ => Ok(()),
         }
     };
-    let coupon = choose_coupon(st, user, &o, choice, now).await?;
+    let coupon = match pick_coupon(st, user, &o, choice, now).await? {
+        Some((c, s)) => Some(CouponUse { notification: coupon_used(st, &c, &s, &o, now).await?, ..coupon_use(&c, &s) }),
+        None => None,
+    };
     let payment = Payment { key, coupon, user: user.id.0.clone(), openid: follower.openid.0.clone(), now, now_ms: system_now_ms() };
     match st.store.pay_order(&payment, &check, &super::notify::paid).await? {
         PayResult::Paid(o) => {
