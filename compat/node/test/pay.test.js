@@ -21,6 +21,8 @@ function transport(base) {
   const wrap = async (r) => {
     const text = await r.text();
     if (r.status >= 400) return { status: r.status, error: text, errRaw: text };
+    // A bill download is a CSV (or gzip) file, not JSON.
+    if (!(r.headers.get('content-type') || '').includes('json')) return { status: r.status, data: text };
     return { status: r.status, data: text ? JSON.parse(text) : '' };
   };
   return {
@@ -196,6 +198,25 @@ test('wechatpay-node-v3 against Herald', async (t) => {
         const audit = (await h.op('GET', '/herald/v1/ledger')).body;
         assert.equal(audit.total, 0);
         assert.equal(audit.negative_books, 0);
+
+        // The next day: yesterday's trade bill, downloaded with the SDK's downloadBill (which
+        // signs Herald's absolute download URL as it stands) and checked against its hash.
+        const billDay = q.data.success_time.slice(0, 10);
+        const early = await pay.tradebill({ bill_date: billDay, bill_type: 'ALL' });
+        assert.equal(early.status, 400);
+        assert.equal(JSON.parse(early.error).code, 'NO_STATEMENT_EXIST');
+        await h.advance(86400);
+        const bill = await pay.tradebill({ bill_date: billDay, bill_type: 'ALL' });
+        assert.equal(bill.status, 200, JSON.stringify(bill));
+        const file = await pay.downloadBill(bill.data.download_url);
+        assert.equal(file.status, 200, JSON.stringify(file));
+        assert.equal(crypto.createHash('sha1').update(file.data).digest('hex'), bill.data.hash_value);
+        const lines = file.data.trim().split('\r\n');
+        assert.ok(lines.some((l) => l.includes(`\`${q.data.transaction_id},\`${no},`) && l.includes('`SUCCESS,')), file.data);
+        assert.ok(lines.some((l) => l.includes(`\`${r1.data.refund_id},`) && l.includes('`REFUND,')), file.data);
+        const funds = await pay.fundflowbill({ bill_date: billDay, account_type: 'BASIC' });
+        assert.equal(funds.status, 200, JSON.stringify(funds));
+        assert.equal((await pay.downloadBill(funds.data.download_url)).status, 200);
       } finally {
         rx.close();
         await h.stop();

@@ -176,6 +176,8 @@ pub trait CouponStore: Send + Sync {
     async fn coupon(&self, coupon_id: &str) -> Result<Option<Coupon>>;
     /// A user's coupons under one openid, newest first.
     async fn coupons_of(&self, openid: &str) -> Result<Vec<Coupon>>;
+    /// A stock's coupons used at or before `until`, in the order they were used (its use flow).
+    async fn used_coupons(&self, stock_id: &str, until: i64) -> Result<Vec<Coupon>>;
     /// A user's unused coupons with their stocks (what a payment may use).
     async fn usable_coupons(&self, user_id: &str) -> Result<Vec<(Coupon, Stock)>>;
     /// Sets (or replaces) where the merchant's COUPON.USE notifications go.

@@ -34,6 +34,8 @@ pub trait LedgerStore: Send + Sync {
     async fn balance(&self, book: &Book) -> Result<Fen>;
     /// Newest first.
     async fn entries(&self, book: &Book, limit: i64) -> Result<Vec<Entry>>;
+    /// A book's entries posted in `[from, to)`, oldest first (a fund flow bill).
+    async fn entries_between(&self, book: &Book, from: i64, to: i64) -> Result<Vec<Entry>>;
     /// (sum of every balance, number of books, number of books below zero other than the world's).
     async fn ledger_audit(&self) -> Result<(Fen, i64, i64)>;
 }

@@ -260,6 +260,11 @@ pub trait PayStore: Send + Sync {
     async fn refund(&self, mchid: &str, out_refund_no: &str) -> Result<Option<Refund>>;
     async fn refund_by_id(&self, refund_id: &str) -> Result<Option<Refund>>;
     async fn refunds_of(&self, transaction_id: &str) -> Result<Vec<Refund>>;
+    /// A merchant's orders paid in `[from, to)` (platform time), by payment time: a trade
+    /// bill's payments.
+    async fn orders_paid_between(&self, mchid: &str, from: i64, to: i64) -> Result<Vec<Order>>;
+    /// A merchant's refunds requested in `[from, to)`, oldest first: a trade bill's refunds.
+    async fn refunds_between(&self, mchid: &str, from: i64, to: i64) -> Result<Vec<Refund>>;
     /// A merchant's notifications, newest first.
     async fn pay_notifications(&self, mchid: &str, limit: i64) -> Result<Vec<Notification>>;
 }

@@ -148,6 +148,53 @@ pub async fn detail(State(st): State<AppState>, Path(stock_id): Path<String>, Qu
     signed(&st, &req, StatusCode::OK, Some(&stock_json(&s))).await
 }
 
+/// `offset` and `limit` (1–50) of a stock's list query.
+fn page(q: &HashMap<String, String>) -> Result<(usize, usize), PayError> {
+    let num = |k: &str, default: usize| q.get(k).filter(|v| !v.is_empty()).map_or(Ok(default), |v| v.parse::<usize>().map_err(|_| PayError::new(PayCode::ParamError, format!("{k} 应为非负整数"))));
+    let (offset, limit) = (num("offset", 0)?, num("limit", 50)?);
+    if !(1..=50).contains(&limit) {
+        return Err(PayError::new(PayCode::ParamError, "limit 应在 1 到 50 之间"));
+    }
+    Ok((offset, limit))
+}
+
+/// One of the stock's `coupon_use_rule` lists, as given at creation.
+fn rule_list(s: &Stock, field: &str) -> Vec<Value> {
+    let rules: Value = serde_json::from_str(&s.rules).unwrap_or_default();
+    rules["coupon_use_rule"][field].as_array().cloned().unwrap_or_default()
+}
+
+/// `GET /v3/marketing/favor/stocks/{stock_id}/merchants?stock_creator_mchid=&offset=&limit=`:
+/// where the stock's coupons may be used (its `available_merchants`, or the creator alone).
+pub async fn merchants(State(st): State<AppState>, Path(stock_id): Path<String>, Query(q): Params, req: PayRequest) -> PayResult {
+    creator_matches(&req, q.get("stock_creator_mchid").map(String::as_str))?;
+    let (offset, limit) = page(&q)?;
+    let s = own_stock(&st, &req, &stock_id).await?;
+    let mut all = rule_list(&s, "available_merchants");
+    if all.is_empty() {
+        all.push(s.mchid.clone().into());
+    }
+    let body = json!({
+        "stock_id": s.stock_id, "stock_creator_mchid": s.mchid, "total_count": all.len(), "offset": offset, "limit": limit,
+        "mchid_list": all.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+    });
+    signed(&st, &req, StatusCode::OK, Some(&body)).await
+}
+
+/// `GET /v3/marketing/favor/stocks/{stock_id}/items?stock_creator_mchid=&offset=&limit=`: the
+/// single items the stock is limited to (`available_items`; none for a whole-order stock).
+pub async fn items(State(st): State<AppState>, Path(stock_id): Path<String>, Query(q): Params, req: PayRequest) -> PayResult {
+    creator_matches(&req, q.get("stock_creator_mchid").map(String::as_str))?;
+    let (offset, limit) = page(&q)?;
+    let s = own_stock(&st, &req, &stock_id).await?;
+    let all = rule_list(&s, "available_items");
+    let body = json!({
+        "stock_id": s.stock_id, "total_count": all.len(), "offset": offset, "limit": limit,
+        "data": all.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+    });
+    signed(&st, &req, StatusCode::OK, Some(&body)).await
+}
+
 /// `POST /v3/marketing/favor/users/{openid}/coupons` with `{stock_id, out_request_no, appid,
 /// stock_creator_mchid}` → `{coupon_id}`; the same out_request_no answers the same coupon.
 pub async fn send(State(st): State<AppState>, Path(openid): Path<String>, req: PayRequest) -> PayResult {

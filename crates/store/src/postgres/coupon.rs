@@ -213,6 +213,17 @@ impl crate::CouponStore for Backend {
         rows.iter().map(coupon_from_row).collect()
     }
 
+    async fn used_coupons(&self, stock_id: &str, until: i64) -> crate::Result<Vec<crate::coupon::Coupon>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PG_COUPON_COLS} FROM coupons WHERE stock_id = $1 AND status = 'USED' AND used_time <= $2 ORDER BY used_time, coupon_id"
+        ))
+        .bind(stock_id)
+        .bind(until)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(coupon_from_row).collect()
+    }
+
     async fn usable_coupons(&self, user_id: &str) -> crate::Result<Vec<(crate::coupon::Coupon, crate::coupon::Stock)>> {
         let rows = sqlx::query(&format!("SELECT {PG_COUPON_COLS} FROM coupons WHERE user_id = $1 AND status = 'SENDED' ORDER BY create_time, coupon_id"))
             .bind(user_id)

@@ -35,6 +35,22 @@ impl crate::LedgerStore for Backend {
             .collect())
     }
 
+    async fn entries_between(&self, book: &herald_domain::ledger::Book, from: i64, to: i64) -> crate::Result<Vec<crate::Entry>> {
+        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT e.txn_id, t.reason, e.delta, e.balance_after, t.created_at FROM ledger_entries e \
+             JOIN ledger_txns t ON t.id = e.txn_id WHERE e.book = $1 AND t.created_at >= $2 AND t.created_at < $3 ORDER BY e.txn_id",
+        )
+        .bind(book.key())
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(txn_id, reason, delta, balance_after, created_at)| crate::Entry { txn_id, reason, delta, balance_after, created_at })
+            .collect())
+    }
+
     async fn ledger_audit(&self) -> crate::Result<(i64, i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT COALESCE(SUM(balance), 0)::BIGINT, COUNT(*), COUNT(*) FILTER (WHERE balance < 0 AND book <> 'world') FROM ledger_books",

@@ -473,6 +473,30 @@ impl crate::PayStore for Backend {
         rows.iter().map(refund_from_row).collect()
     }
 
+    async fn orders_paid_between(&self, mchid: &str, from: i64, to: i64) -> crate::Result<Vec<crate::pay::Order>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PG_ORDER_COLS} FROM pay_orders WHERE mchid = $1 AND success_time >= $2 AND success_time < $3 ORDER BY success_time, transaction_id"
+        ))
+        .bind(mchid)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    async fn refunds_between(&self, mchid: &str, from: i64, to: i64) -> crate::Result<Vec<crate::pay::Refund>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PG_REFUND_COLS} FROM pay_refunds WHERE mchid = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, refund_id"
+        ))
+        .bind(mchid)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(refund_from_row).collect()
+    }
+
     async fn pay_notifications(&self, mchid: &str, limit: i64) -> crate::Result<Vec<crate::pay::Notification>> {
         let sql = format!(
             "SELECT n.event_type, n.subject, n.created_at, {} FROM pay_notifications n JOIN jobs j ON j.id = n.job_id \

@@ -163,6 +163,16 @@ impl CouponStore for SqliteStore {
         })
     }
 
+    async fn used_coupons(&self, stock_id: &str, until: i64) -> Result<Vec<Coupon>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {COUPON_COLS} FROM coupons WHERE stock_id = ?1 AND status = 'USED' AND used_time <= ?2 ORDER BY used_time, coupon_id"
+            ))?
+            .query_map(params![stock_id, until], coupon)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     async fn usable_coupons(&self, user_id: &str) -> Result<Vec<(Coupon, Stock)>> {
         self.read(|c| {
             let coupons = c

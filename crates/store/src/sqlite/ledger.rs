@@ -37,6 +37,21 @@ impl LedgerStore for SqliteStore {
         })
     }
 
+    async fn entries_between(&self, book: &Book, from: i64, to: i64) -> Result<Vec<Entry>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT e.txn_id, t.reason, e.delta, e.balance_after, t.created_at FROM ledger_entries e \
+                 JOIN ledger_txns t ON t.id = e.txn_id WHERE e.book = ?1 AND t.created_at >= ?2 AND t.created_at < ?3 ORDER BY e.txn_id",
+            )?;
+            let rows = st
+                .query_map(params![book.key(), from, to], |r| {
+                    Ok(Entry { txn_id: r.get(0)?, reason: r.get(1)?, delta: r.get(2)?, balance_after: r.get(3)?, created_at: r.get(4)? })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
     async fn ledger_audit(&self) -> Result<(Fen, i64, i64)> {
         self.read(|c| {
             Ok(c.prepare_cached(

@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "coupons", include_str!("../../migrations/sqlite/0010_coupons.sql")),
     (11, "lean job index", include_str!("../../migrations/sqlite/0011_lean_job_index.sql")),
     (12, "coupon callbacks", include_str!("../../migrations/sqlite/0012_coupon_callbacks.sql")),
+    (13, "bills", include_str!("../../migrations/sqlite/0013_bills.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -374,6 +374,26 @@ impl PayStore for SqliteStore {
         })
     }
 
+    async fn orders_paid_between(&self, mchid: &str, from: i64, to: i64) -> Result<Vec<Order>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {ORDER_COLS} FROM pay_orders WHERE mchid = ?1 AND success_time >= ?2 AND success_time < ?3 ORDER BY success_time, transaction_id"
+            ))?
+            .query_map(params![mchid, from, to], order)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    async fn refunds_between(&self, mchid: &str, from: i64, to: i64) -> Result<Vec<Refund>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {REFUND_COLS} FROM pay_refunds WHERE mchid = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY created_at, refund_id"
+            ))?
+            .query_map(params![mchid, from, to], refund)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     async fn pay_notifications(&self, mchid: &str, limit: i64) -> Result<Vec<Notification>> {
         self.read(|c| {
             let rows: Vec<(i64, String, String, i64)> = c

@@ -45,6 +45,8 @@ paycodes! {
     UserAccountAbnormal = "USER_ACCOUNT_ABNORMAL", 403 => "退款请求失败，用户账户异常",
     OrderNotExist = "ORDER_NOT_EXIST", 404 => "订单不存在",
     ResourceNotExists = "RESOURCE_NOT_EXISTS", 404 => "资源不存在",
+    /// No bill for that day (none yet, too old, or nothing happened).
+    NoStatementExist = "NO_STATEMENT_EXIST", 400 => "账单不存在",
     FrequencyLimited = "FREQUENCY_LIMITED", 429 => "频率超限",
     SystemError = "SYSTEM_ERROR", 500 => "系统异常，请稍后重试",
 }
