@@ -29,10 +29,7 @@ impl crate::LedgerStore for Backend {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(txn_id, reason, delta, balance_after, created_at)| crate::Entry { txn_id, reason, delta, balance_after, created_at })
-            .collect())
+        Ok(rows.into_iter().map(entry).collect())
     }
 
     async fn entries_between(&self, book: &herald_domain::ledger::Book, from: i64, to: i64) -> crate::Result<Vec<crate::Entry>> {
@@ -45,10 +42,7 @@ impl crate::LedgerStore for Backend {
         .bind(to)
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(txn_id, reason, delta, balance_after, created_at)| crate::Entry { txn_id, reason, delta, balance_after, created_at })
-            .collect())
+        Ok(rows.into_iter().map(entry).collect())
     }
 
     async fn ledger_audit(&self) -> crate::Result<(i64, i64, i64)> {
@@ -103,4 +97,9 @@ async fn pg_post_in(tx: &mut Tx, t: &herald_domain::ledger::Txn, now: i64) -> cr
             .await?;
     }
     Ok(crate::Posted::New(id))
+}
+
+/// An entry from `(txn_id, reason, delta, balance_after, created_at)`.
+fn entry((txn_id, reason, delta, balance_after, created_at): (i64, String, i64, i64, i64)) -> crate::Entry {
+    crate::Entry { txn_id, reason, delta, balance_after, created_at }
 }

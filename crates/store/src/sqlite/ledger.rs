@@ -29,9 +29,7 @@ impl LedgerStore for SqliteStore {
                  JOIN ledger_txns t ON t.id = e.txn_id WHERE e.book = ?1 ORDER BY e.txn_id DESC LIMIT ?2",
             )?;
             let rows = st
-                .query_map(params![book.key(), limit], |r| {
-                    Ok(Entry { txn_id: r.get(0)?, reason: r.get(1)?, delta: r.get(2)?, balance_after: r.get(3)?, created_at: r.get(4)? })
-                })?
+                .query_map(params![book.key(), limit], entry)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -44,9 +42,7 @@ impl LedgerStore for SqliteStore {
                  JOIN ledger_txns t ON t.id = e.txn_id WHERE e.book = ?1 AND t.created_at >= ?2 AND t.created_at < ?3 ORDER BY e.txn_id",
             )?;
             let rows = st
-                .query_map(params![book.key(), from, to], |r| {
-                    Ok(Entry { txn_id: r.get(0)?, reason: r.get(1)?, delta: r.get(2)?, balance_after: r.get(3)?, created_at: r.get(4)? })
-                })?
+                .query_map(params![book.key(), from, to], entry)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -60,6 +56,11 @@ impl LedgerStore for SqliteStore {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
         })
     }
+}
+
+/// An entry from a row of `e.txn_id, t.reason, e.delta, e.balance_after, t.created_at`.
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry { txn_id: r.get(0)?, reason: r.get(1)?, delta: r.get(2)?, balance_after: r.get(3)?, created_at: r.get(4)? })
 }
 
 /// A transaction's legs, merged, once it is known to balance.
