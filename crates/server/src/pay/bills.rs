@@ -78,11 +78,18 @@ async fn render(st: &AppState, t: &BillToken) -> Result<Option<String>, PayError
             let paid: Vec<PaidRow> = st.store.orders_paid_between(&t.mchid, from, from + 86_400).await?.iter().map(paid_row).collect();
             let mut refunds = Vec::new();
             for r in st.store.refunds_between(&t.mchid, from, from + 86_400).await? {
-                let Some(o) = st.store.order(&OrderKey::TransactionId(t.mchid.clone(), r.transaction_id.clone())).await? else { continue };
+                // The refunded order is often among the day's payments; read it only if not.
+                let order = match paid.iter().find(|p| p.transaction_id == r.transaction_id) {
+                    Some(p) => p.clone(),
+                    None => match st.store.order(&OrderKey::TransactionId(t.mchid.clone(), r.transaction_id.clone())).await? {
+                        Some(o) => paid_row(&o),
+                        None => continue,
+                    },
+                };
                 let (_, coupon_part) = r.split();
                 refunds.push(RefundRow {
                     time: r.created_at,
-                    order: paid_row(&o),
+                    order,
                     refund_id: r.refund_id.clone(),
                     out_refund_no: r.out_refund_no.clone(),
                     amount: r.amount,
@@ -222,10 +229,7 @@ pub async fn fund_flow(State(st): State<AppState>, Query(q): Params, req: PayReq
 /// `GET /v3/marketing/favor/stocks/{stock_id}/use-flow`: the stock creator's file of the
 /// coupons used so far.
 pub async fn coupon_use_flow(State(st): State<AppState>, Path(stock_id): Path<String>, req: PayRequest) -> PayResult {
-    match st.store.stock(&stock_id).await? {
-        Some(s) if s.mchid == req.merchant.mchid => {}
-        _ => return Err(PayError::new(PayCode::ResourceNotExists, "批次不存在")),
-    }
+    super::coupons::own_stock(&st, &req, &stock_id).await?;
     let t = BillToken {
         mchid: req.merchant.mchid.clone(),
         kind: "coupon_use".into(),

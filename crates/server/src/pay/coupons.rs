@@ -78,7 +78,7 @@ pub(crate) fn coupon_json(c: &Coupon, s: &Stock, now: i64) -> Value {
 }
 
 /// The stock, if it is the caller's.
-async fn own_stock(st: &AppState, req: &PayRequest, stock_id: &str) -> Result<Stock, PayError> {
+pub(super) async fn own_stock(st: &AppState, req: &PayRequest, stock_id: &str) -> Result<Stock, PayError> {
     match st.store.stock(stock_id).await? {
         Some(s) if s.mchid == req.merchant.mchid => Ok(s),
         _ => Err(PayError::new(PayCode::ResourceNotExists, "批次不存在")),
