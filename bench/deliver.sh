@@ -90,6 +90,8 @@ while :; do
 done
 END=$(date +%s.%N)
 HCPU=$(cpu "$HPID"); ECPU=$(cpu "$EPID")
+# Bytes Herald wrote to files (the log, the checkpoints; sockets excluded) per message.
+HWRITE=$(awk '/^write_bytes/ { print $2 }' "/proc/$HPID/io")
 [ -z "${DELIVER_RECORD:-}" ] || { kill -INT "$RECPID"; wait "$RECPID" 2>/dev/null || true; }
 [ -z "${DELIVER_PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true
   awk -v n="$N" '/instructions/ { gsub(",", "", $1); printf "instructions per message: %.0f\n", $1 / n }' "$WORK/perf.txt"; }
@@ -97,4 +99,5 @@ DONE=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald
 FAILED=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=failed&limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["deliveries"]))')
 python3 -c "import sys; n,s,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print('delivered %d messages in %.2f s: %.0f messages/s (safe mode)' % (n, e-s, n/(e-s)))" "$N" "$START" "$END"
 python3 -c "import sys; n,h,e0,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]); print('CPU per message: herald %.0f us, developer server %.0f us (both cores: %.0f messages/s if CPU-bound)' % (h*1e6/n, (e-e0)*1e6/n, 2*n/(h+e-e0)))" "$N" "$HCPU" "$ECPU0" "$ECPU"
+python3 -c "import sys; print('storage written per message: %.1f KiB' % (int(sys.argv[2]) / int(sys.argv[1]) / 1024))" "$N" "$HWRITE"
 echo "failed deliveries: $FAILED (last 1000 checked: $DONE done)"

@@ -132,15 +132,8 @@ async fn pg_target_set(tx: &mut Tx, appid: &str, target: &serde_json::Value) -> 
 }
 
 async fn pg_insert_event_job(tx: &mut Tx, appid: &str, payload: &str, now_ms: i64) -> crate::Result<()> {
-    sqlx::query(
-        "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES ('callback', $1, NULL, NULL, $2, 'pending', 0, $3, $3, 0)",
-    )
-    .bind(appid)
-    .bind(payload)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
+    let job = NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms, blocked: false };
+    insert_job(tx, &job).await?;
     Ok(())
 }
 
@@ -200,16 +193,9 @@ impl crate::BroadcastStore for Backend {
         .fetch_one(&mut *tx)
         .await?;
         // One at a time per account, in order (the "{appid}/mass" lock serialises the hand-over).
-        sqlx::query(
-            "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-             VALUES ('mass', $1, $4, NULL, $2, 'pending', 0, $3, $3, 1)",
-        )
-        .bind(appid)
-        .bind(msg_id.to_string())
-        .bind(now_ms)
-        .bind(PG_MASS_QUEUE)
-        .execute(&mut *tx)
-        .await?;
+        let payload = msg_id.to_string();
+        let job = NewJob { kind: "mass", appid, user_id: Some(PG_MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms, blocked: true };
+        insert_job(&mut tx, &job).await?;
         promote(&mut tx, appid, Some(PG_MASS_QUEUE)).await?;
         let out = pg_mass_by_id(&mut *tx, appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         tx.commit().await?;
@@ -245,7 +231,7 @@ impl crate::BroadcastStore for Backend {
     async fn run_mass(&self, job_id: i64, worker: &str, now_ms: i64, event: crate::MassEvent<'_>) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
         let job: Option<(String, String)> =
-            sqlx::query_as("SELECT appid, payload FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
+            sqlx::query_as("SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
                 .bind(job_id)
                 .bind(worker)
                 .fetch_optional(&mut *tx)

@@ -78,17 +78,16 @@ impl crate::ConversationStore for Backend {
                 let payload = build(stored.msg_id);
                 // Queued behind the conversation's pending callbacks, if any (see `promote`).
                 lock_conversation(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                     VALUES ('callback', $1, $2, $3, $4, 'pending', 0, $5, $5, 1) RETURNING id",
-                )
-                .bind(m.appid.as_str())
-                .bind(m.user_id.as_str())
-                .bind(stored.seq)
-                .bind(payload)
-                .bind(now_ms)
-                .fetch_one(&mut *tx)
-                .await?;
+                let job = NewJob {
+                    kind: "callback",
+                    appid: m.appid.as_str(),
+                    user_id: Some(m.user_id.as_str()),
+                    message_seq: Some(stored.seq),
+                    payload: &payload,
+                    run_at: now_ms,
+                    blocked: true,
+                };
+                let id = insert_job(&mut tx, &job).await?;
                 promote(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
                 Some(id)
             }

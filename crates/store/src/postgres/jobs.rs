@@ -1,14 +1,21 @@
 // JobStore on PostgreSQL: the durable queue (claimed with FOR UPDATE SKIP LOCKED, so nodes
 // never take the same job) and the delivery log.
 
-const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
+/// A job's columns, its payload included (read from `job_payloads`), the job's table named `t`:
+/// for `SELECT ... FROM jobs` and `UPDATE jobs ... RETURNING`.
+fn job_cols(t: &str) -> String {
+    format!(
+        "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
+         {t}.state, {t}.attempts, {t}.run_at, {t}.last_error, {t}.created_at, {t}.finished_at"
+    )
+}
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
 
 fn job_from_row(r: &DbRow) -> crate::Result<crate::Job> {
     job_from_row_at(r, 0)
 }
 
-/// A job from the row's columns `at..at + 12` (in JOB_COLS order).
+/// A job from the row's columns `at..at + 12` (in `job_cols` order).
 fn job_from_row_at(r: &DbRow, at: usize) -> crate::Result<crate::Job> {
     Ok(crate::Job {
         id: r.try_get(at)?,
@@ -74,12 +81,12 @@ impl crate::JobStore for Backend {
     }
 
     async fn job(&self, id: i64) -> crate::Result<Option<crate::Job>> {
-        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(self.reader()).await?;
+        let row = sqlx::query(&format!("SELECT {} FROM jobs WHERE id = $1", job_cols("jobs"))).bind(id).fetch_optional(self.reader()).await?;
         row.as_ref().map(job_from_row).transpose()
     }
 
     async fn jobs(&self, appid: &herald_wire::AppId, state: Option<&str>, limit: usize) -> crate::Result<Vec<crate::Job>> {
-        let sql = format!("SELECT {JOB_COLS} FROM jobs WHERE appid = $1 AND ($2::TEXT IS NULL OR state = $2) ORDER BY id DESC LIMIT $3");
+        let sql = format!("SELECT {} FROM jobs WHERE appid = $1 AND ($2::TEXT IS NULL OR state = $2) ORDER BY id DESC LIMIT $3", job_cols("jobs"));
         let rows = sqlx::query(&sql).bind(appid.as_str()).bind(state).bind(limit as i64).fetch_all(self.reader()).await?;
         rows.iter().map(job_from_row).collect()
     }
@@ -145,6 +152,38 @@ impl crate::JobStore for Backend {
     }
 }
 
+/// A job to queue.
+struct NewJob<'a> {
+    kind: &'a str,
+    appid: &'a str,
+    /// The conversation (or other queue) it runs in order with; None for a job on its own.
+    user_id: Option<&'a str>,
+    message_seq: Option<i64>,
+    payload: &'a str,
+    run_at: i64,
+    /// Waits for the jobs before it in its queue (see `promote`).
+    blocked: bool,
+}
+
+/// Queues a job inside the caller's transaction: its state row and its payload. Its id.
+async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> crate::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "WITH job AS (INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
+           VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $6) RETURNING id) \
+         INSERT INTO job_payloads (job_id, payload) SELECT id, $7 FROM job RETURNING job_id",
+    )
+    .bind(j.kind)
+    .bind(j.appid)
+    .bind(j.user_id)
+    .bind(j.message_seq)
+    .bind(j.run_at)
+    .bind(i16::from(j.blocked))
+    .bind(j.payload)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 /// Claims up to `limit` ready jobs for `worker` inside the caller's transaction (rows another
 /// node is claiming are skipped, not waited for).
 async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> crate::Result<Vec<crate::Job>> {
@@ -156,7 +195,8 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
          WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
            AND (locked_until IS NULL OR locked_until < $3) \
            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING {JOB_COLS}"
+         RETURNING {}",
+        job_cols("jobs")
     );
     let rows = sqlx::query(&sql).bind(worker).bind(now_ms + lease_ms).bind(now_ms).bind(limit as i64).fetch_all(&mut **tx).await?;
     let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;

@@ -110,17 +110,7 @@ async fn pg_refund_by<'c, E: sqlx::PgExecutor<'c>>(ex: E, cond: &str, a: &str, b
 
 /// Queues a job outside any conversation (never blocked); its id.
 async fn pg_queue_job(tx: &mut Tx, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> crate::Result<i64> {
-    let (job,): (i64,) = sqlx::query_as(
-        "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES ($1, $2, NULL, NULL, $3, 'pending', 0, $4, $4, 0) RETURNING id",
-    )
-    .bind(kind)
-    .bind(appid)
-    .bind(payload)
-    .bind(run_at_ms)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(job)
+    insert_job(tx, &NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms, blocked: false }).await
 }
 
 async fn pg_queue_notification(tx: &mut Tx, n: &crate::pay::NewNotification, now: i64, run_at_ms: i64) -> crate::Result<()> {
@@ -501,7 +491,7 @@ impl crate::PayStore for Backend {
         let sql = format!(
             "SELECT n.event_type, n.subject, n.created_at, {} FROM pay_notifications n JOIN jobs j ON j.id = n.job_id \
              WHERE n.mchid = $1 ORDER BY n.job_id DESC LIMIT $2",
-            JOB_COLS.split(", ").map(|c| format!("j.{c}")).collect::<Vec<_>>().join(", ")
+            job_cols("j")
         );
         let rows = sqlx::query(&sql).bind(mchid).bind(limit).fetch_all(self.reader()).await?;
         let mut out = Vec::with_capacity(rows.len());

@@ -132,11 +132,8 @@ fn target_set(c: &Connection, appid: &str, target: &serde_json::Value) -> Result
 }
 
 pub(super) fn insert_event_job(tx: &Transaction<'_>, appid: &str, payload: &str, now_ms: i64) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES ('callback', ?1, NULL, NULL, ?2, 'pending', 0, ?3, ?3, 0)",
-    )?
-    .execute(params![appid, payload, now_ms])?;
+    let job = super::jobs::NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms, blocked: false };
+    super::jobs::insert_job(tx, &job)?;
     Ok(())
 }
 
@@ -177,11 +174,9 @@ impl BroadcastStore for SqliteStore {
                 .query_row(params![appid, m.msgtype, m.payload, m.articles, m.target, m.client_msg_id, m.day_start, m.created_at], |r| r.get(0))?;
             // An account's mass messages go out one at a time, in order: they queue like one
             // conversation (see `jobs::promote`).
-            tx.prepare_cached(
-                "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                 VALUES ('mass', ?1, ?4, NULL, ?2, 'pending', 0, ?3, ?3, 1)",
-            )?
-            .execute(params![appid, msg_id.to_string(), now_ms, MASS_QUEUE])?;
+            let payload = msg_id.to_string();
+            let job = super::jobs::NewJob { kind: "mass", appid, user_id: Some(MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms, blocked: true };
+            super::jobs::insert_job(tx, &job)?;
             super::jobs::promote(tx, appid, Some(MASS_QUEUE))?;
             Ok((mass_by_id(tx, appid, msg_id)?.ok_or(StoreError::NotFound)?, true))
         })
@@ -205,7 +200,7 @@ impl BroadcastStore for SqliteStore {
     async fn run_mass(&self, job_id: i64, worker: &str, now_ms: i64, event: MassEvent<'_>) -> Result<bool> {
         self.write(|tx| {
             let job: Option<(String, String)> = tx
-                .prepare_cached("SELECT appid, payload FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
+                .prepare_cached("SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
                 .query_row(params![job_id, worker], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let Some((appid, payload)) = job else { return Ok(false) };

@@ -74,12 +74,18 @@ impl crate::ConversationStore for SqliteStore {
                 Some(build) => {
                     let payload = build(stored.msg_id);
                     // Queued behind the conversation's pending callbacks, if any (see `promote`).
-                    let id: i64 = tx
-                        .prepare_cached(
-                            "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-                             VALUES ('callback', ?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, 1) RETURNING id",
-                        )?
-                        .query_row(params![m.appid.as_str(), m.user_id.as_str(), stored.seq, payload, now_ms], |r| r.get(0))?;
+                    let id = super::jobs::insert_job(
+                        tx,
+                        &super::jobs::NewJob {
+                            kind: "callback",
+                            appid: m.appid.as_str(),
+                            user_id: Some(m.user_id.as_str()),
+                            message_seq: Some(stored.seq),
+                            payload: &payload,
+                            run_at: now_ms,
+                            blocked: true,
+                        },
+                    )?;
                     super::jobs::promote(tx, m.appid.as_str(), Some(m.user_id.as_str()))?;
                     Some(id)
                 }

@@ -8,7 +8,14 @@ use super::conversations::insert_message;
 use super::SqliteStore;
 use crate::{Attempt, Finished, Job, JobOutcome, Result};
 
-pub(super) const JOB_COLS: &str = "id, kind, appid, user_id, message_seq, payload, state, attempts, run_at, last_error, created_at, finished_at";
+/// A job's columns, its payload included (read from `job_payloads`), the job's table named `t`:
+/// for `SELECT ... FROM jobs` and `UPDATE jobs ... RETURNING`.
+pub(super) fn job_cols(t: &str) -> String {
+    format!(
+        "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
+         {t}.state, {t}.attempts, {t}.run_at, {t}.last_error, {t}.created_at, {t}.finished_at"
+    )
+}
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
 
 pub(super) fn job(r: &Row<'_>) -> rusqlite::Result<Job> {
@@ -62,13 +69,14 @@ impl crate::JobStore for SqliteStore {
     }
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
-        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"))?.query_row([id], job).optional()?))
+        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", job_cols("jobs")))?.query_row([id], job).optional()?))
     }
 
     async fn jobs(&self, appid: &AppId, state: Option<&str>, limit: usize) -> Result<Vec<Job>> {
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {JOB_COLS} FROM jobs WHERE appid = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3"
+                "SELECT {} FROM jobs WHERE appid = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+                job_cols("jobs")
             ))?;
             let rows = st.query_map(params![appid.as_str(), state, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
@@ -117,6 +125,31 @@ impl crate::JobStore for SqliteStore {
     }
 }
 
+/// A job to queue.
+pub(super) struct NewJob<'a> {
+    pub kind: &'a str,
+    pub appid: &'a str,
+    /// The conversation (or other queue) it runs in order with; None for a job on its own.
+    pub user_id: Option<&'a str>,
+    pub message_seq: Option<i64>,
+    pub payload: &'a str,
+    pub run_at: i64,
+    /// Waits for the jobs before it in its queue (see `promote`).
+    pub blocked: bool,
+}
+
+/// Queues a job inside the caller's transaction: its state row and its payload. Its id.
+pub(super) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &NewJob<'_>) -> Result<i64> {
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6) RETURNING id",
+        )?
+        .query_row(params![j.kind, j.appid, j.user_id, j.message_seq, j.run_at, j.blocked], |r| r.get(0))?;
+    tx.prepare_cached("INSERT INTO job_payloads (job_id, payload) VALUES (?1, ?2)")?.execute(params![id, j.payload])?;
+    Ok(id)
+}
+
 /// Claims up to `limit` ready jobs for `worker` inside the caller's transaction.
 fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>> {
     if limit == 0 {
@@ -126,7 +159,8 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
         "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
            AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
-         RETURNING {JOB_COLS}"
+         RETURNING {}",
+        job_cols("jobs")
     ))?;
     let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
     jobs.sort_by_key(|j| j.id);

@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "lean job index", include_str!("../../migrations/sqlite/0011_lean_job_index.sql")),
     (12, "coupon callbacks", include_str!("../../migrations/sqlite/0012_coupon_callbacks.sql")),
     (13, "bills", include_str!("../../migrations/sqlite/0013_bills.sql")),
+    (14, "job payloads", include_str!("../../migrations/sqlite/0014_job_payloads.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

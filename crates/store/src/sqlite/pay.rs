@@ -121,12 +121,7 @@ fn find_refund(c: &rusqlite::Connection, mchid: &str, out_refund_no: &str) -> Re
 
 /// Queues a job outside any conversation (never blocked); its id.
 pub(super) fn queue_job(tx: &rusqlite::Transaction<'_>, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO jobs (kind, appid, user_id, message_seq, payload, state, attempts, run_at, created_at, blocked) \
-         VALUES (?1, ?2, NULL, NULL, ?3, 'pending', 0, ?4, ?4, 0)",
-    )?
-    .execute(params![kind, appid, payload, run_at_ms])?;
-    Ok(tx.last_insert_rowid())
+    super::jobs::insert_job(tx, &super::jobs::NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms, blocked: false })
 }
 
 fn queue_notification(tx: &rusqlite::Transaction<'_>, n: &NewNotification, now: i64, run_at_ms: i64) -> Result<()> {
@@ -403,7 +398,7 @@ impl PayStore for SqliteStore {
             let mut out = Vec::with_capacity(rows.len());
             for (job_id, event_type, subject, created_at) in rows {
                 let job = c
-                    .prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", super::jobs::JOB_COLS))?
+                    .prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", super::jobs::job_cols("jobs")))?
                     .query_row([job_id], super::jobs::job)?;
                 out.push(Notification { event_type, subject, created_at, job });
             }
