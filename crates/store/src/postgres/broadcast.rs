@@ -132,7 +132,7 @@ async fn pg_target_set(tx: &mut Tx, appid: &str, target: &serde_json::Value) -> 
 }
 
 async fn pg_insert_event_job(tx: &mut Tx, appid: &str, payload: &str, now_ms: i64) -> crate::Result<()> {
-    let job = NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms, blocked: false };
+    let job = NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms };
     insert_job(tx, &job).await?;
     Ok(())
 }
@@ -194,9 +194,8 @@ impl crate::BroadcastStore for Backend {
         .await?;
         // One at a time per account, in order (the "{appid}/mass" lock serialises the hand-over).
         let payload = msg_id.to_string();
-        let job = NewJob { kind: "mass", appid, user_id: Some(PG_MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms, blocked: true };
+        let job = NewJob { kind: "mass", appid, user_id: Some(PG_MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms };
         insert_job(&mut tx, &job).await?;
-        promote(&mut tx, appid, Some(PG_MASS_QUEUE)).await?;
         let out = pg_mass_by_id(&mut *tx, appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         tx.commit().await?;
         Ok((out, true))
@@ -230,14 +229,20 @@ impl crate::BroadcastStore for Backend {
 
     async fn run_mass(&self, job_id: i64, worker: &str, now_ms: i64, event: crate::MassEvent<'_>) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
-        let job: Option<(String, String)> =
-            sqlx::query_as("SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
-                .bind(job_id)
-                .bind(worker)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((appid, payload)) = job else { return Ok(false) };
+        // The account's mass lock first, then the job's row: queueing the next mass message
+        // takes them in the same order (it writes this row's next_id).
+        let owner: Option<(String,)> = sqlx::query_as("SELECT appid FROM jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *tx).await?;
+        let Some((appid,)) = owner else { return Ok(false) };
         advisory_lock(&mut tx, &format!("{appid}/mass")).await?;
+        let job: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT (SELECT payload FROM job_payloads WHERE job_id = jobs.id), next_id FROM jobs \
+             WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE",
+        )
+        .bind(job_id)
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((payload, next)) = job else { return Ok(false) };
         let msg_id: i64 = payload.parse().map_err(|_| pg_other(format!("bad mass job payload {payload:?}")))?;
         let m = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         let month = herald_domain::broadcast::month_key(m.created_at);
@@ -292,7 +297,7 @@ impl crate::BroadcastStore for Backend {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
-        promote(&mut tx, &appid, Some(PG_MASS_QUEUE)).await?;
+        hand_on(&mut tx, next).await?;
         let done = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         if pg_has_server(&mut tx, &appid).await? {
             if let Some(xml) = event(&done) {

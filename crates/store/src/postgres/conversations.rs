@@ -76,7 +76,7 @@ impl crate::ConversationStore for Backend {
             None => None,
             Some(build) => {
                 let payload = build(stored.msg_id);
-                // Queued behind the conversation's pending callbacks, if any (see `promote`).
+                // Queued behind the conversation's pending callbacks, if any (see `insert_job`).
                 lock_conversation(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
                 let job = NewJob {
                     kind: "callback",
@@ -85,10 +85,8 @@ impl crate::ConversationStore for Backend {
                     message_seq: Some(stored.seq),
                     payload: &payload,
                     run_at: now_ms,
-                    blocked: true,
                 };
                 let id = insert_job(&mut tx, &job).await?;
-                promote(&mut tx, m.appid.as_str(), Some(m.user_id.as_str())).await?;
                 Some(id)
             }
         };

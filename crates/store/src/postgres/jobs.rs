@@ -99,25 +99,9 @@ impl crate::JobStore for Backend {
 
     async fn requeue(&self, job_id: i64, now_ms: i64) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
-        let conv: Option<(String, Option<String>)> = sqlx::query_as("SELECT appid, user_id FROM jobs WHERE id = $1")
-            .bind(job_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((appid, user)) = conv else { return Ok(false) };
-        lock_conversation(&mut tx, &appid, user.as_deref()).await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
-             locked_until = NULL, finished_at = NULL, blocked = CASE WHEN user_id IS NULL THEN 0 ELSE 1 END \
-             WHERE id = $1 AND state <> 'pending'",
-        )
-        .bind(job_id)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        if !pg_requeue_one(&mut tx, job_id, now_ms).await? {
             return Ok(false);
         }
-        promote(&mut tx, &appid, user.as_deref()).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -129,44 +113,71 @@ impl crate::JobStore for Backend {
 
     async fn requeue_failed(&self, appid: &herald_wire::AppId, now_ms: i64) -> crate::Result<i64> {
         let mut tx = self.begin().await?;
-        let users: Vec<(String,)> =
-            sqlx::query_as("SELECT DISTINCT user_id FROM jobs WHERE appid = $1 AND state = 'failed' AND user_id IS NOT NULL ORDER BY user_id")
-                .bind(appid.as_str())
-                .fetch_all(&mut *tx)
-                .await?;
-        for (user,) in &users {
-            lock_conversation(&mut tx, appid.as_str(), Some(user)).await?;
+        let failed: Vec<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE appid = $1 AND state = 'failed' ORDER BY id")
+            .bind(appid.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut n = 0;
+        for (id,) in failed {
+            n += i64::from(pg_requeue_one(&mut tx, id, now_ms).await?);
         }
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
-             locked_until = NULL, finished_at = NULL, blocked = CASE WHEN user_id IS NULL THEN 0 ELSE 1 END \
-             WHERE appid = $1 AND state = 'failed'",
-        )
-        .bind(appid.as_str())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        promote(&mut tx, appid.as_str(), None).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() as i64)
+        Ok(n)
     }
+}
+
+/// Queues a finished job again, as a new round at the end of its queue.
+async fn pg_requeue_one(tx: &mut Tx, job_id: i64, now_ms: i64) -> crate::Result<bool> {
+    let conv: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT appid, user_id FROM jobs WHERE id = $1").bind(job_id).fetch_optional(&mut **tx).await?;
+    let Some((appid, user)) = conv else { return Ok(false) };
+    lock_conversation(tx, &appid, user.as_deref()).await?;
+    let finished: Option<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE id = $1 AND state <> 'pending' FOR UPDATE")
+        .bind(job_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if finished.is_none() {
+        return Ok(false);
+    }
+    let tail = match &user {
+        Some(user) => queue_tail(tx, &appid, user).await?,
+        None => None,
+    };
+    sqlx::query(
+        "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
+         locked_until = NULL, finished_at = NULL, next_id = NULL, blocked = $3 WHERE id = $1",
+    )
+    .bind(job_id)
+    .bind(now_ms)
+    .bind(i16::from(tail.is_some()))
+    .execute(&mut **tx)
+    .await?;
+    if let Some(tail) = tail {
+        sqlx::query("UPDATE jobs SET next_id = $2 WHERE id = $1").bind(tail).bind(job_id).execute(&mut **tx).await?;
+    }
+    Ok(true)
 }
 
 /// A job to queue.
 struct NewJob<'a> {
     kind: &'a str,
     appid: &'a str,
-    /// The conversation (or other queue) it runs in order with; None for a job on its own.
+    /// The queue it runs in, in order, one job at a time: the conversation's user, or another
+    /// queue's name; None for a job on its own.
     user_id: Option<&'a str>,
     message_seq: Option<i64>,
     payload: &'a str,
     run_at: i64,
-    /// Waits for the jobs before it in its queue (see `promote`).
-    blocked: bool,
 }
 
-/// Queues a job inside the caller's transaction: its state row and its payload. Its id.
+/// Queues a job inside the caller's transaction: its state row and its payload. Its id. A
+/// queue's pending jobs form a chain (see the SQLite twin); the caller holds the queue's lock
+/// (`lock_conversation`, or the account's mass lock).
 async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> crate::Result<i64> {
+    let tail = match j.user_id {
+        Some(user) => queue_tail(tx, j.appid, user).await?,
+        None => None,
+    };
     let (id,): (i64,) = sqlx::query_as(
         "WITH job AS (INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
            VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $6) RETURNING id) \
@@ -177,11 +188,26 @@ async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> crate::Result<i64> {
     .bind(j.user_id)
     .bind(j.message_seq)
     .bind(j.run_at)
-    .bind(i16::from(j.blocked))
+    .bind(i16::from(tail.is_some()))
     .bind(j.payload)
     .fetch_one(&mut **tx)
     .await?;
+    if let Some(tail) = tail {
+        sqlx::query("UPDATE jobs SET next_id = $2 WHERE id = $1").bind(tail).bind(id).execute(&mut **tx).await?;
+    }
     Ok(id)
+}
+
+/// The last pending job of a queue, if it has any (`jobs_tail` holds one per queue).
+async fn queue_tail(tx: &mut Tx, appid: &str, user: &str) -> crate::Result<Option<i64>> {
+    let tail: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM jobs WHERE appid = $1 AND user_id = $2 AND state = 'pending' AND next_id IS NULL AND user_id IS NOT NULL",
+    )
+    .bind(appid)
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(tail.map(|(id,)| id))
 }
 
 /// Claims up to `limit` ready jobs for `worker` inside the caller's transaction (rows another
@@ -227,13 +253,13 @@ async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::
         .await?;
     let Some((appid, user)) = conv else { return Ok(false) };
     lock_conversation(tx, &appid, user.as_deref()).await?;
-    let round: Option<(i64,)> =
-        sqlx::query_as("SELECT round FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
+    let found: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT round, next_id FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
             .bind(job_id)
             .bind(worker)
             .fetch_optional(&mut **tx)
             .await?;
-    let Some((round,)) = round else { return Ok(false) };
+    let Some((round, next)) = found else { return Ok(false) };
     sqlx::query(
         "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -282,14 +308,15 @@ async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::
         }
     }
     if !matches!(f.outcome, crate::JobOutcome::Retry { .. }) {
-        promote(tx, &appid, user.as_deref()).await?;
+        hand_on(tx, next).await?;
     }
     Ok(true)
 }
 
 /// Serialises, across nodes, the transactions that queue, finish or requeue one
-/// conversation's callbacks, so the hand-over in `promote` never misses a job queued at the
-/// same moment. Released at commit.
+/// conversation's callbacks, so a job joining the chain's tail and the tail finishing at the
+/// same moment never miss each other. Released at commit. Taken before any of the
+/// conversation's job rows is locked.
 async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
     if let Some(user) = user {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
@@ -301,31 +328,11 @@ async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crat
     Ok(())
 }
 
-/// Unblocks the earliest waiting job of each conversation (of `user`, or of every user of the
-/// account) that has no unblocked pending job (see the SQLite twin).
-async fn promote(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
-    let Some(user) = user else {
-        sqlx::query(
-            "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
-               WHERE w.appid = $1 AND w.state = 'pending' AND w.blocked = 1 \
-               GROUP BY w.user_id \
-               HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = w.user_id \
-                 AND r.state = 'pending' AND r.blocked = 0))",
-        )
-        .bind(appid)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(());
-    };
-    // One conversation: its first waiting job, from the head of `jobs_waiting`.
-    sqlx::query(
-        "UPDATE jobs SET blocked = 0 WHERE id = (SELECT id FROM jobs \
-           WHERE appid = $1 AND user_id = $2 AND state = 'pending' AND blocked = 1 ORDER BY id LIMIT 1) \
-         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = $1 AND r.user_id = $2 AND r.state = 'pending' AND r.blocked = 0)",
-    )
-    .bind(appid)
-    .bind(user)
-    .execute(&mut **tx)
-    .await?;
+/// Makes the job after a finished one in its queue (`next`, from the finished job's
+/// `next_id`) claimable (see the SQLite twin).
+async fn hand_on(tx: &mut Tx, next: Option<i64>) -> crate::Result<()> {
+    if let Some(next) = next {
+        sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = $1 AND state = 'pending'").bind(next).execute(&mut **tx).await?;
+    }
     Ok(())
 }

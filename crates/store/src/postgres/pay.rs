@@ -110,7 +110,7 @@ async fn pg_refund_by<'c, E: sqlx::PgExecutor<'c>>(ex: E, cond: &str, a: &str, b
 
 /// Queues a job outside any conversation (never blocked); its id.
 async fn pg_queue_job(tx: &mut Tx, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> crate::Result<i64> {
-    insert_job(tx, &NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms, blocked: false }).await
+    insert_job(tx, &NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms }).await
 }
 
 async fn pg_queue_notification(tx: &mut Tx, n: &crate::pay::NewNotification, now: i64, run_at_ms: i64) -> crate::Result<()> {

@@ -132,7 +132,7 @@ fn target_set(c: &Connection, appid: &str, target: &serde_json::Value) -> Result
 }
 
 pub(super) fn insert_event_job(tx: &Transaction<'_>, appid: &str, payload: &str, now_ms: i64) -> Result<()> {
-    let job = super::jobs::NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms, blocked: false };
+    let job = super::jobs::NewJob { kind: "callback", appid, user_id: None, message_seq: None, payload, run_at: now_ms };
     super::jobs::insert_job(tx, &job)?;
     Ok(())
 }
@@ -173,11 +173,10 @@ impl BroadcastStore for SqliteStore {
                 )?
                 .query_row(params![appid, m.msgtype, m.payload, m.articles, m.target, m.client_msg_id, m.day_start, m.created_at], |r| r.get(0))?;
             // An account's mass messages go out one at a time, in order: they queue like one
-            // conversation (see `jobs::promote`).
+            // conversation (see `jobs::insert_job`).
             let payload = msg_id.to_string();
-            let job = super::jobs::NewJob { kind: "mass", appid, user_id: Some(MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms, blocked: true };
+            let job = super::jobs::NewJob { kind: "mass", appid, user_id: Some(MASS_QUEUE), message_seq: None, payload: &payload, run_at: now_ms };
             super::jobs::insert_job(tx, &job)?;
-            super::jobs::promote(tx, appid, Some(MASS_QUEUE))?;
             Ok((mass_by_id(tx, appid, msg_id)?.ok_or(StoreError::NotFound)?, true))
         })
     }
@@ -199,11 +198,14 @@ impl BroadcastStore for SqliteStore {
 
     async fn run_mass(&self, job_id: i64, worker: &str, now_ms: i64, event: MassEvent<'_>) -> Result<bool> {
         self.write(|tx| {
-            let job: Option<(String, String)> = tx
-                .prepare_cached("SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
-                .query_row(params![job_id, worker], |r| Ok((r.get(0)?, r.get(1)?)))
+            let job: Option<(String, String, Option<i64>)> = tx
+                .prepare_cached(
+                    "SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id), next_id FROM jobs \
+                     WHERE id = ?1 AND state = 'pending' AND locked_by = ?2",
+                )?
+                .query_row(params![job_id, worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            let Some((appid, payload)) = job else { return Ok(false) };
+            let Some((appid, payload, next)) = job else { return Ok(false) };
             let msg_id: i64 = payload.parse().map_err(|_| other(format!("bad mass job payload {payload:?}")))?;
             let m = mass_by_id(tx, &appid, msg_id)?.ok_or(StoreError::NotFound)?;
             // The month the message was sent in (platform time), whenever the job runs.
@@ -243,7 +245,7 @@ impl BroadcastStore for SqliteStore {
             drop(put);
             tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1")?
                 .execute(params![job_id, now_ms])?;
-            super::jobs::promote(tx, &appid, Some(MASS_QUEUE))?;
+            super::jobs::hand_on(tx, next)?;
             let done = mass_by_id(tx, &appid, msg_id)?.ok_or(StoreError::NotFound)?;
             if has_server(tx, &appid)? {
                 if let Some(xml) = event(&done) {

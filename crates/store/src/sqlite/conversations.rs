@@ -73,7 +73,7 @@ impl crate::ConversationStore for SqliteStore {
                 None => None,
                 Some(build) => {
                     let payload = build(stored.msg_id);
-                    // Queued behind the conversation's pending callbacks, if any (see `promote`).
+                    // Queued behind the conversation's pending callbacks, if any (see `insert_job`).
                     let id = super::jobs::insert_job(
                         tx,
                         &super::jobs::NewJob {
@@ -83,10 +83,8 @@ impl crate::ConversationStore for SqliteStore {
                             message_seq: Some(stored.seq),
                             payload: &payload,
                             run_at: now_ms,
-                            blocked: true,
                         },
                     )?;
-                    super::jobs::promote(tx, m.appid.as_str(), Some(m.user_id.as_str()))?;
                     Some(id)
                 }
             };

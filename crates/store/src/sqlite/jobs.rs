@@ -92,19 +92,7 @@ impl crate::JobStore for SqliteStore {
     }
 
     async fn requeue(&self, job_id: i64, now_ms: i64) -> Result<bool> {
-        self.write(|tx| {
-            let conv: Option<(String, Option<String>)> = tx
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
-                     locked_until = NULL, finished_at = NULL, blocked = (user_id IS NOT NULL) \
-                     WHERE id = ?1 AND state <> 'pending' RETURNING appid, user_id",
-                )?
-                .query_row(params![job_id, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let Some((appid, user)) = conv else { return Ok(false) };
-            promote(tx, &appid, user.as_deref())?;
-            Ok(true)
-        })
+        self.write(|tx| requeue_one(tx, job_id, now_ms))
     }
 
     async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> Result<i64> {
@@ -113,41 +101,83 @@ impl crate::JobStore for SqliteStore {
 
     async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64> {
         self.write(|tx| {
-            let n = tx
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
-                     locked_until = NULL, finished_at = NULL, blocked = (user_id IS NOT NULL) WHERE appid = ?1 AND state = 'failed'",
-                )?
-                .execute(params![appid.as_str(), now_ms])?;
-            promote(tx, appid.as_str(), None)?;
-            Ok(n as i64)
+            let failed = tx
+                .prepare_cached("SELECT id FROM jobs WHERE appid = ?1 AND state = 'failed' ORDER BY id")?
+                .query_map([appid.as_str()], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut n = 0;
+            for id in failed {
+                n += i64::from(requeue_one(tx, id, now_ms)?);
+            }
+            Ok(n)
         })
     }
+}
+
+/// Queues a finished job again, as a new round at the end of its queue.
+fn requeue_one(tx: &rusqlite::Transaction<'_>, job_id: i64, now_ms: i64) -> Result<bool> {
+    let found: Option<(String, Option<String>)> = tx
+        .prepare_cached("SELECT appid, user_id FROM jobs WHERE id = ?1 AND state <> 'pending'")?
+        .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((appid, user)) = found else { return Ok(false) };
+    let tail = match &user {
+        Some(user) => queue_tail(tx, &appid, user)?,
+        None => None,
+    };
+    tx.prepare_cached(
+        "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
+         locked_until = NULL, finished_at = NULL, next_id = NULL, blocked = ?3 WHERE id = ?1",
+    )?
+    .execute(params![job_id, now_ms, tail.is_some()])?;
+    if let Some(tail) = tail {
+        tx.prepare_cached("UPDATE jobs SET next_id = ?2 WHERE id = ?1")?.execute(params![tail, job_id])?;
+    }
+    Ok(true)
 }
 
 /// A job to queue.
 pub(super) struct NewJob<'a> {
     pub kind: &'a str,
     pub appid: &'a str,
-    /// The conversation (or other queue) it runs in order with; None for a job on its own.
+    /// The queue it runs in, in order, one job at a time: the conversation's user, or another
+    /// queue's name; None for a job on its own.
     pub user_id: Option<&'a str>,
     pub message_seq: Option<i64>,
     pub payload: &'a str,
     pub run_at: i64,
-    /// Waits for the jobs before it in its queue (see `promote`).
-    pub blocked: bool,
 }
 
 /// Queues a job inside the caller's transaction: its state row and its payload. Its id.
+///
+/// A queue's pending jobs form a chain, each naming the next in `next_id`: the first is
+/// claimable (`blocked = 0`), the others wait (`blocked = 1`) until the one before them
+/// finishes and hands on (`hand_on`). A new job joins at the tail, so handing on writes only
+/// the row after the finished one instead of searching an index of every waiting job.
 pub(super) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &NewJob<'_>) -> Result<i64> {
+    let tail = match j.user_id {
+        Some(user) => queue_tail(tx, j.appid, user)?,
+        None => None,
+    };
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
              VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6) RETURNING id",
         )?
-        .query_row(params![j.kind, j.appid, j.user_id, j.message_seq, j.run_at, j.blocked], |r| r.get(0))?;
+        .query_row(params![j.kind, j.appid, j.user_id, j.message_seq, j.run_at, tail.is_some()], |r| r.get(0))?;
     tx.prepare_cached("INSERT INTO job_payloads (job_id, payload) VALUES (?1, ?2)")?.execute(params![id, j.payload])?;
+    if let Some(tail) = tail {
+        tx.prepare_cached("UPDATE jobs SET next_id = ?2 WHERE id = ?1")?.execute(params![tail, id])?;
+    }
     Ok(id)
+}
+
+/// The last pending job of a queue, if it has any (`jobs_tail` holds one per queue).
+fn queue_tail(tx: &rusqlite::Transaction<'_>, appid: &str, user: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM jobs WHERE appid = ?1 AND user_id = ?2 AND state = 'pending' AND next_id IS NULL AND user_id IS NOT NULL")?
+        .query_row(params![appid, user], |r| r.get(0))
+        .optional()?)
 }
 
 /// Claims up to `limit` ready jobs for `worker` inside the caller's transaction.
@@ -170,11 +200,11 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
 /// Applies one finished attempt inside the caller's transaction.
 fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Result<bool> {
     let (job_id, a) = (f.job_id, &f.attempt);
-    let found: Option<(i64, String, Option<String>)> = tx
-        .prepare_cached("SELECT round, appid, user_id FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
-        .query_row(params![job_id, f.worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let found: Option<(i64, Option<i64>)> = tx
+        .prepare_cached("SELECT round, next_id FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
+        .query_row(params![job_id, f.worker], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((round, appid, user)) = found else { return Ok(false) };
+    let Some((round, next)) = found else { return Ok(false) };
     tx.prepare_cached(
         "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -201,34 +231,16 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
         }
     }
     if !matches!(f.outcome, JobOutcome::Retry { .. }) {
-        promote(tx, &appid, user.as_deref())?;
+        hand_on(tx, next)?;
     }
     Ok(true)
 }
 
-/// Unblocks the earliest waiting job of each conversation (of `user`, or of every user of the
-/// account) that has no unblocked pending job: the next callback of a conversation becomes
-/// claimable only once the one before it has finished.
-pub(super) fn promote(tx: &rusqlite::Transaction<'_>, appid: &str, user: Option<&str>) -> Result<()> {
-    let Some(user) = user else {
-        tx.prepare_cached(
-            "UPDATE jobs SET blocked = 0 WHERE id IN (SELECT min(w.id) FROM jobs w \
-               WHERE w.appid = ?1 AND w.state = 'pending' AND w.blocked = 1 \
-               GROUP BY w.user_id \
-               HAVING NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = w.user_id \
-                 AND r.state = 'pending' AND r.blocked = 0))",
-        )?
-        .execute([appid])?;
-        return Ok(());
-    };
-    // One conversation: its first waiting job, found at the head of `jobs_waiting` (a
-    // `min() ... GROUP BY` would read every waiting job of the conversation, each time one
-    // finishes).
-    tx.prepare_cached(
-        "UPDATE jobs SET blocked = 0 WHERE id = (SELECT id FROM jobs \
-           WHERE appid = ?1 AND user_id = ?2 AND state = 'pending' AND blocked = 1 ORDER BY id LIMIT 1) \
-         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.appid = ?1 AND r.user_id = ?2 AND r.state = 'pending' AND r.blocked = 0)",
-    )?
-    .execute(params![appid, user])?;
+/// Makes the job after a finished one in its queue (`next`, from the finished job's
+/// `next_id`) claimable; see `insert_job`.
+pub(super) fn hand_on(tx: &rusqlite::Transaction<'_>, next: Option<i64>) -> Result<()> {
+    if let Some(next) = next {
+        tx.prepare_cached("UPDATE jobs SET blocked = 0 WHERE id = ?1 AND state = 'pending'")?.execute([next])?;
+    }
     Ok(())
 }

@@ -121,7 +121,7 @@ fn find_refund(c: &rusqlite::Connection, mchid: &str, out_refund_no: &str) -> Re
 
 /// Queues a job outside any conversation (never blocked); its id.
 pub(super) fn queue_job(tx: &rusqlite::Transaction<'_>, kind: &str, appid: &str, payload: &str, run_at_ms: i64) -> Result<i64> {
-    super::jobs::insert_job(tx, &super::jobs::NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms, blocked: false })
+    super::jobs::insert_job(tx, &super::jobs::NewJob { kind, appid, user_id: None, message_seq: None, payload, run_at: run_at_ms })
 }
 
 fn queue_notification(tx: &rusqlite::Transaction<'_>, n: &NewNotification, now: i64, run_at_ms: i64) -> Result<()> {

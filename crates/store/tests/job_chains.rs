@@ -1,0 +1,170 @@
+//! A queue's pending jobs form a chain (migration 0015): the migration builds the chains of
+//! queues left pending by an older version, and a redelivered job joins its conversation's
+//! chain at the tail. SQLite always, PostgreSQL whenever `HERALD_TEST_PG` is reachable.
+
+mod common;
+
+use common::*;
+use herald_domain::account::{AccountType, OwnerKind};
+use herald_store::*;
+use herald_wire::{OpenId, UnionId, UserId};
+
+/// The migrations before 0015, in order, for one backend.
+fn migrations_before_chains(backend: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_str().unwrap() < "0015")
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+fn chain_migration(backend: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join("0015_job_chains.sql");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Pending queues as the older version left them (`blocked` only), as (id, user, state, blocked):
+/// conversation a runs 2 with 3 and 4 waiting; b runs 6 with 5, an older job redelivered, waiting;
+/// c has only waiting jobs (a state the old promotion would have repaired); 10 belongs to no queue.
+const OLD_JOBS: &[(i64, Option<&str>, &str, i64)] = &[
+    (1, Some("a"), "done", 0),
+    (2, Some("a"), "pending", 0),
+    (3, Some("a"), "pending", 1),
+    (4, Some("a"), "pending", 1),
+    (5, Some("b"), "pending", 1),
+    (6, Some("b"), "pending", 0),
+    (7, Some("b"), "failed", 0),
+    (8, Some("c"), "pending", 1),
+    (9, Some("c"), "pending", 1),
+    (10, None, "pending", 0),
+];
+
+/// (id, next_id, blocked) after the migration.
+const CHAINED: &[(i64, Option<i64>, i64)] = &[
+    (1, None, 0),
+    (2, Some(3), 0),
+    (3, Some(4), 1),
+    (4, None, 1),
+    (5, None, 1),
+    (6, Some(5), 0),
+    (7, None, 0),
+    (8, Some(9), 0),
+    (9, None, 1),
+    (10, None, 0),
+];
+
+const INSERT_OLD: &str = "INSERT INTO jobs (id, kind, appid, user_id, state, attempts, run_at, created_at, blocked) \
+                          VALUES ($1, 'callback', 'wxchains', $2, $3, 0, 0, 0, $4)";
+
+#[test]
+fn the_migration_chains_pending_queues_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("herald-chains-{}.db", rand_suffix()));
+    let c = rusqlite::Connection::open(&path).unwrap();
+    for sql in migrations_before_chains("sqlite") {
+        c.execute_batch(&sql).unwrap();
+    }
+    for &(id, user, state, blocked) in OLD_JOBS {
+        c.execute(&INSERT_OLD.replace('$', "?"), rusqlite::params![id, user, state, blocked]).unwrap();
+    }
+    c.execute_batch(&chain_migration("sqlite")).unwrap();
+    let mut st = c.prepare("SELECT id, next_id, blocked FROM jobs ORDER BY id").unwrap();
+    let got: Vec<(i64, Option<i64>, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect();
+    assert_eq!(got, CHAINED);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn the_migration_chains_pending_queues_on_postgres() {
+    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+    if !matches!(tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await, Ok(true)) {
+        eprintln!("PostgreSQL not reachable at {base}: skipped");
+        return;
+    }
+    let url = format!("{}/herald_t_chains_{}", base.rsplit_once('/').unwrap().0, rand_suffix());
+    // Creates the database (connect does), without migrating it.
+    PgStore::connect(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    for sql in migrations_before_chains("postgres") {
+        sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
+    }
+    for &(id, user, state, blocked) in OLD_JOBS {
+        sqlx::query(INSERT_OLD).bind(id).bind(user).bind(state).bind(blocked as i16).execute(&pool).await.unwrap();
+    }
+    sqlx::raw_sql(&chain_migration("postgres")).execute(&pool).await.unwrap();
+    let got: Vec<(i64, Option<i64>, i16)> = sqlx::query_as("SELECT id, next_id, blocked FROM jobs ORDER BY id").fetch_all(&pool).await.unwrap();
+    let got: Vec<(i64, Option<i64>, i64)> = got.into_iter().map(|(a, b, c)| (a, b, i64::from(c))).collect();
+    assert_eq!(got, CHAINED);
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_redelivered_job_waits_behind_its_conversation_on_every_backend() {
+    for (name, s) in backends().await {
+        eprintln!("chains on {name}");
+        let s = s.as_ref();
+        let org = owner(OwnerKind::Organisation);
+        s.insert_owner(&org).await.unwrap();
+        let acc = account(&org, AccountType::Service);
+        s.insert_account(&acc).await.unwrap();
+        let user = User { id: UserId(format!("u_{}", rand_suffix())), nickname: "U".into(), created_at: 1, profile: Default::default() };
+        s.insert_user(&user).await.unwrap();
+        let ids = FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) };
+        let (f, _) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &ids, 100).await.unwrap();
+        let inbound = NewMessage {
+            appid: acc.appid.clone(),
+            user_id: user.id.clone(),
+            openid: f.openid.clone(),
+            direction: Direction::In,
+            source: "user".into(),
+            msg_type: "text".into(),
+            body: "{}".into(),
+            created_at: 1_000,
+        };
+        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
+        let queue = || async { s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap() };
+        let attempt = |job: i64| Attempt {
+            id: 0,
+            job_id: job,
+            appid: acc.appid.clone(),
+            attempt: 1,
+            url: "http://dev/wx".into(),
+            request: "<xml/>".into(),
+            status: None,
+            response: None,
+            latency_ms: 1,
+            error: Some("down".into()),
+            at: 1_000,
+        };
+        let claim = |now: i64| async move { s.claim_jobs("w", now, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>() };
+        let done = |job: i64, now: i64| async move {
+            assert!(s.finish_job(job, "w", &attempt(job), &JobOutcome::Done { reply: None }, now).await.unwrap());
+        };
+
+        let a = queue().await;
+        assert_eq!(claim(1_000).await, vec![a]);
+        let failed = JobOutcome::Failed { error: "down".into(), notice: None };
+        assert!(s.finish_job(a, "w", &attempt(a), &failed, 1_000).await.unwrap());
+        // Two more messages: b runs, c waits. a, redelivered now, goes out after both.
+        let (b, c) = (queue().await, queue().await);
+        assert_eq!(claim(1_100).await, vec![b]);
+        assert!(s.requeue(a, 1_100).await.unwrap());
+        assert!(claim(1_100).await.is_empty(), "{name}: one at a time");
+        done(b, 1_200).await;
+        assert_eq!(claim(1_200).await, vec![c], "{name}");
+        done(c, 1_300).await;
+        assert_eq!(claim(1_300).await, vec![a], "{name}: the redelivery last");
+        // With the conversation empty, redelivering all that failed starts it at once; the
+        // next message waits behind it.
+        assert!(s.finish_job(a, "w", &attempt(a), &failed, 1_400).await.unwrap());
+        assert_eq!(s.requeue_failed(&acc.appid, 1_500).await.unwrap(), 1);
+        let d = queue().await;
+        assert_eq!(claim(1_500).await, vec![a], "{name}");
+        done(a, 1_600).await;
+        assert_eq!(claim(1_600).await, vec![d], "{name}");
+        done(d, 1_700).await;
+        assert!(claim(1_700).await.is_empty());
+    }
+}
