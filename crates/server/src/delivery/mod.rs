@@ -118,12 +118,12 @@ fn out_message(t: &Target<'_>, source: &str, msg_type: &str, body: serde_json::V
 /// Delivers one claimed callback job once. `now` is the platform clock (seconds, for the
 /// signature timestamp and the reply's time); `now_ms` the real clock for the queue.
 pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Job, now: i64, now_ms: i64, allow_private: bool) -> AttemptResult {
-    let doc = xml::parse(&job.payload).unwrap_or_default();
+    let [from, msg_type] = xml::fields(&job.payload, ["FromUserName", "MsgType"]).unwrap_or_default();
     let target = Target {
         appid: &job.appid,
         user: job.user_id.clone().unwrap_or_default(),
-        openid: OpenId(doc.get("FromUserName").unwrap_or_default().to_string()),
-        is_message: doc.get("MsgType") != Some("event"),
+        openid: OpenId(from.unwrap_or_default()),
+        is_message: msg_type.as_deref() != Some("event"),
     };
     let mut record = Attempt {
         id: 0,
@@ -213,7 +213,7 @@ pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Jo
         Ok((status, Some(body))) => (status, body),
     };
     let _ = status;
-    record.response = Some(body.chars().take(4096).collect());
+    record.response = Some(if body.len() <= 4096 { body.clone() } else { body.chars().take(4096).collect() });
     let reply = match parse_answer(&body) {
         Err(why) => return give_up(record, format!("malformed reply: {why}"), &target),
         Ok(Answer::Nothing) => None,

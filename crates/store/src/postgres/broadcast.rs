@@ -420,7 +420,7 @@ impl crate::BroadcastStore for Backend {
 
     async fn append_with_event(&self, msg: &crate::NewMessage, event: Option<crate::MessageEvent<'_>>, now_ms: i64) -> crate::Result<crate::StoredMessage> {
         let mut tx = self.begin().await?;
-        let mut stored = insert_message(&mut tx, msg, None).await?.ok_or(crate::StoreError::NotFound)?;
+        let mut stored = insert_message(&mut tx, msg).await?;
         let id = herald_domain::conversation::MSG_ID_BASE + stored.seq;
         sqlx::query("UPDATE messages SET msg_id = $2 WHERE seq = $1").bind(stored.seq).bind(id).execute(&mut *tx).await?;
         stored.msg_id = Some(id);

@@ -21,15 +21,11 @@ fn message_from_row(r: &DbRow) -> crate::Result<crate::StoredMessage> {
     })
 }
 
-/// Inserts a message; a reply to a job (id, round) at most once per round.
-async fn insert_message(tx: &mut Tx, m: &crate::NewMessage, reply: Option<(i64, i64)>) -> crate::Result<Option<crate::StoredMessage>> {
-    let (reply_for, reply_key) = match reply {
-        Some((job, round)) => (Some(job), Some(format!("{job}:{round}"))),
-        None => (None, None),
-    };
+/// Inserts a message; the stored row.
+async fn insert_message(tx: &mut Tx, m: &crate::NewMessage) -> crate::Result<crate::StoredMessage> {
     let sql = format!(
         "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) ON CONFLICT (reply_key) DO NOTHING RETURNING {MESSAGE_COLS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8) RETURNING {MESSAGE_COLS}"
     );
     let row = sqlx::query(&sql)
         .bind(m.appid.as_str())
@@ -39,12 +35,32 @@ async fn insert_message(tx: &mut Tx, m: &crate::NewMessage, reply: Option<(i64, 
         .bind(&m.source)
         .bind(&m.msg_type)
         .bind(&m.body)
-        .bind(reply_for)
-        .bind(reply_key)
         .bind(m.created_at)
-        .fetch_optional(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
-    row.as_ref().map(message_from_row).transpose()
+    message_from_row(&row)
+}
+
+/// Inserts what a job's delivery put in the conversation (a reply or the notice), at most once
+/// per round of the job: false if it already was.
+async fn insert_reply(tx: &mut Tx, m: &crate::NewMessage, job: i64, round: i64) -> crate::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) ON CONFLICT (reply_key) DO NOTHING",
+    )
+    .bind(m.appid.as_str())
+    .bind(m.user_id.as_str())
+    .bind(m.openid.as_str())
+    .bind(m.direction.as_str())
+    .bind(&m.source)
+    .bind(&m.msg_type)
+    .bind(&m.body)
+    .bind(job)
+    .bind(format!("{job}:{round}"))
+    .bind(m.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[async_trait::async_trait]
@@ -58,7 +74,7 @@ impl crate::ConversationStore for Backend {
         now_ms: i64,
     ) -> crate::Result<(crate::StoredMessage, Option<i64>)> {
         let mut tx = self.begin().await?;
-        let mut stored = insert_message(&mut tx, m, None).await?.ok_or(crate::StoreError::NotFound)?;
+        let mut stored = insert_message(&mut tx, m).await?;
         if with_msg_id {
             let id = herald_domain::conversation::MSG_ID_BASE + stored.seq;
             sqlx::query("UPDATE messages SET msg_id = $2 WHERE seq = $1").bind(stored.seq).bind(id).execute(&mut *tx).await?;
@@ -96,7 +112,7 @@ impl crate::ConversationStore for Backend {
 
     async fn append_outbound(&self, m: &crate::NewMessage) -> crate::Result<crate::StoredMessage> {
         let mut tx = self.begin().await?;
-        let stored = insert_message(&mut tx, m, None).await?.ok_or(crate::StoreError::NotFound)?;
+        let stored = insert_message(&mut tx, m).await?;
         tx.commit().await?;
         Ok(stored)
     }

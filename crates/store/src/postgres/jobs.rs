@@ -284,7 +284,7 @@ async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::
                 .execute(&mut **tx)
                 .await?;
             if let Some(m) = reply {
-                insert_message(tx, m, Some((job_id, round))).await?;
+                insert_reply(tx, m, job_id, round).await?;
             }
         }
         crate::JobOutcome::Retry { run_at, error } => {
@@ -303,7 +303,7 @@ async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::
                 .execute(&mut **tx)
                 .await?;
             if let Some(m) = notice {
-                insert_message(tx, m, Some((job_id, round))).await?;
+                insert_reply(tx, m, job_id, round).await?;
             }
         }
     }

@@ -370,7 +370,7 @@ impl BroadcastStore for SqliteStore {
 
     async fn append_with_event(&self, msg: &NewMessage, event: Option<MessageEvent<'_>>, now_ms: i64) -> Result<StoredMessage> {
         self.write(|tx| {
-            let mut stored = insert_message(tx, msg, None)?.ok_or(StoreError::NotFound)?;
+            let mut stored = insert_message(tx, msg)?;
             let id = MSG_ID_BASE + stored.seq;
             tx.prepare_cached("UPDATE messages SET msg_id = ?2 WHERE seq = ?1")?.execute(params![stored.seq, id])?;
             stored.msg_id = Some(id);

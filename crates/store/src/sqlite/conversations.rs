@@ -28,24 +28,39 @@ pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     })
 }
 
-/// Inserts a message. A reply to a job (`reply`: job id and round) is inserted at most once
-/// per round: None if it already was.
-pub(super) fn insert_message(c: &Connection, m: &NewMessage, reply: Option<(i64, i64)>) -> Result<Option<StoredMessage>> {
-    let (reply_for, reply_key) = match reply {
-        Some((job, round)) => (Some(job), Some(format!("{job}:{round}"))),
-        None => (None, None),
-    };
-    let row = c
-        .prepare_cached(&format!(
+/// Inserts a message; the stored row.
+pub(super) fn insert_message(c: &Connection, m: &NewMessage) -> Result<StoredMessage> {
+    Ok(c.prepare_cached(&format!(
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, ?8) RETURNING {MESSAGE_COLS}"
+    ))?
+    .query_row(
+        params![m.appid.as_str(), m.user_id.as_str(), m.openid.as_str(), m.direction.as_str(), m.source, m.msg_type, m.body, m.created_at],
+        message,
+    )?)
+}
+
+/// Inserts what a job's delivery put in the conversation (a reply or the notice), at most once
+/// per round of the job: false if it already was.
+pub(super) fn insert_reply(c: &Connection, m: &NewMessage, job: i64, round: i64) -> Result<bool> {
+    let n = c
+        .prepare_cached(
             "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10) ON CONFLICT (reply_key) DO NOTHING RETURNING {MESSAGE_COLS}"
-        ))?
-        .query_row(
-            params![m.appid.as_str(), m.user_id.as_str(), m.openid.as_str(), m.direction.as_str(), m.source, m.msg_type, m.body, reply_for, reply_key, m.created_at],
-            message,
-        )
-        .optional()?;
-    Ok(row)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10) ON CONFLICT (reply_key) DO NOTHING",
+        )?
+        .execute(params![
+            m.appid.as_str(),
+            m.user_id.as_str(),
+            m.openid.as_str(),
+            m.direction.as_str(),
+            m.source,
+            m.msg_type,
+            m.body,
+            job,
+            format!("{job}:{round}"),
+            m.created_at
+        ])?;
+    Ok(n == 1)
 }
 
 #[async_trait]
@@ -59,7 +74,7 @@ impl crate::ConversationStore for SqliteStore {
         now_ms: i64,
     ) -> Result<(StoredMessage, Option<i64>)> {
         self.write(|tx| {
-            let mut stored = insert_message(tx, m, None)?.ok_or(crate::StoreError::NotFound)?;
+            let mut stored = insert_message(tx, m)?;
             if with_msg_id {
                 let id = MSG_ID_BASE + stored.seq;
                 tx.prepare_cached("UPDATE messages SET msg_id = ?2 WHERE seq = ?1")?.execute(params![stored.seq, id])?;
@@ -93,7 +108,7 @@ impl crate::ConversationStore for SqliteStore {
     }
 
     async fn append_outbound(&self, m: &NewMessage) -> Result<StoredMessage> {
-        self.write(|tx| insert_message(tx, m, None)?.ok_or(crate::StoreError::NotFound))
+        self.write(|tx| insert_message(tx, m))
     }
 
     async fn conversation(&self, appid: &AppId, user: &UserId, after_seq: i64, limit: usize, include_events: bool) -> Result<Vec<StoredMessage>> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use herald_wire::{AppId, UserId};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::conversations::insert_message;
+use super::conversations::insert_reply;
 use super::SqliteStore;
 use crate::{Attempt, Finished, Job, JobOutcome, Result};
 
@@ -215,7 +215,7 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
             tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ?1")?
                 .execute(params![job_id, now_ms])?;
             if let Some(m) = reply {
-                insert_message(tx, m, Some((job_id, round)))?;
+                insert_reply(tx, m, job_id, round)?;
             }
         }
         JobOutcome::Retry { run_at, error } => {
@@ -226,7 +226,7 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
             tx.prepare_cached("UPDATE jobs SET state = 'failed', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
                 .execute(params![job_id, now_ms, error])?;
             if let Some(m) = notice {
-                insert_message(tx, m, Some((job_id, round)))?;
+                insert_reply(tx, m, job_id, round)?;
             }
         }
     }

@@ -126,9 +126,81 @@ pub fn parse(doc: &str) -> Result<Element, String> {
     root.ok_or_else(|| "no root element".into())
 }
 
+/// The texts of the root's direct children named in `names`, read without building the tree:
+/// it stops once each has been found (the first of each name counts, as with `parse` and
+/// `get`). Fails on malformed XML read up to that point.
+pub fn fields<const N: usize>(doc: &str, names: [&str; N]) -> Result<[Option<String>; N], String> {
+    let mut reader = Reader::from_str(doc);
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut depth = 0usize;
+    // The wanted child being read (its index in `names`) and its text so far.
+    let mut reading: Option<(usize, String)> = None;
+    let mut left = N;
+    while left > 0 {
+        match reader.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => {
+                depth += 1;
+                if depth == 2 {
+                    let name = e.name();
+                    reading = names
+                        .iter()
+                        .position(|n| n.as_bytes() == name.as_ref())
+                        .filter(|&i| out[i].is_none())
+                        .map(|i| (i, String::new()));
+                }
+            }
+            Event::Empty(e) if depth == 1 => {
+                if let Some(i) = names.iter().position(|n| n.as_bytes() == e.name().as_ref()).filter(|&i| out[i].is_none()) {
+                    out[i] = Some(String::new());
+                    left -= 1;
+                }
+            }
+            Event::End(_) => {
+                if depth == 2 {
+                    if let Some((i, text)) = reading.take() {
+                        out[i] = Some(text.trim().to_string());
+                        left -= 1;
+                    }
+                }
+                depth = depth.checked_sub(1).ok_or("unbalanced end tag")?;
+            }
+            Event::Text(t) if depth == 2 => {
+                if let Some((_, text)) = reading.as_mut() {
+                    text.push_str(&t.unescape().map_err(|e| e.to_string())?);
+                }
+            }
+            Event::CData(c) if depth == 2 => {
+                if let Some((_, text)) = reading.as_mut() {
+                    text.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_reads_the_roots_children_like_parse() {
+        let doc = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[ o1 ]]></FromUserName>\
+                   <Node><MsgType>inner</MsgType></Node><Empty/><MsgType>te&amp;xt</MsgType><MsgType>second</MsgType></xml>";
+        let tree = parse(doc).unwrap();
+        let [from, ty, empty, missing] = fields(doc, ["FromUserName", "MsgType", "Empty", "Missing"]).unwrap();
+        assert_eq!(from.as_deref(), tree.get("FromUserName"));
+        assert_eq!(from.as_deref(), Some("o1"));
+        assert_eq!(ty.as_deref(), Some("te&xt"), "the root's child, not the nested one; the first of its name");
+        assert_eq!(ty.as_deref(), tree.get("MsgType"));
+        assert_eq!(empty.as_deref(), Some(""));
+        assert_eq!(missing, None);
+        assert!(fields("<xml><A>1</B></xml>", ["A"]).is_err());
+        // It stops once all are found: what follows is not read.
+        assert_eq!(fields("<xml><A>1</A><", ["A"]).unwrap()[0].as_deref(), Some("1"));
+    }
 
     #[test]
     fn renders_like_wechat() {
