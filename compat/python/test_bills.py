@@ -1,5 +1,5 @@
 """Bills through wechatpayv3 2.0.4: trade bills (ALL, SUCCESS, REFUND; gzip or plain), the
-fund flow bill of the basic account, a coupon stock's use flow, each downloaded with
+fund flow bill of the basic account, a coupon stock's use flow and refund flow, each downloaded with
 download_bill and checked against its hash_value; a day with nothing, today's and a bad date
 are refused with NO_STATEMENT_EXIST or PARAM_ERROR; another merchant cannot download the file;
 the stock's merchants and items lists."""
@@ -93,8 +93,10 @@ def test_trade_fund_and_coupon_bills(herald):
     assert hashlib.sha1(plain).hexdigest() == bill["hash_value"], "hash_value is the uncompressed file's"
     data, summary = rows(plain.decode())
     assert [r[9] for r in data] == ["SUCCESS", "SUCCESS", "REFUND"], data
-    assert data[0][5] == first["transaction_id"] and data[0][12:14] == ["3.00", "0.50"], data[0]
-    assert data[0][20] == "Tea， green", "a comma inside a value does not split the columns"
+    # Rows come in time order; the two payments may share a second, so find the first by its id.
+    paid_first = next(r for r in data[:2] if r[5] == first["transaction_id"])
+    assert paid_first[12:14] == ["3.00", "0.50"], paid_first
+    assert paid_first[20] == "Tea， green", "a comma inside a value does not split the columns"
     assert data[2][14] == refund_id and data[2][16] == "0.20", data[2]
     assert summary == "`3,`4.20,`0.20,`0.00,`0.00,`4.20,`0.20", summary
 
@@ -131,3 +133,32 @@ def test_trade_fund_and_coupon_bills(herald):
     assert r.status_code == 403 and r.json()["code"] == "NO_AUTH", r.text
     r = signed_get(herald, m, path[:-4] + "0000", uuid.uuid4().hex)
     assert r.status_code == 400 and r.json()["code"] == "INVALID_REQUEST", r.text
+
+    # The stock's refund flow lists the coupon's part of each refund of an order it paid for:
+    # none yet (the refund so far was of an order without a coupon); then 120 of the first
+    # order's 300, of which the coupon paid 50, gives 20 back to the coupon.
+    def refund_flow():
+        code, text = wx.marketing_favor_refund_flow(stock_id)
+        assert code == 200, text
+        answer = json.loads(text)
+        assert answer["hash_type"] == "SHA1"
+        content = download(wx, answer, "url")
+        assert hashlib.sha1(content).hexdigest() == answer["hash_value"]
+        return rows(content.decode(), summary=False)[0]
+
+    assert refund_flow() == []
+    out_refund_no = "R" + uuid.uuid4().hex[:20]
+    code, text = wx.refund(out_refund_no=out_refund_no, amount={"refund": 120, "total": 300, "currency": "CNY"}, out_trade_no=first["out_trade_no"])
+    assert code == 200, text
+    coupon_refund = json.loads(text)["refund_id"]
+    for _ in range(100):
+        if json.loads(wx.query_refund(out_refund_no=out_refund_no)[1])["status"] == "SUCCESS":
+            break
+        time.sleep(0.05)
+    flow = refund_flow()
+    assert len(flow) == 1, flow
+    assert flow[0][:8] == [stock_id, coupon, "预充值", "0.20", "3.00", "NATIVE", first["transaction_id"], coupon_refund], flow[0]
+    assert flow[0][9] == mchid, flow[0]
+    # Only the stock's creator reads it.
+    r = signed_get(herald, other, "/v3/marketing/favor/stocks/%s/refund-flow" % stock_id, uuid.uuid4().hex)
+    assert r.status_code == 404 and r.json()["code"] == "RESOURCE_NOT_EXISTS", r.text

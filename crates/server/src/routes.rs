@@ -125,6 +125,7 @@ routes! {
     GET "/v3/marketing/favor/stocks" => pay::coupons::list,
     GET "/v3/marketing/favor/stocks/{stock_id}" => pay::coupons::detail,
     GET "/v3/marketing/favor/stocks/{stock_id}/use-flow" => pay::bills::coupon_use_flow,
+    GET "/v3/marketing/favor/stocks/{stock_id}/refund-flow" => pay::bills::coupon_refund_flow,
     GET "/v3/marketing/favor/stocks/{stock_id}/merchants" => pay::coupons::merchants,
     GET "/v3/marketing/favor/stocks/{stock_id}/items" => pay::coupons::items,
     POST "/v3/marketing/favor/stocks/{stock_id}/{action}" => pay::coupons::change,

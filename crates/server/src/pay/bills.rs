@@ -1,7 +1,8 @@
 //! Bills (reference §1.5; WeChat Pay's 下载账单): `GET /v3/bill/tradebill` and
 //! `/v3/bill/fundflowbill` answer `{hash_type, hash_value, download_url}` for one past day of
 //! the merchant's payments and refunds, or of its balance's movements; a coupon stock's
-//! `/use-flow` answers `{url, hash_value, hash_type}` for the coupons used so far. The file
+//! `/use-flow` answers `{url, hash_value, hash_type}` for the coupons used so far, and its
+//! `/refund-flow` the same for the coupons' part of the refunds of their orders. The file
 //! itself comes from `GET /v3/billdownload/file?token=`, a signed request like any other,
 //! whose answer is not signed (as WeChat's is not). The token names the file and is sealed
 //! with a key derived from the platform key, so any node serves it, for 30 seconds, from the
@@ -16,7 +17,8 @@ use axum::response::Response;
 use herald_domain::ledger::Book;
 use herald_domain::time::{cst_date, day_start, CST_OFFSET};
 use herald_store::pay::{Order, OrderKey};
-use herald_wire::pay::bill::{self, BillToken, CouponUseRow, FundRow, PaidRow, RefundRow, TradeBillType};
+use herald_domain::pay::RefundStatus;
+use herald_wire::pay::bill::{self, BillToken, CouponRefundRow, CouponUseRow, FundRow, PaidRow, RefundRow, TradeBillType};
 use herald_wire::pay::types::parse_rfc3339;
 use herald_wire::pay::PayCode;
 use serde_json::json;
@@ -137,6 +139,36 @@ async fn render(st: &AppState, t: &BillToken) -> Result<Option<String>, PayError
             }
             Ok(Some(bill::coupon_use_flow(&rows)))
         }
+        "coupon_refund" => {
+            let Some(stock) = st.store.stock(&t.subject).await? else { return Ok(None) };
+            let mut rows = Vec::new();
+            for c in st.store.used_coupons(&stock.stock_id, t.as_of).await? {
+                let Some(txid) = c.transaction_id.clone() else { continue };
+                let mchid = c.used_mchid.clone().unwrap_or_else(|| stock.mchid.clone());
+                let order = st.store.order(&OrderKey::TransactionId(mchid.clone(), txid.clone())).await?;
+                for r in st.store.refunds_of(&txid).await? {
+                    let Some(done) = r.success_time.filter(|&at| r.status == RefundStatus::Success && at <= t.as_of) else { continue };
+                    let (_, coupon_part) = r.split();
+                    if coupon_part == 0 {
+                        continue;
+                    }
+                    rows.push(CouponRefundRow {
+                        stock_id: stock.stock_id.clone(),
+                        coupon_id: c.coupon_id.clone(),
+                        no_cash: stock.no_cash,
+                        amount: coupon_part,
+                        order_total: order.as_ref().map(|o| o.total).unwrap_or(r.total),
+                        trade_type: order.as_ref().map(|o| o.trade_type.wire().to_string()).unwrap_or_default(),
+                        transaction_id: txid.clone(),
+                        refund_id: r.refund_id.clone(),
+                        time: done,
+                        mchid: mchid.clone(),
+                    });
+                }
+            }
+            rows.sort_by(|a, b| (a.time, &a.refund_id).cmp(&(b.time, &b.refund_id)));
+            Ok(Some(bill::coupon_refund_flow(&rows)))
+        }
         _ => Ok(None),
     }
 }
@@ -233,6 +265,22 @@ pub async fn coupon_use_flow(State(st): State<AppState>, Path(stock_id): Path<St
     let t = BillToken {
         mchid: req.merchant.mchid.clone(),
         kind: "coupon_use".into(),
+        subject: stock_id,
+        bill_type: None,
+        gzip: false,
+        as_of: st.clock.now().await?,
+        expires: system_now() + DOWNLOAD_TTL,
+    };
+    answer(&st, &req, t, "url").await
+}
+
+/// `GET /v3/marketing/favor/stocks/{stock_id}/refund-flow`: the stock creator's file of the
+/// coupons' part of every refund so far of the orders they paid for.
+pub async fn coupon_refund_flow(State(st): State<AppState>, Path(stock_id): Path<String>, req: PayRequest) -> PayResult {
+    super::coupons::own_stock(&st, &req, &stock_id).await?;
+    let t = BillToken {
+        mchid: req.merchant.mchid.clone(),
+        kind: "coupon_refund".into(),
         subject: stock_id,
         bill_type: None,
         gzip: false,

@@ -215,6 +215,38 @@ pub fn coupon_use_flow(rows: &[CouponUseRow]) -> String {
     out
 }
 
+/// A refund that gave back part of a stock's coupon, in the stock's refund flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponRefundRow {
+    pub stock_id: String,
+    pub coupon_id: String,
+    pub no_cash: bool,
+    /// The part of the refund that returned to the coupon rather than to the payer.
+    pub amount: i64,
+    pub order_total: i64,
+    pub trade_type: String,
+    pub transaction_id: String,
+    pub refund_id: String,
+    pub time: i64,
+    pub mchid: String,
+}
+
+const REFUND_FLOW: &str = "批次id,优惠id,优惠类型,退款优惠金额（元）,订单总金额（元）,交易类型,支付单号,微信退款单号,退款时间,消耗商户号,设备号,银行流水号";
+
+/// A coupon stock's refund flow: the coupon's part of each refund of an order it paid for.
+pub fn coupon_refund_flow(rows: &[CouponRefundRow]) -> String {
+    let mut out = String::new();
+    header(&mut out, REFUND_FLOW);
+    for r in rows {
+        let kind = if r.no_cash { "免充值" } else { "预充值" };
+        line(
+            &mut out,
+            &[&r.stock_id, &r.coupon_id, kind, &yuan(r.amount), &yuan(r.order_total), &r.trade_type, &r.transaction_id, &r.refund_id, &bill_time(r.time), &r.mchid, "", ""],
+        );
+    }
+    out
+}
+
 /// WeChat's `hash_value`: SHA-1 of the uncompressed file, lower-case hex.
 pub fn sha1_hex(file: &[u8]) -> String {
     hex::encode(Sha1::digest(file))
@@ -291,6 +323,28 @@ mod tests {
             description: "Tea, green".into(),
             attach: String::new(),
         }
+    }
+
+    #[test]
+    fn a_refund_flow_lists_the_coupons_part_of_each_refund() {
+        let row = CouponRefundRow {
+            stock_id: "9800".into(),
+            coupon_id: "c1".into(),
+            no_cash: true,
+            amount: 15,
+            order_total: 300,
+            trade_type: "JSAPI".into(),
+            transaction_id: "4200".into(),
+            refund_id: "5000".into(),
+            time: 1_767_243_600,
+            mchid: "1900".into(),
+        };
+        let file = coupon_refund_flow(&[row]);
+        let lines: Vec<&str> = file.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0], REFUND_FLOW);
+        assert_eq!(lines[1], "`9800,`c1,`免充值,`0.15,`3.00,`JSAPI,`4200,`5000,`2026-01-01 13:00:00,`1900,`,`");
+        assert_eq!(coupon_refund_flow(&[]).lines().count(), 1, "a header and no rows");
     }
 
     #[test]
