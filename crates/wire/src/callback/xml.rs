@@ -228,6 +228,8 @@ mod tests {
         assert_eq!(e.get("B"), Some("<b>"));
         assert_eq!(e.get("C"), Some(""));
         assert_eq!(e.child("D").unwrap().children.len(), 2);
+        let t = parse("<xml><P>  padded \n</P><Q> a <![CDATA[ b ]]> </Q><R>\t</R><S><![CDATA[  c  ]]></S></xml>").unwrap();
+        assert_eq!((t.get("P"), t.get("Q"), t.get("R"), t.get("S")), (Some("padded"), Some("a  b"), Some(""), Some("c")), "texts are trimmed");
         assert!(parse("<xml><a></xml>").is_err());
         assert!(parse("{\"json\": true}").is_err());
         assert!(parse("").is_err());
