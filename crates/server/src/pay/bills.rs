@@ -261,33 +261,28 @@ pub async fn fund_flow(State(st): State<AppState>, Query(q): Params, req: PayReq
 /// `GET /v3/marketing/favor/stocks/{stock_id}/use-flow`: the stock creator's file of the
 /// coupons used so far.
 pub async fn coupon_use_flow(State(st): State<AppState>, Path(stock_id): Path<String>, req: PayRequest) -> PayResult {
-    super::coupons::own_stock(&st, &req, &stock_id).await?;
-    let t = BillToken {
-        mchid: req.merchant.mchid.clone(),
-        kind: "coupon_use".into(),
-        subject: stock_id,
-        bill_type: None,
-        gzip: false,
-        as_of: st.clock.now().await?,
-        expires: system_now() + DOWNLOAD_TTL,
-    };
-    answer(&st, &req, t, "url").await
+    stock_flow(&st, &req, stock_id, "coupon_use").await
 }
 
 /// `GET /v3/marketing/favor/stocks/{stock_id}/refund-flow`: the stock creator's file of the
 /// coupons' part of every refund so far of the orders they paid for.
 pub async fn coupon_refund_flow(State(st): State<AppState>, Path(stock_id): Path<String>, req: PayRequest) -> PayResult {
-    super::coupons::own_stock(&st, &req, &stock_id).await?;
+    stock_flow(&st, &req, stock_id, "coupon_refund").await
+}
+
+/// A stock's file of `kind` as of now, for its creator only: `{url, hash_value, hash_type}`.
+async fn stock_flow(st: &AppState, req: &PayRequest, stock_id: String, kind: &str) -> PayResult {
+    super::coupons::own_stock(st, req, &stock_id).await?;
     let t = BillToken {
         mchid: req.merchant.mchid.clone(),
-        kind: "coupon_refund".into(),
+        kind: kind.into(),
         subject: stock_id,
         bill_type: None,
         gzip: false,
         as_of: st.clock.now().await?,
         expires: system_now() + DOWNLOAD_TTL,
     };
-    answer(&st, &req, t, "url").await
+    answer(st, req, t, "url").await
 }
 
 /// `GET /v3/billdownload/file?token=`: the file, gzipped when the bill asked for GZIP, for

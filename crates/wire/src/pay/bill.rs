@@ -201,15 +201,23 @@ pub struct CouponUseRow {
 
 const USE_FLOW: &str = "批次id,优惠id,优惠类型,优惠金额（元）,订单总金额（元）,交易类型,支付单号,消耗时间,消耗商户号,设备号,银行流水号";
 
+/// A stock's type as its flows name it: a no-cash coupon is 免充值, a cash one 预充值.
+fn coupon_kind(no_cash: bool) -> &'static str {
+    if no_cash {
+        "免充值"
+    } else {
+        "预充值"
+    }
+}
+
 /// A coupon stock's use flow.
 pub fn coupon_use_flow(rows: &[CouponUseRow]) -> String {
     let mut out = String::new();
     header(&mut out, USE_FLOW);
     for r in rows {
-        let kind = if r.no_cash { "免充值" } else { "预充值" };
         line(
             &mut out,
-            &[&r.stock_id, &r.coupon_id, kind, &yuan(r.amount), &yuan(r.order_total), &r.trade_type, &r.transaction_id, &bill_time(r.time), &r.mchid, "", ""],
+            &[&r.stock_id, &r.coupon_id, coupon_kind(r.no_cash), &yuan(r.amount), &yuan(r.order_total), &r.trade_type, &r.transaction_id, &bill_time(r.time), &r.mchid, "", ""],
         );
     }
     out
@@ -238,10 +246,9 @@ pub fn coupon_refund_flow(rows: &[CouponRefundRow]) -> String {
     let mut out = String::new();
     header(&mut out, REFUND_FLOW);
     for r in rows {
-        let kind = if r.no_cash { "免充值" } else { "预充值" };
         line(
             &mut out,
-            &[&r.stock_id, &r.coupon_id, kind, &yuan(r.amount), &yuan(r.order_total), &r.trade_type, &r.transaction_id, &r.refund_id, &bill_time(r.time), &r.mchid, "", ""],
+            &[&r.stock_id, &r.coupon_id, coupon_kind(r.no_cash), &yuan(r.amount), &yuan(r.order_total), &r.trade_type, &r.transaction_id, &r.refund_id, &bill_time(r.time), &r.mchid, "", ""],
         );
     }
     out
