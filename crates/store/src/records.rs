@@ -219,7 +219,8 @@ pub struct Attempt {
 pub enum JobOutcome {
     /// Finished; `reply` (if any) joins the conversation, once.
     Done { reply: Option<NewMessage> },
-    /// Try again at `run_at` (ms).
+    /// Try again at `run_at` (ms), moved forward by whatever `pull_jobs_forward` pulled the
+    /// job since it was claimed (an advance of the simulated clock while it was in flight).
     Retry { run_at: i64, error: String },
     /// Given up; `notice` (if any) joins the conversation, once.
     Failed { error: String, notice: Option<NewMessage> },

@@ -1,6 +1,7 @@
 //! A queue's pending jobs form a chain (migration 0015): the migration builds the chains of
 //! queues left pending by an older version, and a redelivered job joins its conversation's
-//! chain at the tail. SQLite always, PostgreSQL whenever `HERALD_TEST_PG` is reachable.
+//! chain at the tail. A job pulled forward while in flight keeps the pull in its retry
+//! (migration 0016). SQLite always, PostgreSQL whenever `HERALD_TEST_PG` is reachable.
 
 mod common;
 
@@ -166,5 +167,58 @@ async fn a_redelivered_job_waits_behind_its_conversation_on_every_backend() {
         assert_eq!(claim(1_600).await, vec![d], "{name}");
         done(d, 1_700).await;
         assert!(claim(1_700).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_advance_while_a_job_is_in_flight_counts_for_its_retry_on_every_backend() {
+    for (name, s) in backends().await {
+        let s = s.as_ref();
+        let org = owner(OwnerKind::Organisation);
+        s.insert_owner(&org).await.unwrap();
+        let acc = account(&org, AccountType::Service);
+        s.insert_account(&acc).await.unwrap();
+        let user = User { id: UserId(format!("u_{}", rand_suffix())), nickname: "U".into(), created_at: 1, profile: Default::default() };
+        s.insert_user(&user).await.unwrap();
+        let ids = FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) };
+        let (f, _) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &ids, 100).await.unwrap();
+        let inbound = NewMessage {
+            appid: acc.appid.clone(),
+            user_id: user.id.clone(),
+            openid: f.openid.clone(),
+            direction: Direction::In,
+            source: "user".into(),
+            msg_type: "text".into(),
+            body: "{}".into(),
+            created_at: 1_000,
+        };
+        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
+        let job = s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
+        let attempt = Attempt {
+            id: 0,
+            job_id: job,
+            appid: acc.appid.clone(),
+            attempt: 1,
+            url: "http://dev/wx".into(),
+            request: "<xml/>".into(),
+            status: Some(500),
+            response: None,
+            latency_ms: 1,
+            error: Some("HTTP 500".into()),
+            at: 1_000,
+        };
+        let retry = |run_at: i64| JobOutcome::Retry { run_at, error: "HTTP 500".into() };
+        let claimed = |now: i64| async move { s.claim_jobs("w", now, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>() };
+
+        // In flight, the clock moves 10 s on; the attempt asks for a retry 15 s after it began.
+        assert_eq!(claimed(1_000).await, vec![job], "{name}");
+        assert_eq!(s.pull_jobs_forward("callback", 10_000).await.unwrap(), 1);
+        assert!(s.finish_job(job, "w", &attempt, &retry(16_000), 1_100).await.unwrap());
+        assert!(claimed(5_999).await.is_empty(), "{name}: not due before 15 s of clock time");
+        assert_eq!(claimed(6_000).await, vec![job], "{name}: due 5 s of real time later");
+        // A pull before the claim is not counted again.
+        assert!(s.finish_job(job, "w", &attempt, &retry(26_000), 6_100).await.unwrap());
+        assert!(claimed(25_999).await.is_empty(), "{name}: the earlier pull is not applied twice");
+        assert_eq!(claimed(26_000).await, vec![job], "{name}");
     }
 }

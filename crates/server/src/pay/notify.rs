@@ -138,7 +138,9 @@ pub async fn attempt(st: &AppState, job: &Job) -> (Attempt, JobOutcome) {
     };
     record.error = Some(failure.clone());
     let outcome = match notify_retry_after(job.attempts) {
-        Some(secs) => JobOutcome::Retry { run_at: system_now_ms() + secs * 1000, error: failure },
+        // Counted from the attempt's start: the store moves it forward by any advance of the
+        // simulated clock since the job was claimed, including one made while it was in flight.
+        Some(secs) => JobOutcome::Retry { run_at: at + secs * 1000, error: failure },
         None => JobOutcome::Failed { error: failure, notice: None },
     };
     (record, outcome)

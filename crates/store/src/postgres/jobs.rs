@@ -107,7 +107,7 @@ impl crate::JobStore for Backend {
     }
 
     async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> crate::Result<i64> {
-        let n = sqlx::query("UPDATE jobs SET run_at = run_at - $2 WHERE kind = $1 AND state = 'pending'").bind(kind).bind(ms).execute(self.writer()).await?;
+        let n = sqlx::query("UPDATE jobs SET run_at = run_at - $2, pulled_ms = pulled_ms + $2 WHERE kind = $1 AND state = 'pending'").bind(kind).bind(ms).execute(self.writer()).await?;
         Ok(n.rows_affected() as i64)
     }
 
@@ -217,7 +217,7 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
         return Ok(Vec::new());
     }
     let sql = format!(
-        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, pulled_ms = 0 \
          WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
            AND (locked_until IS NULL OR locked_until < $3) \
            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
@@ -288,7 +288,7 @@ async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::
             }
         }
         crate::JobOutcome::Retry { run_at, error } => {
-            sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
+            sqlx::query("UPDATE jobs SET run_at = $2 - pulled_ms, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
                 .bind(job_id)
                 .bind(run_at)
                 .bind(error)

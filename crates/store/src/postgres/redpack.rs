@@ -186,7 +186,7 @@ impl crate::RedPackStore for Backend {
         };
         if p.status == RedPackStatus::Sent && now < p.expires_at {
             if let Some(j) = job_id {
-                sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $1")
+                sqlx::query("UPDATE jobs SET run_at = $2 - pulled_ms, locked_by = NULL, locked_until = NULL WHERE id = $1")
                     .bind(j)
                     .bind(now_ms + (p.expires_at - now) * 1000)
                     .execute(&mut *tx)

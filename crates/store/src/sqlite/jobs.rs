@@ -96,7 +96,7 @@ impl crate::JobStore for SqliteStore {
     }
 
     async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> Result<i64> {
-        self.write(|tx| Ok(tx.prepare_cached("UPDATE jobs SET run_at = run_at - ?2 WHERE kind = ?1 AND state = 'pending'")?.execute(params![kind, ms])? as i64))
+        self.write(|tx| Ok(tx.prepare_cached("UPDATE jobs SET run_at = run_at - ?2, pulled_ms = pulled_ms + ?2 WHERE kind = ?1 AND state = 'pending'")?.execute(params![kind, ms])? as i64))
     }
 
     async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64> {
@@ -186,7 +186,7 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
         return Ok(Vec::new());
     }
     let mut st = tx.prepare_cached(&format!(
-        "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
+        "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1, pulled_ms = 0 \
          WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
            AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
          RETURNING {}",
@@ -219,7 +219,7 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
             }
         }
         JobOutcome::Retry { run_at, error } => {
-            tx.prepare_cached("UPDATE jobs SET run_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
+            tx.prepare_cached("UPDATE jobs SET run_at = ?2 - pulled_ms, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
                 .execute(params![job_id, run_at, error])?;
         }
         JobOutcome::Failed { error, notice } => {

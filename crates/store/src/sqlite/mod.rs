@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "bills", include_str!("../../migrations/sqlite/0013_bills.sql")),
     (14, "job payloads", include_str!("../../migrations/sqlite/0014_job_payloads.sql")),
     (15, "job chains", include_str!("../../migrations/sqlite/0015_job_chains.sql")),
+    (16, "pulled jobs", include_str!("../../migrations/sqlite/0016_pulled_jobs.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
