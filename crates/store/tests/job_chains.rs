@@ -101,29 +101,35 @@ async fn the_migration_chains_pending_queues_on_postgres() {
     pool.close().await;
 }
 
+/// A service account followed by a new user, and a text message from that user.
+async fn conversation(s: &dyn Store) -> (Account, NewMessage) {
+    let org = owner(OwnerKind::Organisation);
+    s.insert_owner(&org).await.unwrap();
+    let acc = account(&org, AccountType::Service);
+    s.insert_account(&acc).await.unwrap();
+    let user = User { id: UserId(format!("u_{}", rand_suffix())), nickname: "U".into(), created_at: 1, profile: Default::default() };
+    s.insert_user(&user).await.unwrap();
+    let ids = FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) };
+    let (f, _) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &ids, 100).await.unwrap();
+    let inbound = NewMessage {
+        appid: acc.appid.clone(),
+        user_id: user.id.clone(),
+        openid: f.openid.clone(),
+        direction: Direction::In,
+        source: "user".into(),
+        msg_type: "text".into(),
+        body: "{}".into(),
+        created_at: 1_000,
+    };
+    (acc, inbound)
+}
+
 #[tokio::test]
 async fn a_redelivered_job_waits_behind_its_conversation_on_every_backend() {
     for (name, s) in backends().await {
         eprintln!("chains on {name}");
         let s = s.as_ref();
-        let org = owner(OwnerKind::Organisation);
-        s.insert_owner(&org).await.unwrap();
-        let acc = account(&org, AccountType::Service);
-        s.insert_account(&acc).await.unwrap();
-        let user = User { id: UserId(format!("u_{}", rand_suffix())), nickname: "U".into(), created_at: 1, profile: Default::default() };
-        s.insert_user(&user).await.unwrap();
-        let ids = FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) };
-        let (f, _) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &ids, 100).await.unwrap();
-        let inbound = NewMessage {
-            appid: acc.appid.clone(),
-            user_id: user.id.clone(),
-            openid: f.openid.clone(),
-            direction: Direction::In,
-            source: "user".into(),
-            msg_type: "text".into(),
-            body: "{}".into(),
-            created_at: 1_000,
-        };
+        let (acc, inbound) = conversation(s).await;
         let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
         let queue = || async { s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap() };
         let attempt = |job: i64| Attempt {
@@ -174,24 +180,7 @@ async fn a_redelivered_job_waits_behind_its_conversation_on_every_backend() {
 async fn an_advance_while_a_job_is_in_flight_counts_for_its_retry_on_every_backend() {
     for (name, s) in backends().await {
         let s = s.as_ref();
-        let org = owner(OwnerKind::Organisation);
-        s.insert_owner(&org).await.unwrap();
-        let acc = account(&org, AccountType::Service);
-        s.insert_account(&acc).await.unwrap();
-        let user = User { id: UserId(format!("u_{}", rand_suffix())), nickname: "U".into(), created_at: 1, profile: Default::default() };
-        s.insert_user(&user).await.unwrap();
-        let ids = FreshIds { openid: OpenId(format!("o{}", rand_suffix())), unionid: UnionId(format!("u{}", rand_suffix())) };
-        let (f, _) = s.follow(&acc.appid, &user.id, &FollowHow::default(), &ids, 100).await.unwrap();
-        let inbound = NewMessage {
-            appid: acc.appid.clone(),
-            user_id: user.id.clone(),
-            openid: f.openid.clone(),
-            direction: Direction::In,
-            source: "user".into(),
-            msg_type: "text".into(),
-            body: "{}".into(),
-            created_at: 1_000,
-        };
+        let (acc, inbound) = conversation(s).await;
         let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
         let job = s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
         let attempt = Attempt {
