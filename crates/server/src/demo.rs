@@ -78,7 +78,7 @@ pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, 
 pub async fn seed_messages(st: &AppState, appid: &str, url: &str, token: &str, aes_key: &str, mode: &str, n: usize) -> anyhow::Result<()> {
     let mut account = st.store.account(appid).await?.ok_or_else(|| anyhow::anyhow!("no account {appid}"))?;
     let now = st.clock.now().await?;
-    crate::delivery::verify_url(&st.http, url, token, now, true).await.map_err(|e| anyhow::anyhow!(e))?;
+    crate::delivery::verify_url(&st.http, url, token, now).await.map_err(|e| anyhow::anyhow!(e))?;
     account.server = herald_store::ServerSettings {
         url: Some(url.into()),
         token: Some(token.into()),

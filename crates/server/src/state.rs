@@ -20,7 +20,7 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     pub allow_private_callbacks: bool,
     /// The HTTP client for developer servers.
-    pub http: reqwest::Client,
+    pub http: crate::delivery::Outbound,
     /// Where uploaded files' bytes live.
     pub blobs: Arc<dyn BlobStore>,
     /// The WeChat Pay platform key, loaded from the database on first use (see `pay`).
@@ -47,7 +47,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
             allow_private_callbacks: cfg.allow_private_callbacks,
-            http: crate::delivery::client(),
+            http: crate::delivery::client(cfg.allow_private_callbacks),
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),
             pay_key: Arc::new(tokio::sync::OnceCell::new()),
             pay_public_keys: Arc::default(),

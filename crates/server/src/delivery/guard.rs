@@ -39,6 +39,15 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// Why a host that is or resolves to `ip` is refused.
+pub fn refusal(host: &str, ip: IpAddr) -> String {
+    if host.parse::<IpAddr>().is_ok() {
+        format!("{host} is a non-public address (set allow_private_callbacks to permit it)")
+    } else {
+        format!("{host} resolves to {ip}, a non-public address (set allow_private_callbacks to permit it)")
+    }
+}
+
 /// Resolves the URL's host and checks every address. Returns a reason when refused.
 pub async fn check_url(url: &str, allow_private: bool) -> Result<(), String> {
     let u = reqwest::Url::parse(url).map_err(|e| format!("invalid url: {e}"))?;
@@ -62,7 +71,7 @@ pub async fn check_url(url: &str, allow_private: bool) -> Result<(), String> {
         return Err(format!("{host} resolves to no address"));
     }
     match addrs.iter().find(|ip| !is_public(**ip)) {
-        Some(ip) => Err(format!("{host} resolves to {ip}, a non-public address (set allow_private_callbacks to permit it)")),
+        Some(ip) => Err(refusal(&host, *ip)),
         None => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! Delivery to developer servers: URL verification, one callback attempt in plain,
 //! compatible or safe mode, and the worker that drains the durable queue.
 
+pub mod client;
 pub mod guard;
 pub mod worker;
 
@@ -14,31 +15,32 @@ use herald_wire::callback::crypto::{msg_signature, signature, MsgCrypto};
 use herald_wire::callback::reply::{parse_answer, parse_reply, Answer, Reply};
 use herald_wire::callback::xml;
 use herald_wire::{AppId, OpenId, UserId};
+use hyper::Method;
+
+pub use client::{Outbound, Outgoing, SendError};
 use serde_json::json;
 
-/// The HTTP client for callbacks: 5-second timeout, no redirects followed.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_millis(TIMEOUT_MS))
-        .connect_timeout(Duration::from_millis(TIMEOUT_MS))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(1024)
-        .http1_title_case_headers()
-        .user_agent("Mozilla/4.0")
-        .build()
-        .unwrap_or_default()
+/// The HTTP client for callbacks and notifications.
+pub fn client(allow_private: bool) -> Outbound {
+    Outbound::new(allow_private, Duration::from_millis(TIMEOUT_MS))
 }
 
-/// Reads at most `MAX_REPLY_BYTES` of a response body; None if it is longer.
-async fn bounded_body(mut resp: reqwest::Response) -> Result<Option<String>, reqwest::Error> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = resp.chunk().await? {
-        buf.extend_from_slice(&chunk);
-        if buf.len() > MAX_REPLY_BYTES {
-            return Ok(None);
-        }
+/// A callback POST or URL check: the 5-second timeout, replies read up to their bound.
+fn callback<'a>(method: Method, url: &'a str, query: &'a [(&'a str, &'a str)], body: String) -> Outgoing<'a> {
+    Outgoing {
+        method,
+        url,
+        query,
+        headers: &[("content-type", "text/xml"), ("user-agent", "Mozilla/4.0")],
+        body: body.into(),
+        timeout: Duration::from_millis(TIMEOUT_MS),
+        limit: MAX_REPLY_BYTES,
     }
-    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+}
+
+/// "500 Internal Server Error", as an attempt's error shows a status.
+fn status_line(status: u16) -> String {
+    hyper::StatusCode::from_u16(status).map(|s| s.to_string()).unwrap_or_else(|_| status.to_string())
 }
 
 fn nonce() -> String {
@@ -47,24 +49,22 @@ fn nonce() -> String {
 
 /// WeChat's URL check when a developer server is saved: a GET with signature, timestamp,
 /// nonce and echostr that must answer with the echostr.
-pub async fn verify_url(http: &reqwest::Client, url: &str, token: &str, now: i64, allow_private: bool) -> Result<(), String> {
-    guard::check_url(url, allow_private).await?;
+pub async fn verify_url(http: &Outbound, url: &str, token: &str, now: i64) -> Result<(), String> {
+    guard::check_url(url, http.allows_private()).await?;
     let ts = now.to_string();
     let nonce = nonce();
     let echostr = rand::random::<u64>().to_string();
     let sig = signature(token, &ts, &nonce);
-    let resp = http
-        .get(url)
-        .query(&[("signature", sig.as_str()), ("timestamp", ts.as_str()), ("nonce", nonce.as_str()), ("echostr", echostr.as_str())])
-        .send()
-        .await
-        .map_err(|e| format!("the URL did not answer: {e}"))?;
-    let status = resp.status();
-    let body = bounded_body(resp).await.map_err(|e| e.to_string())?.unwrap_or_default();
-    if !status.is_success() {
-        return Err(format!("the URL answered HTTP {status}"));
+    let query = [("signature", sig.as_str()), ("timestamp", ts.as_str()), ("nonce", nonce.as_str()), ("echostr", echostr.as_str())];
+    let answer = http.send(callback(Method::GET, url, &query, String::new())).await.map_err(|e| match e {
+        SendError::Refused(why) => why,
+        e => format!("the URL did not answer: {e}"),
+    })?;
+    if !(200..300).contains(&answer.status) {
+        return Err(format!("the URL answered HTTP {}", answer.status));
     }
-    if body.trim() != echostr {
+    let body = answer.body.unwrap_or_default();
+    if String::from_utf8_lossy(&body).trim() != echostr {
         return Err("the URL did not echo echostr (check the Token)".into());
     }
     Ok(())
@@ -117,7 +117,7 @@ fn out_message(t: &Target<'_>, source: &str, msg_type: &str, body: serde_json::V
 
 /// Delivers one claimed callback job once. `now` is the platform clock (seconds, for the
 /// signature timestamp and the reply's time); `now_ms` the real clock for the queue.
-pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Job, now: i64, now_ms: i64, allow_private: bool) -> AttemptResult {
+pub async fn attempt(http: &Outbound, account: Option<&Account>, job: &Job, now: i64, now_ms: i64) -> AttemptResult {
     let [from, msg_type] = xml::fields(&job.payload, ["FromUserName", "MsgType"]).unwrap_or_default();
     let target = Target {
         appid: &job.appid,
@@ -148,9 +148,6 @@ pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Jo
         return give_up(record, "the account has no developer server".into(), &target);
     };
     record.url = url.to_string();
-    if let Err(why) = guard::check_url(url, allow_private).await {
-        return give_up(record, why, &target);
-    }
     let mode = account.server.mode;
     let crypto = match (mode, account.server.encoding_aes_key.as_deref()) {
         (MessageMode::Plain, _) => None,
@@ -162,18 +159,14 @@ pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Jo
     };
     let ts = now.to_string();
     let nonce = nonce();
-    let mut query = vec![
-        ("signature", signature(token, &ts, &nonce)),
-        ("timestamp", ts.clone()),
-        ("nonce", nonce.clone()),
-        ("openid", target.openid.0.clone()),
-    ];
+    let sig = signature(token, &ts, &nonce);
+    let mut query = vec![("signature", sig.as_str()), ("timestamp", ts.as_str()), ("nonce", nonce.as_str()), ("openid", target.openid.0.as_str())];
+    let mut msg_sig = String::new();
     let body = match &crypto {
         None => job.payload.clone(),
         Some(c) => {
             let encrypt = c.encrypt(&job.payload);
-            query.push(("encrypt_type", "aes".into()));
-            query.push(("msg_signature", msg_signature(token, &ts, &nonce, &encrypt)));
+            msg_sig = msg_signature(token, &ts, &nonce, &encrypt);
             if mode == MessageMode::Safe {
                 xml::render(&[
                     xml::Field::Text("ToUserName", account.original_id.clone()),
@@ -185,17 +178,12 @@ pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Jo
             }
         }
     };
+    if crypto.is_some() {
+        query.extend([("encrypt_type", "aes"), ("msg_signature", msg_sig.as_str())]);
+    }
     record.request = body.clone();
     let started = Instant::now();
-    let sent = http.post(url).query(&query).header("content-type", "text/xml").body(body).send().await;
-    let result = match sent {
-        Ok(resp) => {
-            let status = resp.status();
-            record.status = Some(i64::from(status.as_u16()));
-            bounded_body(resp).await.map(|b| (status, b))
-        }
-        Err(e) => Err(e),
-    };
+    let result = http.send(callback(Method::POST, url, &query, body)).await;
     record.latency_ms = started.elapsed().as_millis() as i64;
     let retry_or_fail = |mut record: Attempt, error: String| {
         record.error = Some(error.clone());
@@ -205,14 +193,21 @@ pub async fn attempt(http: &reqwest::Client, account: Option<&Account>, job: &Jo
             AttemptResult { attempt: record, outcome: JobOutcome::Failed { error, notice: notice(&target) } }
         }
     };
-    let (status, body) = match result {
-        Err(e) if e.is_timeout() => return retry_or_fail(record, format!("no answer within {TIMEOUT_MS} ms")),
-        Err(e) => return retry_or_fail(record, format!("request failed: {e}")),
-        Ok((status, _)) if !status.is_success() => return retry_or_fail(record, format!("HTTP {status}")),
-        Ok((_, None)) => return give_up(record, format!("reply longer than {MAX_REPLY_BYTES} bytes"), &target),
-        Ok((status, Some(body))) => (status, body),
+    let answer = match result {
+        Err(SendError::Refused(why)) => return give_up(record, why, &target),
+        Err(SendError::Timeout) => return retry_or_fail(record, format!("no answer within {TIMEOUT_MS} ms")),
+        Err(SendError::Failed(why)) => return retry_or_fail(record, format!("request failed: {why}")),
+        Ok(a) => a,
     };
-    let _ = status;
+    record.status = Some(i64::from(answer.status));
+    let body = match answer.body {
+        _ if !(200..300).contains(&answer.status) => return retry_or_fail(record, format!("HTTP {}", status_line(answer.status))),
+        None => return give_up(record, format!("reply longer than {MAX_REPLY_BYTES} bytes"), &target),
+        Some(b) => match String::from_utf8(b.into()) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        },
+    };
     record.response = Some(if body.len() <= 4096 { body.clone() } else { body.chars().take(4096).collect() });
     let reply = match parse_answer(&body) {
         Err(why) => return give_up(record, format!("malformed reply: {why}"), &target),

@@ -33,7 +33,7 @@ type Done = (Finished, OwnedSemaphorePermit);
 pub async fn run(st: AppState, stop: Arc<Notify>) {
     let worker_id = format!("w-{:016x}", rand::random::<u64>());
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    let http = super::client();
+    let http = st.http.clone();
     // Jobs that record their own end (payments' money jobs, mass sends) ring this.
     let ended = Arc::new(Notify::new());
     let (tx, mut rx) = mpsc::channel::<Done>(MAX_IN_FLIGHT);
@@ -93,7 +93,7 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
 /// Starts each claimed job in its own task, holding one of the worker's slots.
 async fn dispatch(
     st: &AppState,
-    http: &reqwest::Client,
+    http: &super::Outbound,
     worker_id: &str,
     permits: &Arc<Semaphore>,
     tx: &mpsc::Sender<Done>,
@@ -137,7 +137,7 @@ async fn dispatch(
         let (st, http, worker, tx) = (st.clone(), http.clone(), worker_id.to_string(), tx.clone());
         tokio::spawn(async move {
             let now = st.clock.now().await.unwrap_or_else(|_| crate::clock::system_now());
-            let r = super::attempt(&http, account.as_deref(), &job, now, system_now_ms(), st.allow_private_callbacks).await;
+            let r = super::attempt(&http, account.as_deref(), &job, now, system_now_ms()).await;
             let done = Finished { job_id: job.id, worker, attempt: r.attempt, outcome: r.outcome };
             let _ = tx.send((done, permit)).await;
         });

@@ -14,6 +14,8 @@ use herald_wire::pay::types::{rfc3339_cst, Notification, NotificationResource};
 use serde_json::{json, Value};
 
 use crate::clock::system_now_ms;
+use crate::delivery::{Outgoing, SendError};
+use hyper::Method;
 use crate::state::AppState;
 
 fn event_id() -> String {
@@ -146,25 +148,35 @@ pub async fn attempt(st: &AppState, job: &Job) -> (Attempt, JobOutcome) {
     (record, outcome)
 }
 
+/// The longest answer read from a notify_url; only its status counts.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 async fn send(st: &AppState, job: &Job, url: &str, body: &str) -> Result<(u16, String), String> {
-    crate::delivery::guard::check_url(url, st.allow_private_callbacks).await?;
     let m = merchant_of(st, job).await?;
     let key = super::platform_key(st).await.map_err(|e| e.to_string())?;
     let serial = if m.key_mode == "public_key" { m.public_key_id.clone() } else { m.platform_serial.clone() };
-    let mut req = st
-        .http
-        .post(url)
-        .timeout(std::time::Duration::from_millis(NOTIFY_TIMEOUT_MS))
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "Mozilla/4.0")
-        .body(body.to_string());
-    for (name, value) in super::signature_headers(&key, &serial, body.as_bytes()) {
-        req = req.header(name, value);
-    }
-    let resp = req.send().await.map_err(|e| format!("the notify_url did not answer: {e}"))?;
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    Ok((status, text.chars().take(2048).collect()))
+    let signed = super::signature_headers(&key, &serial, body.as_bytes());
+    let mut headers = vec![("Content-Type", "application/json"), ("User-Agent", "Mozilla/4.0")];
+    headers.extend(signed.iter().map(|(name, value)| (*name, value.as_str())));
+    let out = Outgoing {
+        method: Method::POST,
+        url,
+        query: &[],
+        headers: &headers,
+        body: body.to_string().into(),
+        timeout: std::time::Duration::from_millis(NOTIFY_TIMEOUT_MS),
+        limit: MAX_ANSWER_BYTES,
+    };
+    let answer = st.http.send(out).await.map_err(|e| match e {
+        SendError::Refused(why) => why,
+        SendError::Timeout => format!("the notify_url did not answer within {NOTIFY_TIMEOUT_MS} ms"),
+        SendError::Failed(why) => format!("the notify_url did not answer: {why}"),
+    })?;
+    let text = match &answer.body {
+        Some(b) => String::from_utf8_lossy(b).chars().take(2048).collect(),
+        None => format!("(an answer longer than {MAX_ANSWER_BYTES} bytes)"),
+    };
+    Ok((answer.status, text))
 }
 
 async fn merchant_of(st: &AppState, job: &Job) -> Result<Merchant, String> {

@@ -179,7 +179,7 @@ pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Pa
     if let Some(u) = url.as_deref() {
         let token = token.as_deref().ok_or_else(|| ApiError::bad_request("a developer-server url needs a token"))?;
         let now = st.clock.now().await?;
-        crate::delivery::verify_url(&st.http, u, token, now, st.allow_private_callbacks)
+        crate::delivery::verify_url(&st.http, u, token, now)
             .await
             .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, "url_verification_failed", why))?;
     }
