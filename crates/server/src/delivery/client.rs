@@ -252,6 +252,10 @@ mod tests {
         // A body past the limit is reported, not returned.
         let a = c.send(get(&url, &[], 4)).await.unwrap();
         assert_eq!(a.body, None);
+        assert_eq!(seen.recv().await.unwrap(), "GET /wx HTTP/1.1");
+        // A path hyper cannot take as written is sent as the URL standard serialises it.
+        c.send(get(&format!("{url}/a b"), &[("nonce", "1")], 64)).await.unwrap();
+        assert_eq!(seen.recv().await.unwrap(), "GET /wx/a%20b?nonce=1 HTTP/1.1");
     }
 
     #[tokio::test]
@@ -264,6 +268,8 @@ mod tests {
         let named = url.replace("127.0.0.1", "localhost");
         let e = c.send(get(&named, &[], 64)).await.err().unwrap();
         assert!(matches!(&e, SendError::Refused(why) if why.contains("localhost") && why.contains("non-public")), "{e:?}");
+        let e = c.send(get("http://[::1]:9/wx", &[], 64)).await.err().unwrap();
+        assert!(matches!(&e, SendError::Refused(why) if why.contains("::1")), "{e:?}");
         assert!(matches!(c.send(get("ftp://example.com/", &[], 64)).await, Err(SendError::Refused(_))));
     }
 
