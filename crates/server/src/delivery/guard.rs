@@ -50,7 +50,7 @@ pub fn refusal(host: &str, ip: IpAddr) -> String {
 
 /// Resolves the URL's host and checks every address. Returns a reason when refused.
 pub async fn check_url(url: &str, allow_private: bool) -> Result<(), String> {
-    let u = reqwest::Url::parse(url).map_err(|e| format!("invalid url: {e}"))?;
+    let u = url::Url::parse(url).map_err(|e| format!("invalid url: {e}"))?;
     if !matches!(u.scheme(), "http" | "https") {
         return Err("the url must be http or https".into());
     }
