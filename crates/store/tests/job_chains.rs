@@ -211,3 +211,83 @@ async fn an_advance_while_a_job_is_in_flight_counts_for_its_retry_on_every_backe
         assert_eq!(claimed(26_000).await, vec![job], "{name}");
     }
 }
+
+/// One round's finished jobs applied together (PostgreSQL does it in a few statements over
+/// arrays): each as it would be alone, a job reported twice once, a job leased to another
+/// worker not at all.
+#[tokio::test]
+async fn a_round_applies_each_finished_job_once_on_every_backend() {
+    for (name, s) in backends().await {
+        let s = s.as_ref();
+        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
+        let mut convs = Vec::new();
+        for _ in 0..4 {
+            let (acc, inbound) = conversation(s).await;
+            let job = s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
+            convs.push((acc, inbound, job));
+        }
+        // The first conversation has a second message waiting behind its first.
+        let waiting = s.record_inbound(&convs[0].1, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
+        let ids: Vec<i64> = convs.iter().map(|c| c.2).collect();
+        let claimed: Vec<i64> = s.claim_jobs("w", 1_000, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect();
+        assert_eq!(claimed, ids, "{name}");
+        let reply = |i: usize, text: &str| NewMessage {
+            direction: Direction::Out,
+            source: "passive_reply".into(),
+            body: format!("{{\"content\":\"{text}\"}}"),
+            created_at: 1_100,
+            ..convs[i].1.clone()
+        };
+        let finished = |i: usize, worker: &str, outcome: JobOutcome| Finished {
+            job_id: ids[i],
+            worker: worker.into(),
+            attempt: Attempt {
+                id: 0,
+                job_id: ids[i],
+                appid: convs[i].0.appid.clone(),
+                attempt: 1,
+                url: "http://dev/wx".into(),
+                request: format!("<xml>{i}</xml>"),
+                status: Some(200),
+                response: Some("success".into()),
+                latency_ms: 3,
+                error: None,
+                at: 1_100,
+            },
+            outcome,
+        };
+        let done = vec![
+            finished(3, "other", JobOutcome::Done { reply: None }),
+            finished(2, "w", JobOutcome::Retry { run_at: 90_000, error: "HTTP 500".into() }),
+            finished(0, "w", JobOutcome::Done { reply: Some(reply(0, "first")) }),
+            finished(1, "w", JobOutcome::Failed { error: "down".into(), notice: Some(reply(1, "notice")) }),
+            finished(0, "w", JobOutcome::Done { reply: Some(reply(0, "again")) }),
+        ];
+        let (applied, next) = s.finish_and_claim(&done, "w", 1_200, 30_000, 10).await.unwrap();
+        assert_eq!(applied, vec![false, true, true, true, false], "{name}");
+        assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), vec![waiting], "{name}: the next in the first conversation");
+        let state = |id: i64| async move { s.job(id).await.unwrap().unwrap() };
+        assert_eq!(state(ids[0]).await.state, "done", "{name}");
+        assert_eq!(state(ids[1]).await.state, "failed", "{name}");
+        assert_eq!(state(ids[1]).await.last_error.as_deref(), Some("down"), "{name}");
+        let retried = state(ids[2]).await;
+        assert_eq!((retried.state.as_str(), retried.run_at, retried.last_error.as_deref()), ("pending", 90_000, Some("HTTP 500")), "{name}");
+        assert_eq!(state(ids[3]).await.state, "pending", "{name}: still leased to w");
+        for (i, n) in [(0, 1), (1, 1), (2, 1), (3, 0)] {
+            let attempts = s.attempts(ids[i]).await.unwrap();
+            assert_eq!(attempts.len(), n, "{name}: attempts of job {i}");
+            if let Some(a) = attempts.first() {
+                assert_eq!((a.request.as_str(), a.status, a.response.as_deref()), (format!("<xml>{i}</xml>").as_str(), Some(200), Some("success")), "{name}");
+            }
+        }
+        let convs = &convs;
+        let said = |i: usize| async move {
+            let (acc, m, _) = &convs[i];
+            let msgs = s.conversation(&acc.appid, &m.user_id, 0, 50, true).await.unwrap();
+            msgs.iter().filter(|m| m.message.direction == Direction::Out).map(|m| (m.message.body.clone(), m.reply_for)).collect::<Vec<_>>()
+        };
+        assert_eq!(said(0).await, vec![("{\"content\":\"first\"}".to_string(), Some(ids[0]))], "{name}: one reply, the first reported");
+        assert_eq!(said(1).await, vec![("{\"content\":\"notice\"}".to_string(), Some(ids[1]))], "{name}");
+        assert!(said(2).await.is_empty() && said(3).await.is_empty(), "{name}");
+    }
+}

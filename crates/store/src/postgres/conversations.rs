@@ -41,26 +41,62 @@ async fn insert_message(tx: &mut Tx, m: &crate::NewMessage) -> crate::Result<cra
     message_from_row(&row)
 }
 
-/// Inserts what a job's delivery put in the conversation (a reply or the notice), at most once
-/// per round of the job: false if it already was.
-async fn insert_reply(tx: &mut Tx, m: &crate::NewMessage, job: i64, round: i64) -> crate::Result<bool> {
-    let done = sqlx::query(
+/// What jobs' deliveries put in their conversations (replies and notices), column by column.
+#[derive(Default)]
+struct ReplyColumns<'a> {
+    appid: Vec<&'a str>,
+    user_id: Vec<&'a str>,
+    openid: Vec<&'a str>,
+    direction: Vec<&'a str>,
+    source: Vec<&'a str>,
+    msg_type: Vec<&'a str>,
+    body: Vec<&'a str>,
+    job: Vec<i64>,
+    key: Vec<String>,
+    created_at: Vec<i64>,
+}
+
+impl<'a> ReplyColumns<'a> {
+    fn push(&mut self, m: &'a crate::NewMessage, job: i64, round: i64) {
+        self.appid.push(m.appid.as_str());
+        self.user_id.push(m.user_id.as_str());
+        self.openid.push(m.openid.as_str());
+        self.direction.push(m.direction.as_str());
+        self.source.push(&m.source);
+        self.msg_type.push(&m.msg_type);
+        self.body.push(&m.body);
+        self.job.push(job);
+        self.key.push(format!("{job}:{round}"));
+        self.created_at.push(m.created_at);
+    }
+}
+
+/// Inserts them in order, each at most once per round of its job (one already there is
+/// left as it is).
+async fn insert_replies(tx: &mut Tx, r: &ReplyColumns<'_>) -> crate::Result<()> {
+    if r.job.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
         "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) ON CONFLICT (reply_key) DO NOTHING",
+         SELECT appid, user_id, openid, direction, source, msg_type, body, NULL, job, key, created_at \
+         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[], $10::BIGINT[]) \
+           WITH ORDINALITY AS u(appid, user_id, openid, direction, source, msg_type, body, job, key, created_at, o) \
+         ORDER BY o ON CONFLICT (reply_key) DO NOTHING",
     )
-    .bind(m.appid.as_str())
-    .bind(m.user_id.as_str())
-    .bind(m.openid.as_str())
-    .bind(m.direction.as_str())
-    .bind(&m.source)
-    .bind(&m.msg_type)
-    .bind(&m.body)
-    .bind(job)
-    .bind(format!("{job}:{round}"))
-    .bind(m.created_at)
+    .bind(&r.appid)
+    .bind(&r.user_id)
+    .bind(&r.openid)
+    .bind(&r.direction)
+    .bind(&r.source)
+    .bind(&r.msg_type)
+    .bind(&r.body)
+    .bind(&r.job)
+    .bind(&r.key)
+    .bind(&r.created_at)
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 #[async_trait::async_trait]

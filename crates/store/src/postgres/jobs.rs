@@ -230,87 +230,174 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
     Ok(jobs)
 }
 
-/// Applies finished attempts inside the caller's transaction. Only one job of a conversation
-/// is claimable at a time, so two batches meet on one conversation's lock only over a lease
-/// that expired; in job order, such a meeting is at worst a deadlock PostgreSQL breaks, and
-/// the lease expires and the job is retried.
+/// Applies finished attempts inside the caller's transaction, a round's worth in a handful of
+/// statements (each over arrays), not several per job: on PostgreSQL every statement is a
+/// round trip. Each job is applied exactly as one at a time would be: only if it is still
+/// pending and leased by the worker that reports it; once per job if a job comes twice.
+///
+/// Only one job of a conversation is claimable at a time, so two batches meet on one
+/// conversation's lock only over a lease that expired; the locks are taken in job order, so
+/// such a meeting is at worst a deadlock PostgreSQL breaks, and the lease expires and the job
+/// is retried.
 async fn pg_finish_all(tx: &mut Tx, done: &[crate::Finished], now_ms: i64) -> crate::Result<Vec<bool>> {
-    let mut order: Vec<usize> = (0..done.len()).collect();
-    order.sort_by_key(|&i| done[i].job_id);
     let mut out = vec![false; done.len()];
-    for i in order {
-        out[i] = pg_finish_one(tx, &done[i], now_ms).await?;
+    if done.is_empty() {
+        return Ok(out);
     }
+    let mut order: Vec<usize> = (0..done.len()).collect();
+    order.sort_by_key(|&i| (done[i].job_id, i));
+    order.dedup_by_key(|i| done[*i].job_id);
+    let ids: Vec<i64> = order.iter().map(|&i| done[i].job_id).collect();
+    let workers: Vec<&str> = order.iter().map(|&i| done[i].worker.as_str()).collect();
+    // The conversations' locks (see `lock_conversation`), in job order, before any job row.
+    sqlx::query(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM \
+           (SELECT j.appid || '/' || j.user_id AS k FROM UNNEST($1::BIGINT[]) WITH ORDINALITY AS u(id, o) \
+            JOIN jobs j ON j.id = u.id WHERE j.user_id IS NOT NULL ORDER BY u.o OFFSET 0) AS s",
+    )
+    .bind(&ids)
+    .execute(&mut **tx)
+    .await?;
+    let found: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT j.id, j.round, j.next_id FROM jobs j JOIN UNNEST($1::BIGINT[], $2::TEXT[]) AS f(id, worker) ON j.id = f.id \
+         WHERE j.state = 'pending' AND j.locked_by = f.worker ORDER BY j.id FOR UPDATE OF j",
+    )
+    .bind(&ids)
+    .bind(&workers)
+    .fetch_all(&mut **tx)
+    .await?;
+    if found.is_empty() {
+        return Ok(out);
+    }
+    let index: std::collections::HashMap<i64, usize> = order.iter().map(|&i| (done[i].job_id, i)).collect();
+    let mut b = Batch::default();
+    for (job_id, round, next) in found {
+        let i = index[&job_id];
+        out[i] = true;
+        b.add(&done[i], round, next);
+    }
+    b.apply(tx, now_ms).await?;
     Ok(out)
 }
 
-/// Applies one finished attempt inside the caller's transaction.
-async fn pg_finish_one(tx: &mut Tx, f: &crate::Finished, now_ms: i64) -> crate::Result<bool> {
-    let (job_id, worker, a) = (f.job_id, f.worker.as_str(), &f.attempt);
-    let conv: Option<(String, Option<String>)> = sqlx::query_as("SELECT appid, user_id FROM jobs WHERE id = $1")
-        .bind(job_id)
-        .fetch_optional(&mut **tx)
+/// What a round's applied jobs write, column by column.
+#[derive(Default)]
+struct Batch<'a> {
+    attempts: AttemptColumns<'a>,
+    done: Vec<i64>,
+    retry: (Vec<i64>, Vec<i64>, Vec<&'a str>),
+    failed: (Vec<i64>, Vec<&'a str>),
+    replies: ReplyColumns<'a>,
+    hand_on: Vec<i64>,
+}
+
+#[derive(Default)]
+struct AttemptColumns<'a> {
+    job_id: Vec<i64>,
+    appid: Vec<&'a str>,
+    attempt: Vec<i64>,
+    url: Vec<&'a str>,
+    request: Vec<&'a str>,
+    status: Vec<Option<i64>>,
+    response: Vec<Option<&'a str>>,
+    latency_ms: Vec<i64>,
+    error: Vec<Option<&'a str>>,
+    at: Vec<i64>,
+}
+
+impl<'a> Batch<'a> {
+    fn add(&mut self, f: &'a crate::Finished, round: i64, next: Option<i64>) {
+        let (a, c) = (&f.attempt, &mut self.attempts);
+        c.job_id.push(f.job_id);
+        c.appid.push(a.appid.as_str());
+        c.attempt.push(a.attempt);
+        c.url.push(&a.url);
+        c.request.push(&a.request);
+        c.status.push(a.status);
+        c.response.push(a.response.as_deref());
+        c.latency_ms.push(a.latency_ms);
+        c.error.push(a.error.as_deref());
+        c.at.push(a.at);
+        match &f.outcome {
+            crate::JobOutcome::Done { reply } => {
+                self.done.push(f.job_id);
+                if let Some(m) = reply {
+                    self.replies.push(m, f.job_id, round);
+                }
+            }
+            crate::JobOutcome::Retry { run_at, error } => {
+                self.retry.0.push(f.job_id);
+                self.retry.1.push(*run_at);
+                self.retry.2.push(error);
+            }
+            crate::JobOutcome::Failed { error, notice } => {
+                self.failed.0.push(f.job_id);
+                self.failed.1.push(error);
+                if let Some(m) = notice {
+                    self.replies.push(m, f.job_id, round);
+                }
+            }
+        }
+        if !matches!(f.outcome, crate::JobOutcome::Retry { .. }) {
+            self.hand_on.extend(next);
+        }
+    }
+
+    async fn apply(self, tx: &mut Tx, now_ms: i64) -> crate::Result<()> {
+        let c = &self.attempts;
+        sqlx::query(
+            "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[], \
+               $8::BIGINT[], $9::TEXT[], $10::BIGINT[])",
+        )
+        .bind(&c.job_id)
+        .bind(&c.appid)
+        .bind(&c.attempt)
+        .bind(&c.url)
+        .bind(&c.request)
+        .bind(&c.status)
+        .bind(&c.response)
+        .bind(&c.latency_ms)
+        .bind(&c.error)
+        .bind(&c.at)
+        .execute(&mut **tx)
         .await?;
-    let Some((appid, user)) = conv else { return Ok(false) };
-    lock_conversation(tx, &appid, user.as_deref()).await?;
-    let found: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT round, next_id FROM jobs WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE")
-            .bind(job_id)
-            .bind(worker)
-            .fetch_optional(&mut **tx)
+        if !self.done.is_empty() {
+            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ANY($1)")
+                .bind(&self.done)
+                .bind(now_ms)
+                .execute(&mut **tx)
+                .await?;
+        }
+        if !self.retry.0.is_empty() {
+            sqlx::query(
+                "UPDATE jobs SET run_at = u.run_at - jobs.pulled_ms, locked_by = NULL, locked_until = NULL, last_error = u.error \
+                 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[]) AS u(id, run_at, error) WHERE jobs.id = u.id",
+            )
+            .bind(&self.retry.0)
+            .bind(&self.retry.1)
+            .bind(&self.retry.2)
+            .execute(&mut **tx)
             .await?;
-    let Some((round, next)) = found else { return Ok(false) };
-    sqlx::query(
-        "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(job_id)
-    .bind(a.appid.as_str())
-    .bind(a.attempt)
-    .bind(&a.url)
-    .bind(&a.request)
-    .bind(a.status)
-    .bind(&a.response)
-    .bind(a.latency_ms)
-    .bind(&a.error)
-    .bind(a.at)
-    .execute(&mut **tx)
-    .await?;
-    match &f.outcome {
-        crate::JobOutcome::Done { reply } => {
-            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1")
-                .bind(job_id)
-                .bind(now_ms)
-                .execute(&mut **tx)
-                .await?;
-            if let Some(m) = reply {
-                insert_reply(tx, m, job_id, round).await?;
-            }
         }
-        crate::JobOutcome::Retry { run_at, error } => {
-            sqlx::query("UPDATE jobs SET run_at = $2 - pulled_ms, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
-                .bind(job_id)
-                .bind(run_at)
-                .bind(error)
-                .execute(&mut **tx)
-                .await?;
+        if !self.failed.0.is_empty() {
+            sqlx::query(
+                "UPDATE jobs SET state = 'failed', finished_at = $3, locked_by = NULL, locked_until = NULL, last_error = u.error \
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS u(id, error) WHERE jobs.id = u.id",
+            )
+            .bind(&self.failed.0)
+            .bind(&self.failed.1)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
         }
-        crate::JobOutcome::Failed { error, notice } => {
-            sqlx::query("UPDATE jobs SET state = 'failed', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
-                .bind(job_id)
-                .bind(now_ms)
-                .bind(error)
-                .execute(&mut **tx)
-                .await?;
-            if let Some(m) = notice {
-                insert_reply(tx, m, job_id, round).await?;
-            }
+        insert_replies(tx, &self.replies).await?;
+        if !self.hand_on.is_empty() {
+            // Makes the job after each finished one in its queue claimable (see `hand_on`).
+            sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = ANY($1) AND state = 'pending'").bind(&self.hand_on).execute(&mut **tx).await?;
         }
+        Ok(())
     }
-    if !matches!(f.outcome, crate::JobOutcome::Retry { .. }) {
-        hand_on(tx, next).await?;
-    }
-    Ok(true)
 }
 
 /// Serialises, across nodes, the transactions that queue, finish or requeue one
