@@ -274,6 +274,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn https_goes_through_tls() {
+        // A plain HTTP server behind an https URL: the TLS handshake fails, and says so.
+        let (url, _seen) = answering("x").await;
+        let c = Outbound::new(true, Duration::from_secs(1));
+        let e = c.send(get(&url.replace("http://", "https://"), &[], 64)).await.err().unwrap();
+        assert!(matches!(&e, SendError::Failed(why) if why.contains("Connect") && why.contains("corrupt message")), "{e:?}");
+    }
+
+    #[tokio::test]
     async fn a_silent_server_times_out() {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/wx", l.local_addr().unwrap());
