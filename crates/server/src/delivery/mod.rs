@@ -16,9 +16,9 @@ use herald_wire::callback::reply::{parse_answer, parse_reply, Answer, Reply};
 use herald_wire::callback::xml;
 use herald_wire::{AppId, OpenId, UserId};
 use hyper::Method;
+use serde_json::json;
 
 pub use client::{Outbound, Outgoing, SendError};
-use serde_json::json;
 
 /// The HTTP client for callbacks and notifications.
 pub fn client(allow_private: bool) -> Outbound {
@@ -61,7 +61,7 @@ pub async fn verify_url(http: &Outbound, url: &str, token: &str, now: i64) -> Re
         e => format!("the URL did not answer: {e}"),
     })?;
     if !(200..300).contains(&answer.status) {
-        return Err(format!("the URL answered HTTP {}", answer.status));
+        return Err(format!("the URL answered HTTP {}", status_line(answer.status)));
     }
     let body = answer.body.unwrap_or_default();
     if String::from_utf8_lossy(&body).trim() != echostr {

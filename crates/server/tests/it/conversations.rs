@@ -78,6 +78,10 @@ async fn url_verification_when_the_server_is_saved() {
         assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("url_verification_failed")));
         let (s, e) = app.set_server(&acc, "http://127.0.0.1:1/nothing-here", "plain").await;
         assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("url_verification_failed")), "{e}");
+        // A URL that answers with an error status says which.
+        let (s, e) = app.set_server(&acc, &format!("{}/missing", dev.url), "plain").await;
+        assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("url_verification_failed")), "{e}");
+        assert_eq!(e["message"], "the URL answered HTTP 404 Not Found", "{e}");
         let (_, shown) = app.op("GET", &format!("/herald/v1/accounts/{appid}"), None).await;
         assert_eq!(shown["server"]["url"], dev.url.as_str());
         assert_eq!(shown["server"]["token"], TOKEN);
