@@ -124,28 +124,47 @@ async fn conversation(s: &dyn Store) -> (Account, NewMessage) {
     (acc, inbound)
 }
 
+/// A callback's payload naming its MsgId.
+fn callback_xml(id: Option<i64>) -> String {
+    format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0))
+}
+
+/// Queues a callback for the user's message; the job's id.
+async fn queue(s: &dyn Store, inbound: &NewMessage) -> i64 {
+    s.record_inbound(inbound, true, true, Some(&callback_xml), 1_000).await.unwrap().1.unwrap()
+}
+
+/// An attempt at `job` that got no answer; tests change what they need.
+fn attempt(acc: &Account, job: i64) -> Attempt {
+    Attempt {
+        id: 0,
+        job_id: job,
+        appid: acc.appid.clone(),
+        attempt: 1,
+        url: "http://dev/wx".into(),
+        request: "<xml/>".into(),
+        status: None,
+        response: None,
+        latency_ms: 1,
+        error: Some("down".into()),
+        at: 1_000,
+    }
+}
+
+/// The ids of the jobs worker "w" claims at `now`.
+async fn claim(s: &dyn Store, now: i64) -> Vec<i64> {
+    s.claim_jobs("w", now, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect()
+}
+
 #[tokio::test]
 async fn a_redelivered_job_waits_behind_its_conversation_on_every_backend() {
     for (name, s) in backends().await {
         eprintln!("chains on {name}");
         let s = s.as_ref();
         let (acc, inbound) = conversation(s).await;
-        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
-        let queue = || async { s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap() };
-        let attempt = |job: i64| Attempt {
-            id: 0,
-            job_id: job,
-            appid: acc.appid.clone(),
-            attempt: 1,
-            url: "http://dev/wx".into(),
-            request: "<xml/>".into(),
-            status: None,
-            response: None,
-            latency_ms: 1,
-            error: Some("down".into()),
-            at: 1_000,
-        };
-        let claim = |now: i64| async move { s.claim_jobs("w", now, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>() };
+        let queue = || queue(s, &inbound);
+        let attempt = |job: i64| attempt(&acc, job);
+        let claim = |now: i64| claim(s, now);
         let done = |job: i64, now: i64| async move {
             assert!(s.finish_job(job, "w", &attempt(job), &JobOutcome::Done { reply: None }, now).await.unwrap());
         };
@@ -181,23 +200,10 @@ async fn an_advance_while_a_job_is_in_flight_counts_for_its_retry_on_every_backe
     for (name, s) in backends().await {
         let s = s.as_ref();
         let (acc, inbound) = conversation(s).await;
-        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
-        let job = s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
-        let attempt = Attempt {
-            id: 0,
-            job_id: job,
-            appid: acc.appid.clone(),
-            attempt: 1,
-            url: "http://dev/wx".into(),
-            request: "<xml/>".into(),
-            status: Some(500),
-            response: None,
-            latency_ms: 1,
-            error: Some("HTTP 500".into()),
-            at: 1_000,
-        };
+        let job = queue(s, &inbound).await;
+        let attempt = Attempt { status: Some(500), error: Some("HTTP 500".into()), ..attempt(&acc, job) };
         let retry = |run_at: i64| JobOutcome::Retry { run_at, error: "HTTP 500".into() };
-        let claimed = |now: i64| async move { s.claim_jobs("w", now, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>() };
+        let claimed = |now: i64| claim(s, now);
 
         // In flight, the clock moves 10 s on; the attempt asks for a retry 15 s after it began.
         assert_eq!(claimed(1_000).await, vec![job], "{name}");
@@ -219,18 +225,16 @@ async fn an_advance_while_a_job_is_in_flight_counts_for_its_retry_on_every_backe
 async fn a_round_applies_each_finished_job_once_on_every_backend() {
     for (name, s) in backends().await {
         let s = s.as_ref();
-        let build = |id: Option<i64>| format!("<xml><MsgId>{}</MsgId></xml>", id.unwrap_or(0));
         let mut convs = Vec::new();
         for _ in 0..4 {
             let (acc, inbound) = conversation(s).await;
-            let job = s.record_inbound(&inbound, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
+            let job = queue(s, &inbound).await;
             convs.push((acc, inbound, job));
         }
         // The first conversation has a second message waiting behind its first.
-        let waiting = s.record_inbound(&convs[0].1, true, true, Some(&build), 1_000).await.unwrap().1.unwrap();
+        let waiting = queue(s, &convs[0].1).await;
         let ids: Vec<i64> = convs.iter().map(|c| c.2).collect();
-        let claimed: Vec<i64> = s.claim_jobs("w", 1_000, 30_000, 10).await.unwrap().iter().map(|j| j.id).collect();
-        assert_eq!(claimed, ids, "{name}");
+        assert_eq!(claim(s, 1_000).await, ids, "{name}");
         let reply = |i: usize, text: &str| NewMessage {
             direction: Direction::Out,
             source: "passive_reply".into(),
@@ -242,17 +246,13 @@ async fn a_round_applies_each_finished_job_once_on_every_backend() {
             job_id: ids[i],
             worker: worker.into(),
             attempt: Attempt {
-                id: 0,
-                job_id: ids[i],
-                appid: convs[i].0.appid.clone(),
-                attempt: 1,
-                url: "http://dev/wx".into(),
                 request: format!("<xml>{i}</xml>"),
                 status: Some(200),
                 response: Some("success".into()),
                 latency_ms: 3,
                 error: None,
                 at: 1_100,
+                ..attempt(&convs[i].0, ids[i])
             },
             outcome,
         };
