@@ -93,10 +93,6 @@ impl Outbound {
         Outbound { client, allow_private }
     }
 
-    pub fn allows_private(&self) -> bool {
-        self.allow_private
-    }
-
     /// Sends one request and reads its answer.
     pub async fn send(&self, out: Outgoing<'_>) -> Result<Answer, SendError> {
         let uri = self.target(out.url, out.query)?;

@@ -1,6 +1,7 @@
 //! Where Herald may send callbacks: never to loopback, private, link-local or other
 //! non-public addresses unless the operator allows it (`allow_private_callbacks`).
-//! Checked when the URL is saved and again before every delivery.
+//! The outbound client (`client.rs`) applies it at connect time: to a literal address
+//! before the request, to a hostname in the resolver its connections use.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -48,34 +49,6 @@ pub fn refusal(host: &str, ip: IpAddr) -> String {
     }
 }
 
-/// Resolves the URL's host and checks every address. Returns a reason when refused.
-pub async fn check_url(url: &str, allow_private: bool) -> Result<(), String> {
-    let u = url::Url::parse(url).map_err(|e| format!("invalid url: {e}"))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err("the url must be http or https".into());
-    }
-    let host = u.host_str().ok_or("the url has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
-    if allow_private {
-        return Ok(());
-    }
-    let port = u.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .map(|a| a.ip())
-            .collect(),
-    };
-    if addrs.is_empty() {
-        return Err(format!("{host} resolves to no address"));
-    }
-    match addrs.iter().find(|ip| !is_public(**ip)) {
-        Some(ip) => Err(refusal(&host, *ip)),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,14 +61,5 @@ mod tests {
         for good in ["8.8.8.8", "203.0.114.1", "2606:4700::1111"] {
             assert!(is_public(good.parse().unwrap()), "{good}");
         }
-    }
-
-    #[tokio::test]
-    async fn refuses_private_urls_unless_allowed() {
-        assert!(check_url("http://127.0.0.1:9/wx", false).await.is_err());
-        assert!(check_url("http://[::1]:9/wx", false).await.is_err());
-        assert!(check_url("http://localhost:9/wx", false).await.is_err());
-        assert!(check_url("http://127.0.0.1:9/wx", true).await.is_ok());
-        assert!(check_url("ftp://example.com/", true).await.is_err());
     }
 }

@@ -50,7 +50,6 @@ fn nonce() -> String {
 /// WeChat's URL check when a developer server is saved: a GET with signature, timestamp,
 /// nonce and echostr that must answer with the echostr.
 pub async fn verify_url(http: &Outbound, url: &str, token: &str, now: i64) -> Result<(), String> {
-    guard::check_url(url, http.allows_private()).await?;
     let ts = now.to_string();
     let nonce = nonce();
     let echostr = rand::random::<u64>().to_string();
