@@ -111,3 +111,24 @@ def test_unverified_subscription_account_is_unauthorized(herald):
     with pytest.raises(WeChatClientException) as e:
         client.user.get_followers()
     assert e.value.errcode == 48001
+
+
+def test_autoreply_rules_and_server_ips(herald):
+    """message.get_autoreply_info reads the rules set through the platform API; misc.get_wechat_ips
+    returns the callback addresses for an allow-list."""
+    acc = herald.account("subscription", "individual", verified=False)
+    client = herald.wechatpy(acc)
+    herald.op("PUT", "/herald/v1/accounts/%s/auto_replies" % acc["appid"], {
+        "subscribe": {"msgtype": "text", "content": "Welcome"},
+        "default": {"msgtype": "voice", "media_id": "VOICE1"},
+        "keywords": [{"keyword": "price", "match": "contain", "reply": {"msgtype": "text", "content": "10 yuan"}}],
+    }, expect=200)
+    info = client.message.get_autoreply_info()
+    assert info["is_add_friend_reply_open"] == 1 and info["is_autoreply_open"] == 1
+    assert info["add_friend_autoreply_info"] == {"type": "text", "content": "Welcome"}
+    assert info["message_default_autoreply_info"] == {"type": "voice", "content": "VOICE1"}
+    rule = info["keyword_autoreply_info"]["list"][0]
+    assert rule["keyword_list_info"] == [{"type": "text", "match_mode": "contain", "content": "price"}]
+    assert rule["reply_list_info"] == [{"type": "text", "content": "10 yuan"}]
+    ips = client.misc.get_wechat_ips()
+    assert ips[0] == "127.0.0.1"

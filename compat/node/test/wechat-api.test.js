@@ -53,6 +53,11 @@ test('wechat-api against Herald', async (t) => {
           await assert.rejects(api.p.deleteTag(id), (e) => e.code === 45159);
         });
 
+        await t.test('callback IPs', async () => {
+          const res = await api.p.getIp();
+          assert.equal(res.ip_list[0], '127.0.0.1');
+        });
+
         await t.test('a superseded token is retried by the SDK (40001)', async () => {
           // Two processes share a token store, as wechat-api intends. A holds a stale copy of
           // the token when B refreshes; 5 minutes later A's copy is "not latest" (40001) and

@@ -20,6 +20,11 @@ pub struct Config {
     /// Allow developer-server URLs on loopback, private and link-local addresses (tests, demos,
     /// a developer server on the same machine). Off by default.
     pub allow_private_callbacks: bool,
+    /// The addresses callbacks leave from, comma-separated, as `/cgi-bin/getcallbackip`
+    /// reports them for developer servers' allow-lists. Defaults to loopback and this node's
+    /// primary outbound address; set it when nodes send through other addresses (NAT, several
+    /// nodes).
+    pub callback_ips: Option<String>,
     /// Run the delivery worker in this process (turn off for API-only nodes).
     pub worker: bool,
     /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
@@ -36,6 +41,7 @@ impl Default for Config {
             operator_token: None,
             public_url: None,
             allow_private_callbacks: false,
+            callback_ips: None,
             worker: true,
             blob_dir: None,
         }

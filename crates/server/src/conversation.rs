@@ -6,7 +6,7 @@ use herald_domain::conversation::{Inbound, UserEvent};
 use herald_store::{Direction, NewMessage, StoredMessage, User};
 use herald_wire::AppId;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::clock::system_now_ms;
 use crate::error::ApiError;
@@ -23,6 +23,10 @@ pub struct AutoReplies {
     pub fallback: Option<Value>,
     #[serde(default)]
     pub keywords: Vec<KeywordReply>,
+    /// When the rules were last saved (set by Herald, not by the caller); WeChat's
+    /// `create_time` of each keyword rule.
+    #[serde(default)]
+    pub saved_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +72,40 @@ impl AutoReplies {
         Ok(())
     }
 
+    /// `GET /cgi-bin/get_current_autoreply_info`: these rules in WeChat's shape. `active` is
+    /// false when a developer server answers the account's messages instead, as WeChat turns
+    /// the console's auto-replies off in developer mode.
+    pub fn wechat_info(&self, active: bool) -> Value {
+        let on = |set: bool| i64::from(active && set);
+        let mut out = json!({
+            "is_add_friend_reply_open": on(self.subscribe.is_some()),
+            "is_autoreply_open": on(self.fallback.is_some() || !self.keywords.is_empty()),
+        });
+        if let Some(r) = &self.subscribe {
+            out["add_friend_autoreply_info"] = reply_info(r);
+        }
+        if let Some(r) = &self.fallback {
+            out["message_default_autoreply_info"] = reply_info(r);
+        }
+        if !self.keywords.is_empty() {
+            let list: Vec<Value> = self
+                .keywords
+                .iter()
+                .map(|k| {
+                    json!({
+                        "rule_name": k.keyword,
+                        "create_time": self.saved_at,
+                        "reply_mode": "reply_all",
+                        "keyword_list_info": [{"type": "text", "match_mode": k.mode, "content": k.keyword}],
+                        "reply_list_info": [reply_info(&k.reply)],
+                    })
+                })
+                .collect();
+            out["keyword_autoreply_info"] = json!({ "list": list });
+        }
+        out
+    }
+
     /// The reply to send for this inbound, if any.
     pub fn answer(&self, inbound: &Inbound) -> Option<&Value> {
         match inbound {
@@ -83,6 +121,33 @@ impl AutoReplies {
                 });
                 hit.map(|k| &k.reply).or(self.fallback.as_ref())
             }
+        }
+    }
+}
+
+/// One reply as `get_current_autoreply_info` shows it: `{type, content}` (the text, or the
+/// media_id of an image, voice or video), or `{type: "news", news_info: {list}}`. WeChat's
+/// console has no music reply; Herald's shows as `{type: "music", content: <musicurl>}`.
+fn reply_info(r: &Value) -> Value {
+    let field = |k: &str| r.get(k).cloned().unwrap_or_else(|| json!(""));
+    match r.get("msgtype").and_then(Value::as_str).unwrap_or_default() {
+        "text" => json!({"type": "text", "content": field("content")}),
+        "image" => json!({"type": "img", "content": field("media_id")}),
+        ty @ ("voice" | "video") => json!({"type": ty, "content": field("media_id")}),
+        "music" => json!({"type": "music", "content": field("musicurl")}),
+        _ => {
+            let articles = r.get("articles").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let list: Vec<Value> = articles
+                .iter()
+                .map(|a| {
+                    let f = |k: &str| a.get(k).cloned().unwrap_or_else(|| json!(""));
+                    json!({
+                        "title": f("title"), "author": "", "digest": f("description"), "show_cover": 1,
+                        "cover_url": f("picurl"), "content_url": f("url"), "source_url": "",
+                    })
+                })
+                .collect();
+            json!({"type": "news", "news_info": {"list": list}})
         }
     }
 }

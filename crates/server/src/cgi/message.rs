@@ -1,5 +1,6 @@
 //! Customer-service messages: `POST /cgi-bin/message/custom/send` and `/custom/typing`,
-//! open for 48 hours after the follower's last interaction.
+//! open for 48 hours after the follower's last interaction; and the account's auto-reply
+//! rules, `GET /cgi-bin/get_current_autoreply_info`.
 
 use axum::extract::State;
 use axum::Json;
@@ -9,6 +10,7 @@ use herald_store::{Direction, Follower, NewMessage};
 use herald_wire::{ErrCode, WxOk};
 use serde_json::Value;
 
+use crate::conversation::AutoReplies;
 use crate::error::{WxErr, WxResult};
 use crate::extract::{Caller, WxJson};
 use crate::state::AppState;
@@ -59,4 +61,13 @@ pub async fn custom_typing(State(st): State<AppState>, c: Caller, WxJson(body): 
     }
     reachable(&st, &c, &body).await?;
     Ok(Json(WxOk))
+}
+
+/// The rules set through the platform API (`/herald/v1/accounts/{appid}/auto_replies`),
+/// reported as off while a developer server answers the account's messages.
+pub async fn autoreply_info(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
+    let appid = &c.account.appid;
+    let account = st.store.account(appid.as_str()).await?.ok_or(ErrCode::InvalidAppid)?;
+    let rules: AutoReplies = st.store.auto_replies(appid).await?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    Ok(Json(rules.wechat_info(account.server.url.is_none())))
 }

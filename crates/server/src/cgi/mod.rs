@@ -7,6 +7,7 @@ pub mod mass;
 pub mod media;
 pub mod menu;
 pub mod message;
+pub mod misc;
 pub mod qrcode;
 pub mod sns;
 pub mod tags;

@@ -300,6 +300,55 @@ async fn auto_replies_answer_when_there_is_no_developer_server() {
 }
 
 #[tokio::test]
+async fn get_current_autoreply_info_reports_the_rules_in_wechats_shape() {
+    for app in apps().await {
+        let acc = app.account("service", "organisation", true).await;
+        let appid = acc["appid"].as_str().unwrap();
+        let token = app.token(&acc).await;
+        let info_url = format!("/cgi-bin/get_current_autoreply_info?access_token={token}");
+        // Nothing set: both switches off, no rules.
+        assert_eq!(app.wx_get(&info_url).await, json!({"is_add_friend_reply_open": 0, "is_autoreply_open": 0}), "{}", app.backend);
+        let cfg = json!({
+            "subscribe": {"msgtype": "image", "media_id": "MEDIA1"},
+            "keywords": [
+                {"keyword": "hours", "match": "contain", "reply": {"msgtype": "text", "content": "9 to 5"}},
+                {"keyword": "menu", "reply": {"msgtype": "news", "articles": [{"title": "Menu", "description": "Today", "url": "http://x/menu", "picurl": "http://x/p.png"}]}}
+            ]
+        });
+        let (s, saved) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/auto_replies"), Some(cfg)).await;
+        assert_eq!(s, StatusCode::OK);
+        let saved_at = saved["saved_at"].as_i64().unwrap();
+        assert!(saved_at > 0);
+        let info = app.wx_get(&info_url).await;
+        assert_eq!(info["is_add_friend_reply_open"], 1);
+        assert_eq!(info["is_autoreply_open"], 1);
+        assert_eq!(info["add_friend_autoreply_info"], json!({"type": "img", "content": "MEDIA1"}));
+        assert!(info.get("message_default_autoreply_info").is_none(), "{info}");
+        let rules = info["keyword_autoreply_info"]["list"].as_array().unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0]["rule_name"], "hours");
+        assert_eq!(rules[0]["create_time"], saved_at);
+        assert_eq!(rules[0]["reply_mode"], "reply_all");
+        assert_eq!(rules[0]["keyword_list_info"], json!([{"type": "text", "match_mode": "contain", "content": "hours"}]));
+        assert_eq!(rules[0]["reply_list_info"], json!([{"type": "text", "content": "9 to 5"}]));
+        assert_eq!(rules[1]["keyword_list_info"][0]["match_mode"], "equal");
+        let news = &rules[1]["reply_list_info"][0];
+        assert_eq!(news["type"], "news");
+        assert_eq!(news["news_info"]["list"][0]["title"], "Menu");
+        assert_eq!(news["news_info"]["list"][0]["digest"], "Today");
+        assert_eq!(news["news_info"]["list"][0]["content_url"], "http://x/menu");
+        assert_eq!(news["news_info"]["list"][0]["cover_url"], "http://x/p.png");
+        // A developer server answers instead: the rules stay, switched off.
+        let dev = DevServer::start(appid, Behaviour::Echo).await;
+        assert_eq!(app.set_server(&acc, &dev.url, "plain").await.0, StatusCode::OK);
+        let info = app.wx_get(&info_url).await;
+        assert_eq!((info["is_add_friend_reply_open"].as_i64(), info["is_autoreply_open"].as_i64()), (Some(0), Some(0)), "{info}");
+        assert_eq!(info["keyword_autoreply_info"]["list"].as_array().map(Vec::len), Some(2));
+        assert_eq!(errcode(&app.wx_get("/cgi-bin/get_current_autoreply_info?access_token=bogus").await), 40001);
+    }
+}
+
+#[tokio::test]
 async fn a_restart_resumes_pending_deliveries_once() {
     let mut urls = vec![("sqlite", format!("sqlite://{}", std::env::temp_dir().join(format!("herald-it-restart-{}.db", crate::suffix())).display()))];
     if let Some(base) = crate::pg_base().await {

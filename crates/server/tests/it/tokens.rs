@@ -103,3 +103,19 @@ async fn force_refresh_is_limited_to_twenty_a_day() {
         assert!(app.wx_post("/cgi-bin/stable_token", body).await["access_token"].is_string());
     }
 }
+
+#[tokio::test]
+async fn server_ip_lists_name_loopback_and_the_api_host() {
+    for app in apps().await {
+        let acc = app.account("subscription", "individual", false).await;
+        let token = app.token(&acc).await;
+        let cb = app.wx_get(&format!("/cgi-bin/getcallbackip?access_token={token}")).await;
+        let list = cb["ip_list"].as_array().unwrap_or_else(|| panic!("{cb}"));
+        assert_eq!(list[0], "127.0.0.1", "{cb}");
+        // The tests reach the server at http://127.0.0.1:<port>.
+        let api = app.wx_get(&format!("/cgi-bin/get_api_domain_ip?access_token={token}")).await;
+        assert_eq!(api, json!({"ip_list": ["127.0.0.1"]}));
+        assert_eq!(errcode(&app.wx_get("/cgi-bin/getcallbackip?access_token=bogus").await), 40001);
+        assert_eq!(errcode(&app.wx_get("/cgi-bin/get_api_domain_ip").await), 41001);
+    }
+}
