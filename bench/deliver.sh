@@ -81,6 +81,11 @@ for _ in $(seq 50); do grep -q listening "$WORK/herald.out" && break; sleep 0.02
 BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
 # DELIVER_PERF=1: also count the instructions both processes execute (steadier than time).
 [ -z "${DELIVER_PERF:-}" ] || { perf stat -e instructions -p "$HPID,$EPID" -o "$WORK/perf.txt" & PERFPID=$!; }
+# DELIVER_SYSCALLS=1: also count Herald's system calls per message, in all and by kind (kernel
+# tracepoints; works where hardware counters are "not supported"; it slows the run, so take
+# rates from runs without it).
+SYSCALLS="raw_syscalls:sys_enter syscalls:sys_enter_pwrite64 syscalls:sys_enter_pread64 syscalls:sys_enter_writev syscalls:sys_enter_recvfrom syscalls:sys_enter_epoll_wait syscalls:sys_enter_futex syscalls:sys_enter_fsync"
+[ -z "${DELIVER_SYSCALLS:-}" ] || { perf stat $(printf -- '-e %s ' $SYSCALLS) -p "$HPID" -o "$WORK/syscalls.txt" & SYSPID=$!; }
 # DELIVER_RECORD=file: also sample Herald's stacks with perf (cpu-clock) into that file.
 [ -z "${DELIVER_RECORD:-}" ] || { perf record -F 1000 -e cpu-clock --call-graph dwarf,16384 -o "$DELIVER_RECORD" -p "$HPID" 2>/dev/null & RECPID=$!; }
 while :; do
@@ -93,6 +98,8 @@ HCPU=$(cpu "$HPID"); ECPU=$(cpu "$EPID")
 # Bytes Herald wrote to files (the log, the checkpoints; sockets excluded) per message.
 HWRITE=$(awk '/^write_bytes/ { print $2 }' "/proc/$HPID/io")
 [ -z "${DELIVER_RECORD:-}" ] || { kill -INT "$RECPID"; wait "$RECPID" 2>/dev/null || true; }
+[ -z "${DELIVER_SYSCALLS:-}" ] || { kill -INT "$SYSPID"; wait "$SYSPID" 2>/dev/null || true
+  awk -v n="$N" '/sys_enter/ { gsub(",", "", $1); sub(".*sys_enter_?", "", $2); printf "%s%s %.2f", sep, ($2 == "" ? "system calls per message" : $2), $1 / n; sep = ", " } END { print "" }' "$WORK/syscalls.txt"; }
 [ -z "${DELIVER_PERF:-}" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true
   awk -v n="$N" '/instructions/ { gsub(",", "", $1); printf "instructions per message: %.0f\n", $1 / n }' "$WORK/perf.txt"; }
 DONE=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=done&limit=1000" | python3 -c 'import json,sys; d=json.load(sys.stdin)["deliveries"]; print(sum(1 for x in d if x["state"]=="done"))')
