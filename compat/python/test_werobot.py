@@ -1,4 +1,4 @@
-"""WeRoBot 1.13.1 runs as the account's developer server, in plain and in safe mode, and
+"""WeRoBot 1.13.1 runs as the account's developer server, in plain, compatible and safe mode, and
 answers with passive replies; wechatpy sends customer-service messages within the window."""
 
 import threading
@@ -50,10 +50,10 @@ def robot_server():
         s.shutdown()
 
 
-@pytest.mark.parametrize("mode", ["plain", "safe"])
+@pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
 def test_werobot_answers_through_herald(herald, robot_server, mode):
     acc = herald.account()
-    url = robot_server(acc["appid"], AES_KEY if mode == "safe" else None)
+    url = robot_server(acc["appid"], None if mode == "plain" else AES_KEY)
     herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
               {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY, "message_mode": mode}, expect=200)
     user = herald.user("wendy")
@@ -69,8 +69,14 @@ def test_werobot_answers_through_herald(herald, robot_server, mode):
     assert replies[2]["body"]["articles"][0]["title"] == "Nearest branch"
     deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
     assert all(d["state"] == "done" for d in deliveries) and len(deliveries) == 3
+    requests = [d["attempts"][0]["request"] for d in deliveries]
     if mode == "safe":
-        assert all("<Encrypt>" in d["attempts"][0]["request"] and "<Content>" not in d["attempts"][0]["request"] for d in deliveries)
+        assert all("<Encrypt>" in r and "<FromUserName>" not in r for r in requests), requests
+    elif mode == "compatible":
+        # Both the plain fields and the envelope; WeRoBot decrypts and answers encrypted.
+        assert all("<Encrypt>" in r and "<FromUserName>" in r for r in requests), requests
+    else:
+        assert all("<Encrypt>" not in r and "<FromUserName>" in r for r in requests), requests
 
 
 def test_wechatpy_customer_service_messages_and_the_window(herald):

@@ -1,5 +1,5 @@
-// The npm `wechat` 2.1.0 middleware runs as the account's developer server, in plain and in
-// safe mode, and answers Herald's callbacks with passive replies.
+// The npm `wechat` 2.1.0 middleware runs as the account's developer server, in plain,
+// compatible and safe mode, and answers Herald's callbacks with passive replies.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -26,13 +26,13 @@ function devServer(appid, safe) {
 
 test('wechat middleware as the developer server', async (t) => {
   for (const backend of await backends()) {
-    for (const mode of ['plain', 'safe']) {
+    for (const mode of ['plain', 'compatible', 'safe']) {
       await t.test(`${backend} ${mode}`, async () => {
         const h = await start(backend);
         const dev = { server: null };
         try {
           const acc = await h.account();
-          Object.assign(dev, await devServer(acc.appid, mode === 'safe'));
+          Object.assign(dev, await devServer(acc.appid, mode !== 'plain'));
           const set = await h.op('PUT', `/herald/v1/accounts/${acc.appid}/server`, { url: dev.url, token: TOKEN, encoding_aes_key: AES_KEY, message_mode: mode });
           assert.equal(set.status, 200, JSON.stringify(set.body));
           const user = await h.user('nina');
@@ -47,6 +47,10 @@ test('wechat middleware as the developer server', async (t) => {
           assert.equal(replies[2].body.articles[0].title, 'Herald');
           const d = (await h.op('GET', `/herald/v1/accounts/${acc.appid}/deliveries`)).body.deliveries;
           assert.ok(d.every((x) => x.state === 'done'), JSON.stringify(d.map((x) => x.last_error)));
+          // Compatible mode sends the plain fields beside the envelope; the middleware decrypts.
+          const requests = d.map((x) => x.attempts[0].request);
+          const expect = { plain: [false, true], compatible: [true, true], safe: [true, false] }[mode];
+          assert.ok(requests.every((r) => r.includes('<Encrypt>') === expect[0] && r.includes('<FromUserName>') === expect[1]), JSON.stringify(requests));
         } finally {
           if (dev.server) dev.server.close();
           await h.stop();
