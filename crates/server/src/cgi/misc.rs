@@ -45,7 +45,9 @@ pub async fn api_domain_ips(State(st): State<AppState>, _: Caller) -> WxResult<V
         },
         None => Vec::new(),
     };
-    ips.dedup();
+    // A hosts file may name one address twice.
+    let mut seen = std::collections::HashSet::new();
+    ips.retain(|ip| seen.insert(ip.clone()));
     Ok(Json(json!({ "ip_list": ips })))
 }
 

@@ -119,3 +119,21 @@ async fn server_ip_lists_name_loopback_and_the_api_host() {
         assert_eq!(errcode(&app.wx_get("/cgi-bin/get_api_domain_ip").await), 41001);
     }
 }
+
+#[tokio::test]
+async fn server_ip_lists_follow_the_settings() {
+    // A public URL by name lists the name's addresses; callback_ips replaces the default.
+    let path = std::env::temp_dir().join(format!("herald-it-ips-{}.db", crate::suffix()));
+    let mut cfg = crate::config(&format!("sqlite://{}", path.display()));
+    cfg.public_url = Some("http://localhost:8443/".into());
+    cfg.callback_ips = Some("203.0.113.5, 203.0.113.6".into());
+    let app = crate::start_with("sqlite", cfg).await;
+    let acc = app.account("service", "organisation", true).await;
+    let token = app.token(&acc).await;
+    let cb = app.wx_get(&format!("/cgi-bin/getcallbackip?access_token={token}")).await;
+    assert_eq!(cb, json!({"ip_list": ["203.0.113.5", "203.0.113.6"]}));
+    let api = app.wx_get(&format!("/cgi-bin/get_api_domain_ip?access_token={token}")).await;
+    let list: Vec<&str> = api["ip_list"].as_array().unwrap_or_else(|| panic!("{api}")).iter().filter_map(|v| v.as_str()).collect();
+    assert!(list.contains(&"127.0.0.1"), "{api}");
+    app.stop().await;
+}
