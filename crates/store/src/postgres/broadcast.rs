@@ -297,7 +297,7 @@ impl crate::BroadcastStore for Backend {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
-        hand_on(&mut tx, next).await?;
+        hand_on(&mut tx, next.as_slice()).await?;
         let done = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         if pg_has_server(&mut tx, &appid).await? {
             if let Some(xml) = event(&done) {

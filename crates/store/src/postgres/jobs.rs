@@ -230,6 +230,14 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
     Ok(jobs)
 }
 
+/// `pg_advisory_xact_lock` on one conversation's key, given SQL expressions for its appid and
+/// user: the one definition of the key that `lock_conversation` and `pg_finish_all` share.
+macro_rules! conversation_lock {
+    ($appid:literal, $user:literal) => {
+        concat!("pg_advisory_xact_lock(hashtextextended(", $appid, " || '/' || ", $user, ", 0))")
+    };
+}
+
 /// Applies finished attempts inside the caller's transaction, a round's worth in a handful of
 /// statements (each over arrays), not several per job: on PostgreSQL every statement is a
 /// round trip. Each job is applied exactly as one at a time would be: only if it is still
@@ -251,9 +259,12 @@ async fn pg_finish_all(tx: &mut Tx, done: &[crate::Finished], now_ms: i64) -> cr
     let workers: Vec<&str> = order.iter().map(|&i| done[i].worker.as_str()).collect();
     // The conversations' locks (see `lock_conversation`), in job order, before any job row.
     sqlx::query(
-        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM \
-           (SELECT j.appid || '/' || j.user_id AS k FROM UNNEST($1::BIGINT[]) WITH ORDINALITY AS u(id, o) \
-            JOIN jobs j ON j.id = u.id WHERE j.user_id IS NOT NULL ORDER BY u.o OFFSET 0) AS s",
+        concat!(
+            "SELECT count(",
+            conversation_lock!("appid", "user_id"),
+            ") FROM (SELECT j.appid, j.user_id FROM UNNEST($1::BIGINT[]) WITH ORDINALITY AS u(id, o) \
+             JOIN jobs j ON j.id = u.id WHERE j.user_id IS NOT NULL ORDER BY u.o OFFSET 0) AS s"
+        ),
     )
     .bind(&ids)
     .execute(&mut **tx)
@@ -392,11 +403,7 @@ impl<'a> Batch<'a> {
             .await?;
         }
         insert_replies(tx, &self.replies).await?;
-        if !self.hand_on.is_empty() {
-            // Makes the job after each finished one in its queue claimable (see `hand_on`).
-            sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = ANY($1) AND state = 'pending'").bind(&self.hand_on).execute(&mut **tx).await?;
-        }
-        Ok(())
+        hand_on(tx, &self.hand_on).await
     }
 }
 
@@ -406,7 +413,7 @@ impl<'a> Batch<'a> {
 /// conversation's job rows is locked.
 async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crate::Result<()> {
     if let Some(user) = user {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
+        sqlx::query(concat!("SELECT ", conversation_lock!("$1", "$2")))
             .bind(appid)
             .bind(user)
             .execute(&mut **tx)
@@ -415,11 +422,11 @@ async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crat
     Ok(())
 }
 
-/// Makes the job after a finished one in its queue (`next`, from the finished job's
+/// Makes the job after each finished one in its queue (`next`, from the finished jobs'
 /// `next_id`) claimable (see the SQLite twin).
-async fn hand_on(tx: &mut Tx, next: Option<i64>) -> crate::Result<()> {
-    if let Some(next) = next {
-        sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = $1 AND state = 'pending'").bind(next).execute(&mut **tx).await?;
+async fn hand_on(tx: &mut Tx, next: &[i64]) -> crate::Result<()> {
+    if !next.is_empty() {
+        sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = ANY($1) AND state = 'pending'").bind(next).execute(&mut **tx).await?;
     }
     Ok(())
 }
