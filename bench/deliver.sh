@@ -30,8 +30,8 @@ fi
 APPID=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["appid"])' "$APPID_FILE")
 "$BIN" echo-server --listen 127.0.0.1:0 --token "$TOKEN" --appid "$APPID" > "$WORK/echo.out" 2>&1 &
 EPID=$!
-trap 'kill $EPID $HPID 2>/dev/null; true' EXIT
-HPID=
+trap 'kill $EPID $HPID $POLLPID 2>/dev/null; true' EXIT
+HPID=; POLLPID=
 for _ in $(seq 50); do grep -q listening "$WORK/echo.out" && break; sleep 0.1; done
 EURL=$(grep -o 'http://[0-9.:]*' "$WORK/echo.out" | head -1)/wx
 
@@ -71,14 +71,42 @@ if [ -n "$SNAP" ]; then mkdir -p "$SNAP" && cp -r "$WORK"/deliver.db* "$APPID_FI
 # CPU seconds (user + system) a process has used so far.
 cpu() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat" | sed 's/.*) //'; }
 
+# The poller: it waits for the node's address, then asks for one pending delivery every 10 ms
+# on one kept-alive connection and prints the time it first sees none. It starts before the
+# clock does and forks nothing while it polls (a curl per poll cost the two cores a few per
+# cent of the run).
+: > "$WORK/herald.out"
+python3 - "$WORK/herald.out" "$APPID" > "$WORK/poll.out" <<'PY' &
+import http.client, re, sys, time
+out, appid = sys.argv[1:]
+deadline = time.time() + 30
+while not (m := re.search(r"http://([0-9.]+):([0-9]+)", open(out).read())):
+    if time.time() > deadline:
+        sys.exit("the node did not start")
+    time.sleep(0.005)
+c = http.client.HTTPConnection(m.group(1), int(m.group(2)))
+while True:
+    c.request("GET", f"/herald/v1/accounts/{appid}/deliveries?state=pending&limit=1", headers={"Authorization": "Bearer bench-operator-token-000"})
+    if c.getresponse().read() == b'{"deliveries":[]}':
+        break
+    time.sleep(0.01)
+print(repr(time.time()))
+PY
+POLLPID=$!
+sleep 0.2
+
+# Idle and total jiffies of the whole machine so far (to show how busy the two cores were).
+idle() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, $6, t }' /proc/stat; }
+
 # Deliver everything and time it.
-ECPU0=$(cpu "$EPID")
-HERALD_LOG=warn HERALD_DATABASE_URL="$DB" HERALD_OPERATOR_TOKEN=bench-operator-token-000 HERALD_ALLOW_PRIVATE_CALLBACKS=true \
-  "$BIN" serve --listen 127.0.0.1:0 > "$WORK/herald.out" &
+ECPU0=$(cpu "$EPID"); IDLE0=$(idle)
+# DELIVER_LOG=filter: Herald's log filter (default warn), e.g.
+# warn,herald_server::delivery::worker=debug for one line per worker round. The log is kept in
+# $WORK/herald.log; its warnings are shown at the end.
+HERALD_LOG=${DELIVER_LOG:-warn} NO_COLOR=1 HERALD_DATABASE_URL="$DB" HERALD_OPERATOR_TOKEN=bench-operator-token-000 HERALD_ALLOW_PRIVATE_CALLBACKS=true \
+  "$BIN" serve --listen 127.0.0.1:0 > "$WORK/herald.out" 2> "$WORK/herald.log" &
 HPID=$!
 START=$(date +%s.%N)
-for _ in $(seq 50); do grep -q listening "$WORK/herald.out" && break; sleep 0.02; done
-BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
 # DELIVER_PERF=1: also count the instructions both processes execute (steadier than time).
 [ -z "${DELIVER_PERF:-}" ] || { perf stat -e instructions -p "$HPID,$EPID" -o "$WORK/perf.txt" & PERFPID=$!; }
 # DELIVER_SYSCALLS=1: also count Herald's system calls per message, in all and by kind (kernel
@@ -87,13 +115,10 @@ BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
 SYSCALLS="raw_syscalls:sys_enter syscalls:sys_enter_pwrite64 syscalls:sys_enter_pread64 syscalls:sys_enter_writev syscalls:sys_enter_recvfrom syscalls:sys_enter_epoll_wait syscalls:sys_enter_futex syscalls:sys_enter_fsync"
 [ -z "${DELIVER_SYSCALLS:-}" ] || { perf stat $(printf -- '-e %s ' $SYSCALLS) -p "$HPID" -o "$WORK/syscalls.txt" & SYSPID=$!; }
 # DELIVER_RECORD=file: also sample Herald's stacks with perf (cpu-clock) into that file.
-[ -z "${DELIVER_RECORD:-}" ] || { perf record -F 1000 -e cpu-clock --call-graph dwarf,16384 -o "$DELIVER_RECORD" -p "$HPID" 2>/dev/null & RECPID=$!; }
-while :; do
-  P=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=pending&limit=1")
-  [ "$P" = '{"deliveries":[]}' ] && break
-  sleep 0.05
-done
-END=$(date +%s.%N)
+[ -z "${DELIVER_RECORD:-}" ] || { perf record -F ${DELIVER_RECORD_HZ:-1000} -e cpu-clock --call-graph dwarf,16384 -o "$DELIVER_RECORD" -p "$HPID" 2>/dev/null & RECPID=$!; }
+wait "$POLLPID"
+END=$(cat "$WORK/poll.out"); IDLE1=$(idle)
+BASE=$(grep -o 'http://[0-9.:]*' "$WORK/herald.out" | head -1)
 HCPU=$(cpu "$HPID"); ECPU=$(cpu "$EPID")
 # Bytes Herald wrote to files (the log, the checkpoints; sockets excluded) per message.
 HWRITE=$(awk '/^write_bytes/ { print $2 }' "/proc/$HPID/io")
@@ -106,5 +131,7 @@ DONE=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald
 FAILED=$(curl -s -H 'Authorization: Bearer bench-operator-token-000' "$BASE/herald/v1/accounts/$APPID/deliveries?state=failed&limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["deliveries"]))')
 python3 -c "import sys; n,s,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print('delivered %d messages in %.2f s: %.0f messages/s (safe mode)' % (n, e-s, n/(e-s)))" "$N" "$START" "$END"
 python3 -c "import sys; n,h,e0,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]); print('CPU per message: herald %.0f us, developer server %.0f us (both cores: %.0f messages/s if CPU-bound)' % (h*1e6/n, (e-e0)*1e6/n, 2*n/(h+e-e0)))" "$N" "$HCPU" "$ECPU0" "$ECPU"
+echo "$IDLE0 $IDLE1" | awk '{ t = $6 - $3; printf "the machine was busy %.0f%% of the run (both cores, every process; idle %.0f%%, waiting for the disk %.0f%%)\n", 100 - 100 * ($4 - $1 + $5 - $2) / t, 100 * ($4 - $1) / t, 100 * ($5 - $2) / t }'
 python3 -c "import sys; print('storage written per message: %.1f KiB' % (int(sys.argv[2]) / int(sys.argv[1]) / 1024))" "$N" "$HWRITE"
 echo "failed deliveries: $FAILED (last 1000 checked: $DONE done)"
+sed 's/\x1b\[[0-9;]*m//g' "$WORK/herald.log" | grep -E ' (WARN|ERROR) ' | head -5 || true
