@@ -50,8 +50,13 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
         let jobs = if done.is_empty() && limit == 0 {
             Vec::new()
         } else {
+            let started = std::time::Instant::now();
             match st.store.finish_and_claim(&done, &worker_id, system_now_ms(), LEASE_MS, limit).await {
-                Ok((_, jobs)) => jobs,
+                Ok((_, jobs)) => {
+                    let in_flight = MAX_IN_FLIGHT - permits.available_permits() - held.len();
+                    tracing::debug!(finished = done.len(), claimed = jobs.len(), in_flight, us = started.elapsed().as_micros() as u64, "round");
+                    jobs
+                }
                 Err(e) => {
                     tracing::warn!(finished = done.len(), error = %e, "recording deliveries and claiming jobs failed; leases will expire");
                     Vec::new()

@@ -197,38 +197,37 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
     Ok(jobs)
 }
 
-/// Applies one finished attempt inside the caller's transaction.
+/// Applies one finished attempt inside the caller's transaction: the job's new state (only
+/// while `f.worker` still holds it), the attempt, any reply or notice, and the hand-over.
 fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Result<bool> {
-    let (job_id, a) = (f.job_id, &f.attempt);
-    let found: Option<(i64, Option<i64>)> = tx
-        .prepare_cached("SELECT round, next_id FROM jobs WHERE id = ?1 AND state = 'pending' AND locked_by = ?2")?
-        .query_row(params![job_id, f.worker], |r| Ok((r.get(0)?, r.get(1)?)))
+    // One statement checks the lease and applies the outcome (?3 a time, ?4 the error); it
+    // returns what the reply's key and the hand-over need.
+    macro_rules! held {
+        ($set:literal) => {
+            concat!(
+                "UPDATE jobs SET ", $set, ", locked_by = NULL, locked_until = NULL, last_error = ?4 ",
+                "WHERE id = ?1 AND state = 'pending' AND locked_by = ?2 RETURNING round, next_id"
+            )
+        };
+    }
+    let (sql, at, error, message) = match &f.outcome {
+        JobOutcome::Done { reply } => (held!("state = 'done', finished_at = ?3"), now_ms, None, reply.as_ref()),
+        JobOutcome::Retry { run_at, error } => (held!("run_at = ?3 - pulled_ms"), *run_at, Some(error), None),
+        JobOutcome::Failed { error, notice } => (held!("state = 'failed', finished_at = ?3"), now_ms, Some(error), notice.as_ref()),
+    };
+    let held: Option<(i64, Option<i64>)> = tx
+        .prepare_cached(sql)?
+        .query_row(params![f.job_id, f.worker, at, error], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((round, next)) = found else { return Ok(false) };
+    let Some((round, next)) = held else { return Ok(false) };
+    let a = &f.attempt;
     tx.prepare_cached(
         "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
-    match &f.outcome {
-        JobOutcome::Done { reply } => {
-            tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ?1")?
-                .execute(params![job_id, now_ms])?;
-            if let Some(m) = reply {
-                insert_reply(tx, m, job_id, round)?;
-            }
-        }
-        JobOutcome::Retry { run_at, error } => {
-            tx.prepare_cached("UPDATE jobs SET run_at = ?2 - pulled_ms, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
-                .execute(params![job_id, run_at, error])?;
-        }
-        JobOutcome::Failed { error, notice } => {
-            tx.prepare_cached("UPDATE jobs SET state = 'failed', finished_at = ?2, locked_by = NULL, locked_until = NULL, last_error = ?3 WHERE id = ?1")?
-                .execute(params![job_id, now_ms, error])?;
-            if let Some(m) = notice {
-                insert_reply(tx, m, job_id, round)?;
-            }
-        }
+    .execute(params![f.job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
+    if let Some(m) = message {
+        insert_reply(tx, m, f.job_id, round)?;
     }
     if !matches!(f.outcome, JobOutcome::Retry { .. }) {
         hand_on(tx, next)?;

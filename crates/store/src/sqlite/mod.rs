@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "job payloads", include_str!("../../migrations/sqlite/0014_job_payloads.sql")),
     (15, "job chains", include_str!("../../migrations/sqlite/0015_job_chains.sql")),
     (16, "pulled jobs", include_str!("../../migrations/sqlite/0016_pulled_jobs.sql")),
+    (17, "lean attempts", include_str!("../../migrations/sqlite/0017_lean_attempts.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
@@ -77,16 +78,21 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// it the log grew by every write (1.2 GB over 30,000 orders). That pass stalls every writer
 /// for as long as it copies (a median 16 ms under the delivery benchmark, where it ran after
 /// every unlocked pass and held the mutex 11% of the time), so it runs only once the log holds
-/// `RESTART_AFTER_FRAMES`: the log then restarts a few times less often and its file grows to
+/// `RESTART_AFTER_BYTES`: the log then restarts a few times less often and its file grows to
 /// about that size (128 MiB) under writes that never pause; an idle moment restarts it sooner.
 struct Checkpointer {
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// How many frames (4 KiB pages) the log may hold before the checkpointer stalls writers to let
-/// SQLite restart it.
-const RESTART_AFTER_FRAMES: i64 = 32_768;
+/// How large the log may grow before the checkpointer stalls writers to let SQLite restart it.
+const RESTART_AFTER_BYTES: i64 = 128 << 20;
+
+/// The page size of a new database file (an existing file keeps its own). Each round of the
+/// delivery worker rewrites a few hundred pages; larger pages mean fewer of them, so fewer
+/// log frames, system calls and b-tree levels per delivery, for a few more bytes written
+/// (docs/PERFORMANCE.md, session 14).
+const PAGE_SIZE: i64 = 8192;
 
 /// `PRAGMA wal_checkpoint(mode)`: how many frames the log held when it started.
 fn checkpoint(conn: &Connection, mode: &str) -> i64 {
@@ -100,6 +106,7 @@ fn checkpoint(conn: &Connection, mode: &str) -> i64 {
 }
 
 impl Checkpointer {
+    /// `restart_after` is in frames (pages) of the log.
     fn start(conn: Connection, writer: Arc<Mutex<Connection>>, restart_after: i64) -> std::io::Result<Self> {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new().name("herald-sqlite-checkpoint".into()).spawn(move || loop {
@@ -157,10 +164,10 @@ fn parse_url(url: &str) -> (String, bool) {
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self> {
-        Self::connect_with(url, RESTART_AFTER_FRAMES)
+        Self::connect_with(url, RESTART_AFTER_BYTES)
     }
 
-    /// `connect`, the checkpointer letting the log restart after `restart_after` frames.
+    /// `connect`, the checkpointer letting the log restart once it holds `restart_after` bytes.
     fn connect_with(url: &str, restart_after: i64) -> Result<Self> {
         let (target, memory) = parse_url(url);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -171,9 +178,13 @@ impl SqliteStore {
         let checkpointer = if memory {
             None
         } else {
-            lock(&write).pragma_update(None, "wal_autocheckpoint", 0)?;
+            let page: i64 = {
+                let w = lock(&write);
+                w.pragma_update(None, "wal_autocheckpoint", 0)?;
+                w.query_row("PRAGMA page_size", [], |r| r.get(0))?
+            };
             let conn = Self::open(&target, flags, memory, false)?;
-            Some(Checkpointer::start(conn, write.clone(), restart_after).map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?)
+            Some(Checkpointer::start(conn, write.clone(), restart_after / page.max(512)).map_err(|e| StoreError::Other(format!("cannot start the checkpointer: {e}")))?)
         };
         Ok(SqliteStore { target, flags, memory, write, readers: Mutex::new(Vec::new()), group: group::Group::default(), _checkpointer: checkpointer })
     }
@@ -182,6 +193,8 @@ impl SqliteStore {
         let c = Connection::open_with_flags(target, flags)?;
         c.busy_timeout(Duration::from_secs(10))?;
         if writer && !memory {
+            // Takes effect only while the file is still empty: before the mode below writes it.
+            c.pragma_update(None, "page_size", PAGE_SIZE)?;
             c.pragma_update(None, "journal_mode", "WAL")?;
         }
         c.pragma_update(None, "synchronous", "NORMAL")?;
@@ -262,13 +275,47 @@ fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize, f: fn(&str) -> Option<T>) -> rus
 mod tests {
     use super::*;
 
+    fn page_size(store: &SqliteStore) -> i64 {
+        store.read(|c| Ok(c.query_row("PRAGMA page_size", [], |r| r.get(0))?)).unwrap()
+    }
+
+    /// A new database file gets `PAGE_SIZE` pages; a file made before keeps its own (SQLite
+    /// cannot change it in place) and is migrated and written as before.
+    #[tokio::test]
+    async fn new_files_get_the_larger_page_and_older_files_keep_theirs() {
+        let name = |what: &str| std::env::temp_dir().join(format!("herald-page-{what}-{}-{}.db", std::process::id(), rand::random::<u32>()));
+        let (fresh, older) = (name("fresh"), name("older"));
+        {
+            let c = Connection::open(&older).unwrap();
+            c.pragma_update(None, "page_size", 4096).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.execute_batch("CREATE TABLE made_before (x INTEGER)").unwrap();
+        }
+        for (path, want) in [(&fresh, PAGE_SIZE), (&older, 4096)] {
+            let store = SqliteStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            store.migrate().await.unwrap();
+            assert_eq!(page_size(&store), want, "{}", path.display());
+            store.write(|tx| Ok(tx.execute_batch("INSERT INTO counters (name, value) VALUES ('page-test', 1)")?)).unwrap();
+            drop(store);
+            let again = SqliteStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            assert_eq!(page_size(&again), want, "reopened");
+            let value: i64 = again.read(|c| Ok(c.query_row("SELECT value FROM counters WHERE name = 'page-test'", [], |r| r.get(0))?)).unwrap();
+            assert_eq!(value, 1);
+        }
+        for path in [&fresh, &older] {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+
     /// Under writes that never pause, the checkpointer still lets SQLite restart the log once
-    /// it passes its limit (here 256 frames, 1 MiB): it stays a small fraction of what was
+    /// it passes its limit (here 1 MiB): it stays a small fraction of what was
     /// written to it (without the locked pass it held every frame ever written).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_stays_bounded_under_continuous_writes() {
         let path = std::env::temp_dir().join(format!("herald-ckpt-{}-{}.db", std::process::id(), rand::random::<u32>()));
-        let store = SqliteStore::connect_with(&format!("sqlite://{}", path.display()), 256).unwrap();
+        let store = SqliteStore::connect_with(&format!("sqlite://{}", path.display()), 1 << 20).unwrap();
         store.write(|tx| Ok(tx.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL)")?)).unwrap();
         let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
         let start = std::time::Instant::now();
@@ -287,7 +334,7 @@ mod tests {
                 largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
             }
         }
-        // Each commit appends at least one 4 KiB page to the log.
+        // Each commit appends at least one page (4 KiB or more) to the log.
         assert!(commits > 1000, "only {commits} commits");
         assert!(largest < commits * 4096 / 2, "the log reached {largest} bytes after {commits} commits");
         drop(store);
