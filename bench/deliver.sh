@@ -134,4 +134,14 @@ python3 -c "import sys; n,h,e0,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.a
 echo "$IDLE0 $IDLE1" | awk '{ t = $6 - $3; printf "the machine was busy %.0f%% of the run (both cores, every process; idle %.0f%%, waiting for the disk %.0f%%)\n", 100 - 100 * ($4 - $1 + $5 - $2) / t, 100 * ($4 - $1) / t, 100 * ($5 - $2) / t }'
 python3 -c "import sys; print('storage written per message: %.1f KiB' % (int(sys.argv[2]) / int(sys.argv[1]) / 1024))" "$N" "$HWRITE"
 echo "failed deliveries: $FAILED (last 1000 checked: $DONE done)"
+# The rate between the 10th and the 90th percentile of the jobs' finishing times (SQLite only):
+# the run without the node's start, its first connections and the last conversations' tail.
+case "$DB" in sqlite://*) python3 - "${DB#sqlite://}" <<'PY' ;; esac
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+t = sorted(r[0] for r in c.execute("SELECT finished_at FROM jobs WHERE state = 'done' AND kind = 'callback'"))
+lo, hi = t[len(t) // 10], t[len(t) * 9 // 10]
+if hi > lo:
+    print("steady rate (10th to 90th percentile of finishing times): %.0f messages/s" % ((len(t) * 8 // 10) / ((hi - lo) / 1000)))
+PY
 sed 's/\x1b\[[0-9;]*m//g' "$WORK/herald.log" | grep -E ' (WARN|ERROR) ' | head -5 || true

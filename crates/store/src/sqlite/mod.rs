@@ -88,12 +88,6 @@ struct Checkpointer {
 /// How large the log may grow before the checkpointer stalls writers to let SQLite restart it.
 const RESTART_AFTER_BYTES: i64 = 128 << 20;
 
-/// The page size of a new database file (an existing file keeps its own). Each round of the
-/// delivery worker rewrites a few hundred pages; larger pages mean fewer of them, so fewer
-/// log frames, system calls and b-tree levels per delivery, for a few more bytes written
-/// (docs/PERFORMANCE.md, session 14).
-const PAGE_SIZE: i64 = 8192;
-
 /// `PRAGMA wal_checkpoint(mode)`: how many frames the log held when it started.
 fn checkpoint(conn: &Connection, mode: &str) -> i64 {
     match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get::<_, i64>(1)) {
@@ -193,8 +187,6 @@ impl SqliteStore {
         let c = Connection::open_with_flags(target, flags)?;
         c.busy_timeout(Duration::from_secs(10))?;
         if writer && !memory {
-            // Takes effect only while the file is still empty: before the mode below writes it.
-            c.pragma_update(None, "page_size", PAGE_SIZE)?;
             c.pragma_update(None, "journal_mode", "WAL")?;
         }
         c.pragma_update(None, "synchronous", "NORMAL")?;
@@ -274,40 +266,6 @@ fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize, f: fn(&str) -> Option<T>) -> rus
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn page_size(store: &SqliteStore) -> i64 {
-        store.read(|c| Ok(c.query_row("PRAGMA page_size", [], |r| r.get(0))?)).unwrap()
-    }
-
-    /// A new database file gets `PAGE_SIZE` pages; a file made before keeps its own (SQLite
-    /// cannot change it in place) and is migrated and written as before.
-    #[tokio::test]
-    async fn new_files_get_the_larger_page_and_older_files_keep_theirs() {
-        let name = |what: &str| std::env::temp_dir().join(format!("herald-page-{what}-{}-{}.db", std::process::id(), rand::random::<u32>()));
-        let (fresh, older) = (name("fresh"), name("older"));
-        {
-            let c = Connection::open(&older).unwrap();
-            c.pragma_update(None, "page_size", 4096).unwrap();
-            c.pragma_update(None, "journal_mode", "WAL").unwrap();
-            c.execute_batch("CREATE TABLE made_before (x INTEGER)").unwrap();
-        }
-        for (path, want) in [(&fresh, PAGE_SIZE), (&older, 4096)] {
-            let store = SqliteStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-            store.migrate().await.unwrap();
-            assert_eq!(page_size(&store), want, "{}", path.display());
-            store.write(|tx| Ok(tx.execute_batch("INSERT INTO counters (name, value) VALUES ('page-test', 1)")?)).unwrap();
-            drop(store);
-            let again = SqliteStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-            assert_eq!(page_size(&again), want, "reopened");
-            let value: i64 = again.read(|c| Ok(c.query_row("SELECT value FROM counters WHERE name = 'page-test'", [], |r| r.get(0))?)).unwrap();
-            assert_eq!(value, 1);
-        }
-        for path in [&fresh, &older] {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-    }
 
     /// Under writes that never pause, the checkpointer still lets SQLite restart the log once
     /// it passes its limit (here 1 MiB): it stays a small fraction of what was
