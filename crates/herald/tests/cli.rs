@@ -36,9 +36,11 @@ fn settings_come_from_defaults_then_file_then_environment() {
     assert_eq!(v["listen"], "127.0.0.1:9999", "the file overrides the default");
     assert_eq!(v["clock"], "real", "the environment overrides the file");
 
-    let bad = herald().arg("serve").env("HERALD_CLOCK", "sundial").env("HERALD_LISTEN", "127.0.0.1:0").output().unwrap();
+    // Refused before the database (herald.db in the working directory) is created.
+    let bad = herald().arg("serve").env("HERALD_CLOCK", "sundial").env("HERALD_LISTEN", "127.0.0.1:0").current_dir(&dir).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("clock must be"));
+    assert!(!dir.join("herald.db").exists(), "bad settings created the database");
 }
 
 #[test]

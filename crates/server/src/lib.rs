@@ -30,6 +30,8 @@ pub use state::AppState;
 /// Opens the database named in `cfg` (running migrations), prepares shared settings, and
 /// returns the state every handler sees.
 pub async fn prepare(cfg: &Config) -> anyhow::Result<AppState> {
+    // Bad settings are refused before anything is opened or created.
+    cfg.validate()?;
     let store = herald_store::open(&cfg.database_url, true)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", cfg.database_url))?;
