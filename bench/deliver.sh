@@ -144,4 +144,4 @@ lo, hi = t[len(t) // 10], t[len(t) * 9 // 10]
 if hi > lo:
     print("steady rate (10th to 90th percentile of finishing times): %.0f messages/s" % ((len(t) * 8 // 10) / ((hi - lo) / 1000)))
 PY
-sed 's/\x1b\[[0-9;]*m//g' "$WORK/herald.log" | grep -E ' (WARN|ERROR) ' | head -5 || true
+grep -E ' (WARN|ERROR) ' "$WORK/herald.log" | head -5 || true

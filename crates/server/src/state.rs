@@ -33,8 +33,8 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// `cfg` is already validated (`crate::prepare` does it before opening the database).
     pub async fn new(store: Arc<dyn Store>, cfg: &Config) -> anyhow::Result<Self> {
-        cfg.validate()?;
         let generated = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hop_");
         let operator_token = match &cfg.operator_token {
             Some(t) => t.clone(),

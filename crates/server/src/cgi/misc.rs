@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
+use url::Host;
 
 use crate::error::WxResult;
 use crate::extract::Caller;
@@ -35,15 +36,20 @@ pub async fn callback_ips(State(st): State<AppState>, _: Caller) -> WxResult<Val
 /// The addresses of the host in the URL SDKs reach this server at; a wildcard listen address
 /// stands for this node's own addresses.
 pub async fn api_domain_ips(State(st): State<AppState>, _: Caller) -> WxResult<Value> {
-    let host = url::Url::parse(st.base_url()).ok().and_then(|u| u.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string()));
-    let mut ips: Vec<String> = match host.as_deref().map(|h| (h, h.parse::<IpAddr>())) {
-        Some((_, Ok(ip))) if ip.is_unspecified() => st.callback_ips.to_vec(),
-        Some((_, Ok(ip))) => vec![ip.to_string()],
-        Some((h, Err(_))) => match tokio::net::lookup_host((h, 80)).await {
+    let host = url::Url::parse(st.base_url()).ok().and_then(|u| u.host().map(|h| h.to_owned()));
+    let ip = match &host {
+        Some(Host::Ipv4(a)) => Some(IpAddr::V4(*a)),
+        Some(Host::Ipv6(a)) => Some(IpAddr::V6(*a)),
+        _ => None,
+    };
+    let mut ips: Vec<String> = match (ip, &host) {
+        (Some(ip), _) if ip.is_unspecified() => st.callback_ips.to_vec(),
+        (Some(ip), _) => vec![ip.to_string()],
+        (None, Some(Host::Domain(name))) => match tokio::net::lookup_host((name.as_str(), 80)).await {
             Ok(addrs) => addrs.map(|a| a.ip().to_string()).collect(),
             Err(_) => Vec::new(),
         },
-        None => Vec::new(),
+        (None, _) => Vec::new(),
     };
     // A hosts file may name one address twice.
     let mut seen = std::collections::HashSet::new();
