@@ -60,6 +60,11 @@ pub fn check_reply(r: &Value) -> Result<(), String> {
 }
 
 impl AutoReplies {
+    /// The account's saved rules; none saved (or unreadable) is no rules.
+    pub async fn stored(st: &AppState, appid: &AppId) -> Result<AutoReplies, herald_store::StoreError> {
+        Ok(st.store.auto_replies(appid).await?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+    }
+
     pub fn check(&self) -> Result<(), String> {
         for r in self.subscribe.iter().chain(self.fallback.iter()).chain(self.keywords.iter().map(|k| &k.reply)) {
             check_reply(r)?;
@@ -186,8 +191,8 @@ pub async fn receive(st: &AppState, user: &User, appid: &AppId, inbound: Inbound
     let (stored, job) = st.store.record_inbound(&msg, is_message, inbound.opens_window(), callback, system_now_ms()).await?;
     if job.is_some() {
         st.wake.notify_one();
-    } else if let Some(cfg) = st.store.auto_replies(appid).await? {
-        let replies: AutoReplies = serde_json::from_str(&cfg).unwrap_or_default();
+    } else {
+        let replies = AutoReplies::stored(st, appid).await?;
         if let Some(reply) = replies.answer(&inbound) {
             let ty = reply.get("msgtype").and_then(Value::as_str).unwrap_or("text").to_string();
             let mut body = reply.clone();

@@ -68,6 +68,6 @@ pub async fn custom_typing(State(st): State<AppState>, c: Caller, WxJson(body): 
 pub async fn autoreply_info(State(st): State<AppState>, c: Caller) -> WxResult<Value> {
     let appid = &c.account.appid;
     let account = st.store.account(appid.as_str()).await?.ok_or(ErrCode::InvalidAppid)?;
-    let rules: AutoReplies = st.store.auto_replies(appid).await?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let rules = AutoReplies::stored(&st, appid).await?;
     Ok(Json(rules.wechat_info(account.server.url.is_none())))
 }

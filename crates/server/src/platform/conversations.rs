@@ -122,8 +122,7 @@ pub async fn redeliver_failed(State(st): State<AppState>, _: Operator, Path(appi
 
 /// `GET /herald/v1/accounts/{appid}/auto_replies`.
 pub async fn get_auto_replies(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AutoReplies> {
-    let cfg = st.store.auto_replies(&AppId(appid)).await?;
-    Ok(Json(cfg.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default()))
+    Ok(Json(AutoReplies::stored(&st, &AppId(appid)).await?))
 }
 
 /// `PUT /herald/v1/accounts/{appid}/auto_replies`: used when the account has no developer server.
