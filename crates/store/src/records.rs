@@ -168,6 +168,13 @@ pub struct NewMessage {
     pub created_at: UnixTime,
 }
 
+impl NewMessage {
+    /// Its conversation's key (see `conversation_key`).
+    pub fn key(&self) -> i64 {
+        crate::conversation_key(self.appid.as_str(), self.user_id.as_str())
+    }
+}
+
 /// A message as stored: what was added, plus what storage assigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {

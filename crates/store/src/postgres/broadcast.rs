@@ -457,19 +457,22 @@ impl crate::BroadcastStore for Backend {
     }
 
     async fn chat_tail(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, after_seq: i64) -> crate::Result<(Option<crate::StoredMessage>, i64)> {
+        let key = crate::conversation_key(appid.as_str(), user.as_str());
         let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE appid = $1 AND user_id = $2 AND msg_type <> 'event' ORDER BY seq DESC LIMIT 1"
+            "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = $3 AND appid = $1 AND user_id = $2 AND msg_type <> 'event' ORDER BY seq DESC LIMIT 1"
         ))
         .bind(appid.as_str())
         .bind(user.as_str())
+        .bind(key)
         .fetch_optional(self.reader())
         .await?;
         let last = row.as_ref().map(message_from_row).transpose()?;
         let (unread,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM messages WHERE appid = $1 AND user_id = $2 AND seq > $3 AND direction = 'out'")
+            sqlx::query_as("SELECT COUNT(*) FROM messages WHERE conversation_key = $4 AND appid = $1 AND user_id = $2 AND seq > $3 AND direction = 'out'")
                 .bind(appid.as_str())
                 .bind(user.as_str())
                 .bind(after_seq)
+                .bind(key)
                 .fetch_one(self.reader())
                 .await?;
         Ok((last, unread))

@@ -24,8 +24,8 @@ fn message_from_row(r: &DbRow) -> crate::Result<crate::StoredMessage> {
 /// Inserts a message; the stored row.
 async fn insert_message(tx: &mut Tx, m: &crate::NewMessage) -> crate::Result<crate::StoredMessage> {
     let sql = format!(
-        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8) RETURNING {MESSAGE_COLS}"
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at, conversation_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9) RETURNING {MESSAGE_COLS}"
     );
     let row = sqlx::query(&sql)
         .bind(m.appid.as_str())
@@ -36,6 +36,7 @@ async fn insert_message(tx: &mut Tx, m: &crate::NewMessage) -> crate::Result<cra
         .bind(&m.msg_type)
         .bind(&m.body)
         .bind(m.created_at)
+        .bind(m.key())
         .fetch_one(&mut **tx)
         .await?;
     message_from_row(&row)
@@ -54,6 +55,7 @@ struct ReplyColumns<'a> {
     job: Vec<i64>,
     key: Vec<String>,
     created_at: Vec<i64>,
+    conversation_key: Vec<i64>,
 }
 
 impl<'a> ReplyColumns<'a> {
@@ -68,6 +70,7 @@ impl<'a> ReplyColumns<'a> {
         self.job.push(job);
         self.key.push(format!("{job}:{round}"));
         self.created_at.push(m.created_at);
+        self.conversation_key.push(m.key());
     }
 }
 
@@ -78,10 +81,10 @@ async fn insert_replies(tx: &mut Tx, r: &ReplyColumns<'_>) -> crate::Result<()> 
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-         SELECT appid, user_id, openid, direction, source, msg_type, body, NULL, job, key, created_at \
-         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[], $10::BIGINT[]) \
-           WITH ORDINALITY AS u(appid, user_id, openid, direction, source, msg_type, body, job, key, created_at, o) \
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at, conversation_key) \
+         SELECT appid, user_id, openid, direction, source, msg_type, body, NULL, job, key, created_at, conversation_key \
+         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[], $10::BIGINT[], $11::BIGINT[]) \
+           WITH ORDINALITY AS u(appid, user_id, openid, direction, source, msg_type, body, job, key, created_at, conversation_key, o) \
          ORDER BY o ON CONFLICT (reply_key) DO NOTHING",
     )
     .bind(&r.appid)
@@ -94,6 +97,7 @@ async fn insert_replies(tx: &mut Tx, r: &ReplyColumns<'_>) -> crate::Result<()> 
     .bind(&r.job)
     .bind(&r.key)
     .bind(&r.created_at)
+    .bind(&r.conversation_key)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -163,13 +167,14 @@ impl crate::ConversationStore for Backend {
     ) -> crate::Result<Vec<crate::StoredMessage>> {
         let events = if include_events { "" } else { " AND msg_type <> 'event'" };
         let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE appid = $1 AND user_id = $2 AND seq > $3{events} ORDER BY seq LIMIT $4"
+            "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = $5 AND appid = $1 AND user_id = $2 AND seq > $3{events} ORDER BY seq LIMIT $4"
         );
         let rows = sqlx::query(&sql)
             .bind(appid.as_str())
             .bind(user.as_str())
             .bind(after_seq)
             .bind(limit as i64)
+            .bind(crate::conversation_key(appid.as_str(), user.as_str()))
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(message_from_row).collect()

@@ -405,16 +405,17 @@ impl BroadcastStore for SqliteStore {
     }
 
     async fn chat_tail(&self, appid: &AppId, user: &UserId, after_seq: i64) -> Result<(Option<StoredMessage>, i64)> {
+        let key = crate::conversation_key(appid.as_str(), user.as_str());
         self.read(|c| {
             let last = c
                 .prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLS} FROM messages WHERE appid = ?1 AND user_id = ?2 AND msg_type <> 'event' ORDER BY seq DESC LIMIT 1"
+                    "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = ?3 AND appid = ?1 AND user_id = ?2 AND msg_type <> 'event' ORDER BY seq DESC LIMIT 1"
                 ))?
-                .query_row(params![appid.as_str(), user.as_str()], message)
+                .query_row(params![appid.as_str(), user.as_str(), key], message)
                 .optional()?;
             let unread: i64 = c
-                .prepare_cached("SELECT COUNT(*) FROM messages WHERE appid = ?1 AND user_id = ?2 AND seq > ?3 AND direction = 'out'")?
-                .query_row(params![appid.as_str(), user.as_str(), after_seq], |r| r.get(0))?;
+                .prepare_cached("SELECT COUNT(*) FROM messages WHERE conversation_key = ?4 AND appid = ?1 AND user_id = ?2 AND seq > ?3 AND direction = 'out'")?
+                .query_row(params![appid.as_str(), user.as_str(), after_seq, key], |r| r.get(0))?;
             Ok((last, unread))
         })
     }

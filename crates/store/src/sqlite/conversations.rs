@@ -31,11 +31,11 @@ pub(super) fn message(r: &Row<'_>) -> rusqlite::Result<StoredMessage> {
 /// Inserts a message; the stored row.
 pub(super) fn insert_message(c: &Connection, m: &NewMessage) -> Result<StoredMessage> {
     Ok(c.prepare_cached(&format!(
-        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, ?8) RETURNING {MESSAGE_COLS}"
+        "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at, conversation_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, ?8, ?9) RETURNING {MESSAGE_COLS}"
     ))?
     .query_row(
-        params![m.appid.as_str(), m.user_id.as_str(), m.openid.as_str(), m.direction.as_str(), m.source, m.msg_type, m.body, m.created_at],
+        params![m.appid.as_str(), m.user_id.as_str(), m.openid.as_str(), m.direction.as_str(), m.source, m.msg_type, m.body, m.created_at, m.key()],
         message,
     )?)
 }
@@ -45,8 +45,8 @@ pub(super) fn insert_message(c: &Connection, m: &NewMessage) -> Result<StoredMes
 pub(super) fn insert_reply(c: &Connection, m: &NewMessage, job: i64, round: i64) -> Result<bool> {
     let n = c
         .prepare_cached(
-            "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10) ON CONFLICT (reply_key) DO NOTHING",
+            "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at, conversation_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, ?11) ON CONFLICT (reply_key) DO NOTHING",
         )?
         .execute(params![
             m.appid.as_str(),
@@ -58,7 +58,8 @@ pub(super) fn insert_reply(c: &Connection, m: &NewMessage, job: i64, round: i64)
             m.body,
             job,
             format!("{job}:{round}"),
-            m.created_at
+            m.created_at,
+            m.key()
         ])?;
     Ok(n == 1)
 }
@@ -115,10 +116,10 @@ impl crate::ConversationStore for SqliteStore {
         self.read(|c| {
             let events = if include_events { "" } else { " AND msg_type <> 'event'" };
             let mut st = c.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLS} FROM messages WHERE appid = ?1 AND user_id = ?2 AND seq > ?3{events} ORDER BY seq LIMIT ?4"
+                "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = ?5 AND appid = ?1 AND user_id = ?2 AND seq > ?3{events} ORDER BY seq LIMIT ?4"
             ))?;
             let rows = st
-                .query_map(params![appid.as_str(), user.as_str(), after_seq, limit as i64], message)?
+                .query_map(params![appid.as_str(), user.as_str(), after_seq, limit as i64, crate::conversation_key(appid.as_str(), user.as_str())], message)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })

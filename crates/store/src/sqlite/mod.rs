@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{Result, StoreError};
@@ -48,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "job chains", include_str!("../../migrations/sqlite/0015_job_chains.sql")),
     (16, "pulled jobs", include_str!("../../migrations/sqlite/0016_pulled_jobs.sql")),
     (17, "lean attempts", include_str!("../../migrations/sqlite/0017_lean_attempts.sql")),
+    (18, "conversation keys", include_str!("../../migrations/sqlite/0018_conversation_keys.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
@@ -203,6 +205,10 @@ impl SqliteStore {
     /// Applies the migrations not yet applied, each in its own transaction.
     pub async fn migrate(&self) -> Result<()> {
         let mut conn = lock(&self.write);
+        // Migration 0018 fills in the conversation keys of existing messages with this.
+        conn.create_scalar_function("herald_conversation_key", 2, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |f| {
+            Ok(crate::conversation_key(&f.get::<String>(0)?, &f.get::<String>(1)?))
+        })?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS _herald_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL)",
         )?;
