@@ -13,6 +13,7 @@ N=${1:-20000}; F=${2:-1000}
 BIN=${HERALD_BENCH_BIN:-target/release/herald}
 [ -n "${HERALD_BENCH_BIN:-}" ] || cargo build --release -q -p herald
 WORK=$(mktemp -d /tmp/herald-deliver.XXXX)
+echo "work: $WORK" >&2
 DB=${3:-"sqlite://$WORK/deliver.db"}
 TOKEN=echotoken
 APPID_FILE="$WORK/seed.json"
