@@ -53,7 +53,7 @@ struct ReplyColumns<'a> {
     msg_type: Vec<&'a str>,
     body: Vec<&'a str>,
     job: Vec<i64>,
-    key: Vec<String>,
+    reply_key: Vec<String>,
     created_at: Vec<i64>,
     conversation_key: Vec<i64>,
 }
@@ -68,7 +68,7 @@ impl<'a> ReplyColumns<'a> {
         self.msg_type.push(&m.msg_type);
         self.body.push(&m.body);
         self.job.push(job);
-        self.key.push(format!("{job}:{round}"));
+        self.reply_key.push(format!("{job}:{round}"));
         self.created_at.push(m.created_at);
         self.conversation_key.push(m.key());
     }
@@ -82,9 +82,9 @@ async fn insert_replies(tx: &mut Tx, r: &ReplyColumns<'_>) -> crate::Result<()> 
     }
     sqlx::query(
         "INSERT INTO messages (appid, user_id, openid, direction, source, msg_type, body, msg_id, reply_for, reply_key, created_at, conversation_key) \
-         SELECT appid, user_id, openid, direction, source, msg_type, body, NULL, job, key, created_at, conversation_key \
+         SELECT appid, user_id, openid, direction, source, msg_type, body, NULL, job, reply_key, created_at, conversation_key \
          FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[], $10::BIGINT[], $11::BIGINT[]) \
-           WITH ORDINALITY AS u(appid, user_id, openid, direction, source, msg_type, body, job, key, created_at, conversation_key, o) \
+           WITH ORDINALITY AS u(appid, user_id, openid, direction, source, msg_type, body, job, reply_key, created_at, conversation_key, o) \
          ORDER BY o ON CONFLICT (reply_key) DO NOTHING",
     )
     .bind(&r.appid)
@@ -95,7 +95,7 @@ async fn insert_replies(tx: &mut Tx, r: &ReplyColumns<'_>) -> crate::Result<()> 
     .bind(&r.msg_type)
     .bind(&r.body)
     .bind(&r.job)
-    .bind(&r.key)
+    .bind(&r.reply_key)
     .bind(&r.created_at)
     .bind(&r.conversation_key)
     .execute(&mut **tx)
