@@ -1,6 +1,7 @@
 """WeRoBot 1.13.1 runs as the account's developer server, in plain, compatible and safe mode, and
 answers with passive replies; wechatpy sends customer-service messages within the window."""
 
+import io
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -9,6 +10,7 @@ import werobot
 from wechatpy.exceptions import WeChatClientException
 
 from conftest import conversation
+from test_broadcast import PNG
 
 TOKEN = "robottoken42"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -86,7 +88,8 @@ def test_wechatpy_customer_service_messages_and_the_window(herald):
     openid = herald.follow(user, acc)
     client = herald.wechatpy(acc)
     client.message.send_text(openid, "hello from the service desk")
-    client.message.send_image(openid, "MEDIA_ID_1")
+    image = client.media.upload("image", ("pic.png", io.BytesIO(PNG), "image/png"))
+    client.message.send_image(openid, image["media_id"])
     client.message.send_articles(openid, [{"title": "Your order", "description": "Shipped", "url": "http://example.com/o/1", "image": "http://example.com/i.png"}])
     with pytest.raises(WeChatClientException) as e:
         client.message.send_text("o_nobody", "x")
@@ -101,3 +104,37 @@ def test_wechatpy_customer_service_messages_and_the_window(herald):
     custom = [m for m in msgs if m["source"] == "custom"]
     assert [m["msgtype"] for m in custom][:3] == ["text", "image", "news"]
     assert custom[-1]["body"]["content"] == "yes!"
+
+
+def test_customer_service_messages_name_the_accounts_own_media(herald):
+    acc, other = herald.account(), herald.account()
+    user = herald.user("mira")
+    openid = herald.follow(user, acc)
+    client = herald.wechatpy(acc)
+    image = client.media.upload("image", ("pic.png", io.BytesIO(PNG), "image/png"))
+    voice = client.media.upload("voice", ("v.amr", io.BytesIO(b"#!AMR\n" + b"\x00" * 32), "audio/amr"))
+    theirs = herald.wechatpy(other).media.upload("image", ("pic.png", io.BytesIO(PNG), "image/png"))
+    # Media the account never uploaded, uploaded by another account, or of another type: 40007,
+    # and nothing reaches the follower.
+    for send in (lambda: client.message.send_image(openid, "no-such-media"),
+                 lambda: client.message.send_image(openid, theirs["media_id"]),
+                 lambda: client.message.send_voice(openid, image["media_id"]),
+                 lambda: client.message.send_video(openid, image["media_id"], "Clip", "Not a video"),
+                 lambda: client.message.send_articles(openid, "no-such-news")):
+        with pytest.raises(WeChatClientException) as e:
+            send()
+        assert e.value.errcode == 40007
+    assert [m for m in conversation(herald, user, acc, 0) if m["source"] == "custom"] == []
+    client.message.send_image(openid, image["media_id"])
+    client.message.send_voice(openid, voice["media_id"])
+    # A news material sent as mpnews (wechatpy sends a media_id string as mpnews): the follower's
+    # conversation keeps the articles as they were sent.
+    thumb = client.material.add("image", ("cover.png", io.BytesIO(PNG), "image/png"))
+    news = client.material.add_articles([{"thumb_media_id": thumb["media_id"], "title": "Autumn menu", "content": "<p>Soups</p>"}])
+    client.message.send_articles(openid, news["media_id"])
+    client.material.update_article(news["media_id"], 0, {"thumb_media_id": thumb["media_id"], "title": "Winter menu", "content": "<p>x</p>"})
+    custom = [m for m in conversation(herald, user, acc, 3) if m["source"] == "custom"]
+    assert [m["msgtype"] for m in custom] == ["image", "voice", "mpnews"], custom
+    assert custom[0]["body"]["media_id"] == image["media_id"]
+    assert custom[2]["body"]["media_id"] == news["media_id"]
+    assert [a["title"] for a in custom[2]["body"]["articles"]] == ["Autumn menu"]

@@ -1,8 +1,14 @@
-// wechat-api 1.35.1 drives the foundation endpoints, error paths included, on each backend.
+// wechat-api 1.35.1 drives the foundation endpoints and customer-service messages, error paths
+// included, on each backend.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { backends, start } = require('./herald');
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 test('wechat-api against Herald', async (t) => {
   for (const backend of await backends()) {
@@ -78,6 +84,28 @@ test('wechat-api against Herald', async (t) => {
           const res = await a.p.getFollowers();
           assert.equal(res.total, 3);
           assert.equal(first, false);
+        });
+
+        await t.test('customer-service messages name the account\'s own media', async () => {
+          // Following opened the 48-hour window for every follower. A client of its own: the
+          // test before superseded the shared client's token.
+          const api = h.api(acc);
+          const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'herald-cs-')), 'pic.png');
+          fs.writeFileSync(file, PNG);
+          const image = await api.p.uploadMedia(file, 'image');
+          await api.p.sendText(openids[1], '您好');
+          await api.p.sendTextFromCs(openids[1], 'kf2001@' + acc.original_id, 'from the desk');
+          await api.p.sendImage(openids[1], image.media_id);
+          await api.p.sendNews(openids[1], [{ title: 'Order shipped', description: 'On its way', url: 'https://shop.example/o/1', picurl: 'https://shop.example/p.png' }]);
+          await assert.rejects(api.p.sendImage(openids[1], 'no-such-media'), (e) => e.code === 40007);
+          await assert.rejects(api.p.sendVideo(openids[1], image.media_id, image.media_id), (e) => e.code === 40007);
+          await assert.rejects(api.p.sendMpNews(openids[1], 'no-such-news'), (e) => e.code === 40007);
+          await assert.rejects(api.p.sendText('not-a-follower', 'x'), (e) => e.code === 40003);
+          const custom = (await h.conversation(users[1], acc, 4)).filter((m) => m.source === 'custom');
+          assert.deepEqual(custom.map((m) => m.msgtype), ['text', 'text', 'image', 'news']);
+          assert.equal(custom[1].body.customservice.kf_account, 'kf2001@' + acc.original_id);
+          assert.equal(custom[2].body.media_id, image.media_id);
+          assert.equal(custom[3].body.articles[0].title, 'Order shipped');
         });
 
         await t.test('unverified subscription accounts get 48001', async () => {

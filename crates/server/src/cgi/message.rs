@@ -7,9 +7,10 @@ use axum::Json;
 use herald_domain::account::Capability;
 use herald_domain::conversation::{check_custom, window_open};
 use herald_store::{Direction, Follower, NewMessage};
-use herald_wire::{ErrCode, WxOk};
+use herald_wire::{ErrCode, WxError, WxOk};
 use serde_json::Value;
 
+use crate::cgi::content::{news_articles, usable_media};
 use crate::conversation::AutoReplies;
 use crate::error::{WxErr, WxResult};
 use crate::extract::{Caller, WxJson};
@@ -36,6 +37,7 @@ pub async fn custom_send(State(st): State<AppState>, c: Caller, WxJson(body): Wx
     let msg = check_custom(body.get("msgtype").and_then(Value::as_str), &body)?;
     let f = reachable(&st, &c, &body).await?;
     let mut payload = msg.payload;
+    resolve_content(&st, &c, &msg.msgtype, &mut payload).await?;
     if let (Some(kf), Some(o)) = (body.get("customservice"), payload.as_object_mut()) {
         o.insert("customservice".into(), kf.clone());
     }
@@ -52,6 +54,45 @@ pub async fn custom_send(State(st): State<AppState>, c: Caller, WxJson(body): Wx
         })
         .await?;
     Ok(Json(WxOk))
+}
+
+/// Checks the media a customer-service message names (40007 for one this account cannot use,
+/// or of the wrong type) and keeps with an mpnews or mpnewsarticle message the articles it
+/// shows, so the follower's conversation holds what was sent even if the material changes.
+async fn resolve_content(st: &AppState, c: &Caller, msgtype: &str, payload: &mut Value) -> Result<(), WxErr> {
+    let field = |name: &str| payload.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let media = |id: Option<String>, types: &'static [&'static str]| async move {
+        let Some(id) = id else { return Ok(()) };
+        match usable_media(st, &c.account.appid, &id, c.now).await? {
+            Some(m) if types.contains(&m.media_type.as_str()) => Ok(()),
+            _ => Err(WxErr::from(WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid media_id {id}")))),
+        }
+    };
+    const PICTURE: &[&str] = &["image", "thumb"];
+    let articles = match msgtype {
+        "image" => return media(field("media_id"), &["image"]).await,
+        "voice" => return media(field("media_id"), &["voice"]).await,
+        "video" => {
+            media(field("media_id"), &["video"]).await?;
+            return media(field("thumb_media_id"), PICTURE).await;
+        }
+        "music" | "miniprogrampage" => return media(field("thumb_media_id"), PICTURE).await,
+        "mpnews" => {
+            let id = field("media_id").unwrap_or_default();
+            news_articles(st, &c.account.appid, &id, c.now).await?.ok_or_else(|| WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid media_id {id}")))?
+        }
+        "mpnewsarticle" => {
+            let id = field("article_id").unwrap_or_default();
+            let p = st.store.publication_by_article(&id).await?.filter(|p| p.appid == c.account.appid && p.deleted != "*");
+            let p = p.ok_or_else(|| WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid article_id {id}")))?;
+            serde_json::from_str(&p.articles).unwrap_or(Value::Null)
+        }
+        _ => return Ok(()),
+    };
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("articles".into(), articles);
+    }
+    Ok(())
 }
 
 pub async fn custom_typing(State(st): State<AppState>, c: Caller, WxJson(body): WxJson<Value>) -> WxResult<WxOk> {
