@@ -133,8 +133,16 @@ def test_customer_service_messages_name_the_accounts_own_media(herald):
     news = client.material.add_articles([{"thumb_media_id": thumb["media_id"], "title": "Autumn menu", "content": "<p>Soups</p>"}])
     client.message.send_articles(openid, news["media_id"])
     client.material.update_article(news["media_id"], 0, {"thumb_media_id": thumb["media_id"], "title": "Winter menu", "content": "<p>x</p>"})
-    custom = [m for m in conversation(herald, user, acc, 3) if m["source"] == "custom"]
-    assert [m["msgtype"] for m in custom] == ["image", "voice", "mpnews"], custom
+    # A menu message, tapped by the follower, and a link card.
+    client.message.send_msg_menu(openid, {"head_content": "Was this helpful?", "tail_content": "",
+                                          "list": [{"id": "1", "content": "Yes"}, {"id": "2", "content": "No"}]})
+    client.message.send_link(openid, {"title": "Track", "description": "Your parcel", "url": "https://shop.example/t",
+                                      "image": "https://shop.example/t.png"})
+    herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "bizmsgmenuid": "1"}, expect=201)
+    msgs = conversation(herald, user, acc, 6)
+    custom = [m for m in msgs if m["source"] == "custom"]
+    assert [m["msgtype"] for m in custom] == ["image", "voice", "mpnews", "msgmenu", "link"], custom
     assert custom[0]["body"]["media_id"] == image["media_id"]
     assert custom[2]["body"]["media_id"] == news["media_id"]
     assert [a["title"] for a in custom[2]["body"]["articles"]] == ["Autumn menu"]
+    assert msgs[-1]["source"] == "user" and msgs[-1]["body"] == {"msgtype": "text", "content": "Yes", "bizmsgmenuid": "1"}

@@ -21,7 +21,14 @@ pub const MSG_ID_BASE: i64 = 10_000_000_000_000_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "msgtype", rename_all = "lowercase")]
 pub enum UserMessage {
-    Text { content: String },
+    /// `bizmsgmenuid`: the option of a customer-service menu message (msgmenu) the user tapped;
+    /// the text is that option's.
+    Text {
+        #[serde(default)]
+        content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bizmsgmenuid: Option<String>,
+    },
     Image { #[serde(default)] pic_url: String, #[serde(default)] media_id: String },
     Voice { #[serde(default)] media_id: String, #[serde(default = "amr")] format: String, #[serde(default)] recognition: Option<String> },
     Video { #[serde(default)] media_id: String, #[serde(default)] thumb_media_id: String },
@@ -103,8 +110,8 @@ impl UserMessage {
     pub fn check(&self) -> Result<(), String> {
         let bad = |s: &str| Err(s.to_string());
         match self {
-            UserMessage::Text { content } if content.is_empty() => bad("text content is empty"),
-            UserMessage::Text { content } if content.chars().count() > 2048 => bad("text content is over 2048 characters"),
+            UserMessage::Text { content, .. } if content.is_empty() => bad("text content is empty"),
+            UserMessage::Text { content, .. } if content.chars().count() > 2048 => bad("text content is over 2048 characters"),
             UserMessage::Location { latitude, longitude, .. } if latitude.abs() > 90.0 || longitude.abs() > 180.0 => {
                 bad("latitude must be within ±90 and longitude within ±180")
             }
@@ -182,7 +189,7 @@ impl Inbound {
             Inbound::Message(m) => {
                 f.push(Field::Text("MsgType", m.msgtype().to_string()));
                 match m {
-                    UserMessage::Text { content } => f.push(Field::Text("Content", content.clone())),
+                    UserMessage::Text { content, .. } => f.push(Field::Text("Content", content.clone())),
                     UserMessage::Image { pic_url, media_id } => {
                         f.push(Field::Text("PicUrl", pic_url.clone()));
                         f.push(Field::Text("MediaId", media_id.clone()));
@@ -211,6 +218,13 @@ impl Inbound {
                     }
                 }
                 f.push(Field::Num("MsgId", msg_id));
+                if let UserMessage::Text { bizmsgmenuid: Some(id), .. } = m {
+                    // WeChat's example shows the id bare, as a number.
+                    f.push(match id.parse::<i64>() {
+                        Ok(n) => Field::Num("bizmsgmenuid", n),
+                        Err(_) => Field::Text("bizmsgmenuid", id.clone()),
+                    });
+                }
             }
             Inbound::Event(e) => {
                 f.push(Field::Text("MsgType", "event".into()));
@@ -311,7 +325,21 @@ const CUSTOM_TYPES: &[(&str, &[&str])] = &[
     ("msgmenu", &["list"]),
     ("wxcard", &["card_id"]),
     ("miniprogrampage", &["appid", "pagepath"]),
+    // A link card (wechatpy's send_link): the mini-program customer-service type, shown as is.
+    ("link", &["title", "url"]),
 ];
+
+/// The text of option `id` of a customer-service menu message's body (`{"head_content",
+/// "list": [{"id", "content"}], "tail_content"}`), if it offers one.
+pub fn menu_option(msgmenu: &serde_json::Value, id: &str) -> Option<String> {
+    let list = msgmenu.get("list")?.as_array()?;
+    let option = list.iter().find(|o| match o.get("id") {
+        Some(serde_json::Value::String(s)) => s == id,
+        Some(serde_json::Value::Number(n)) => n.to_string() == id,
+        _ => false,
+    })?;
+    option.get("content").and_then(serde_json::Value::as_str).map(str::to_string)
+}
 
 /// Checks a custom-send body: `{"touser","msgtype", <msgtype>: {...}}`.
 pub fn check_custom(msgtype: Option<&str>, body: &serde_json::Value) -> Result<CustomMessage, ErrCode> {
@@ -353,7 +381,7 @@ mod tests {
 
     #[test]
     fn which_interactions_open_the_window() {
-        assert!(Inbound::Message(UserMessage::Text { content: "hi".into() }).opens_window());
+        assert!(Inbound::Message(UserMessage::Text { content: "hi".into(), bizmsgmenuid: None }).opens_window());
         assert!(Inbound::Event(UserEvent::Subscribe { event_key: None, ticket: None }).opens_window());
         assert!(Inbound::Event(UserEvent::Scan { event_key: "1".into(), ticket: None }).opens_window());
         assert!(Inbound::Event(UserEvent::Click { event_key: "k".into() }).opens_window());
@@ -363,7 +391,7 @@ mod tests {
 
     #[test]
     fn callback_xml_matches_the_documented_shape() {
-        let x = Inbound::Message(UserMessage::Text { content: "this is a test".into() }).callback_xml("toUser", "fromUser", 1348831860, 1234567890123456);
+        let x = Inbound::Message(UserMessage::Text { content: "this is a test".into(), bizmsgmenuid: None }).callback_xml("toUser", "fromUser", 1348831860, 1234567890123456);
         assert_eq!(
             x,
             "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>\
@@ -373,6 +401,21 @@ mod tests {
         let e = Inbound::Event(UserEvent::Subscribe { event_key: Some("qrscene_123".into()), ticket: Some("T".into()) }).callback_xml("gh", "o", 1, 0);
         assert!(e.contains("<Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_123]]></EventKey><Ticket><![CDATA[T]]></Ticket>"));
         assert!(!e.contains("MsgId"));
+    }
+
+    #[test]
+    fn a_menu_choice_is_a_text_carrying_bizmsgmenuid() {
+        let menu = json!({"head_content": "Rate us", "list": [{"id": "101", "content": "Good"}, {"id": 102, "content": "Bad"}], "tail_content": "Thanks"});
+        assert_eq!(menu_option(&menu, "101").as_deref(), Some("Good"));
+        assert_eq!(menu_option(&menu, "102").as_deref(), Some("Bad"));
+        assert_eq!(menu_option(&menu, "103"), None);
+        let tap = Inbound::Message(UserMessage::Text { content: "Good".into(), bizmsgmenuid: Some("101".into()) });
+        let x = tap.callback_xml("gh", "o", 1, 7);
+        assert!(x.ends_with("<Content><![CDATA[Good]]></Content><MsgId>7</MsgId><bizmsgmenuid>101</bizmsgmenuid></xml>"), "{x}");
+        assert_eq!(tap.body_json(), r#"{"msgtype":"text","content":"Good","bizmsgmenuid":"101"}"#);
+        let plain = Inbound::Message(UserMessage::Text { content: "hi".into(), bizmsgmenuid: None });
+        assert!(!plain.callback_xml("gh", "o", 1, 7).contains("bizmsgmenuid"));
+        assert_eq!(plain.body_json(), r#"{"msgtype":"text","content":"hi"}"#);
     }
 
     #[test]

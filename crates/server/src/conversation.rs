@@ -118,7 +118,7 @@ impl AutoReplies {
             Inbound::Event(_) => None,
             Inbound::Message(m) => {
                 let text = match m {
-                    herald_domain::conversation::UserMessage::Text { content } => Some(content.as_str()),
+                    herald_domain::conversation::UserMessage::Text { content, .. } => Some(content.as_str()),
                     _ => None,
                 };
                 let hit = text.and_then(|t| {

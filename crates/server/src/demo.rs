@@ -95,7 +95,7 @@ pub async fn seed_messages(st: &AppState, appid: &str, url: &str, token: &str, a
     }
     anyhow::ensure!(!users.is_empty(), "the account has no followers");
     for i in 0..n {
-        let msg = herald_domain::conversation::UserMessage::Text { content: format!("message {i}") };
+        let msg = herald_domain::conversation::UserMessage::Text { content: format!("message {i}"), bizmsgmenuid: None };
         crate::conversation::receive(st, &users[i % users.len()], &account.appid, herald_domain::conversation::Inbound::Message(msg))
             .await
             .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;

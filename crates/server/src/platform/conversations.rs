@@ -4,9 +4,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use herald_domain::conversation::{Inbound, UserEvent, UserMessage};
-use herald_store::Job;
-use herald_wire::AppId;
+use herald_domain::conversation::{menu_option, Inbound, UserEvent, UserMessage};
+use herald_store::{Direction, Job};
+use herald_wire::{AppId, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -25,10 +25,38 @@ fn appid_of(body: &Value) -> Result<AppId, ApiError> {
 pub async fn send_message(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let appid = appid_of(&body)?;
-    let msg: UserMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid message: {e}")))?;
+    let mut msg: UserMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid message: {e}")))?;
+    if let UserMessage::Text { content, bizmsgmenuid: Some(id) } = &mut msg {
+        let option = menu_choice(&st, &user.id, &appid, id).await?;
+        if !content.is_empty() && *content != option {
+            return Err(ApiError::bad_request(format!("option {id} of the menu message reads {option:?}, not {content:?}")));
+        }
+        *content = option;
+    }
     msg.check().map_err(ApiError::bad_request)?;
     let stored = receive(&st, &user, &appid, Inbound::Message(msg)).await?;
     Ok((StatusCode::CREATED, Json(message_json(&stored))))
+}
+
+/// The text of option `id` of the latest customer-service menu message (msgmenu) in the
+/// user's conversation with the account that offers it: what tapping that option sends.
+async fn menu_choice(st: &AppState, user: &UserId, appid: &AppId, id: &str) -> Result<String, ApiError> {
+    const PAGE: usize = 500;
+    let (mut after, mut found) = (0, None);
+    loop {
+        let page = st.store.conversation(appid, user, after, PAGE, false).await?;
+        for m in &page {
+            if m.message.direction == Direction::Out && m.message.msg_type == "msgmenu" {
+                let body = serde_json::from_str::<Value>(&m.message.body).unwrap_or(Value::Null);
+                found = menu_option(&body, id).or(found);
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = last.seq,
+            _ => break,
+        }
+    }
+    found.ok_or_else(|| ApiError::bad_request(format!("no menu message in this conversation offers option {id}")))
 }
 
 /// `POST /herald/v1/users/{id}/events` `{"appid", "event", ...}`: SCAN, LOCATION, CLICK, VIEW.

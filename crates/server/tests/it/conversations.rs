@@ -261,6 +261,49 @@ async fn the_48_hour_window() {
 }
 
 #[tokio::test]
+async fn a_tapped_menu_message_option_reaches_the_developer_server_with_its_id() {
+    for app in apps().await {
+        let b = app.backend;
+        let acc = app.account("service", "organisation", true).await;
+        let dev = DevServer::start(acc["appid"].as_str().unwrap(), Behaviour::Echo).await;
+        let (s, v) = app.set_server(&acc, &dev.url, "safe").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let user = app.user("rita").await;
+        let openid = app.follow(&user, &acc).await;
+        let path = format!("/herald/v1/users/{user}/messages");
+        let tap = |id: &str, content: Option<&str>| {
+            let mut m = json!({"appid": acc["appid"], "msgtype": "text", "bizmsgmenuid": id});
+            if let Some(c) = content {
+                m["content"] = json!(c);
+            }
+            app.op("POST", &path, Some(m))
+        };
+        // No menu message yet: nothing to tap.
+        let (s, e) = tap("101", None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}: {e}");
+        let url = format!("/cgi-bin/message/custom/send?access_token={}", app.token(&acc).await);
+        let menu = json!({"touser": openid, "msgtype": "msgmenu", "msgmenu": {"head_content": "How did we do?",
+            "list": [{"id": "101", "content": "Well"}, {"id": "102", "content": "Badly"}], "tail_content": "Thank you"}});
+        assert_eq!(errcode(&app.wx_post(&url, menu).await), 0, "{b}");
+        // An option the menu does not offer, or a text that is not the option's: refused, nothing sent.
+        assert_eq!(tap("103", None).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(tap("101", Some("Badly")).await.0, StatusCode::BAD_REQUEST);
+        let (s, m) = tap("102", None).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}: {m}");
+        assert_eq!((m["body"]["content"].as_str(), m["body"]["bizmsgmenuid"].as_str()), (Some("Badly"), Some("102")), "{b}");
+        let conv = app.wait_messages(&user, &acc, 4).await;
+        assert_eq!(conv.last().unwrap()["body"]["content"], "echo: Badly", "{b}");
+        let texts: Vec<_> = dev.received().into_iter().map(|r| r.message).filter(|m| m.get("MsgType") == Some("text")).collect();
+        assert_eq!(texts.len(), 1, "{b}");
+        assert_eq!((texts[0].get("Content"), texts[0].get("bizmsgmenuid")), (Some("Badly"), Some("102")), "{b}");
+        // A link card (wechatpy's send_link) is a customer-service message too.
+        let link = json!({"touser": openid, "msgtype": "link", "link": {"title": "Track", "description": "Your parcel", "url": "https://shop.example/t", "thumb_url": "https://shop.example/t.png"}});
+        assert_eq!(errcode(&app.wx_post(&url, link).await), 0, "{b}");
+        assert_eq!(app.conversation(&user, &acc).await.last().unwrap()["msgtype"], "link", "{b}");
+    }
+}
+
+#[tokio::test]
 async fn auto_replies_answer_when_there_is_no_developer_server() {
     for app in apps().await {
         let acc = app.account("subscription", "individual", false).await;
