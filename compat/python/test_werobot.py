@@ -81,6 +81,50 @@ def test_werobot_answers_through_herald(herald, robot_server, mode):
         assert all("<Encrypt>" not in r and "<FromUserName>" in r for r in requests), requests
 
 
+def test_every_werobot_reply_type_reaches_the_conversation_in_safe_mode(herald):
+    acc = herald.account()
+    robot = werobot.WeRoBot(token=TOKEN, app_id=acc["appid"], encoding_aes_key=AES_KEY, SESSION_STORAGE=False)
+    replies = werobot.replies
+
+    @robot.text
+    def answer(message):
+        kind = message.content
+        if kind == "image":
+            return replies.ImageReply(message=message, media_id="IMG_1")
+        if kind == "voice":
+            return replies.VoiceReply(message=message, media_id="VOICE_1")
+        if kind == "video":
+            return replies.VideoReply(message=message, media_id="VIDEO_1", title="Clip", description="A clip")
+        if kind == "music":
+            return replies.MusicReply(message=message, title="Song", description="A song", url="http://m/1.mp3", hq_url="http://m/1hq.mp3")
+        if kind == "transfer":
+            return replies.TransferCustomerServiceReply(message=message)
+        return replies.SuccessReply()
+
+    srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
+                  {"url": "http://127.0.0.1:%d/wx" % srv.server_port, "token": TOKEN, "encoding_aes_key": AES_KEY,
+                   "message_mode": "safe"}, expect=200)
+        user = herald.user("quinn")
+        herald.follow(user, acc)
+        kinds = ["image", "voice", "video", "music", "transfer", "nothing"]
+        for kind in kinds:
+            herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": kind}, expect=201)
+        msgs = conversation(herald, user, acc, 2 * len(kinds) - 1)
+        replies_got = [m for m in msgs if m["source"] == "passive_reply"]
+        assert [m["msgtype"] for m in replies_got] == ["image", "voice", "video", "music", "transfer_customer_service"], msgs
+        assert replies_got[0]["body"]["media_id"] == "IMG_1"
+        assert replies_got[2]["body"]["title"] == "Clip"
+        assert (replies_got[3]["body"]["musicurl"], replies_got[3]["body"]["hqmusicurl"]) == ("http://m/1.mp3", "http://m/1hq.mp3")
+        deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
+        assert len(deliveries) == len(kinds) + 1 and all(d["state"] == "done" for d in deliveries), deliveries
+        assert not [m for m in msgs if m["source"] == "notice"]
+    finally:
+        srv.shutdown()
+
+
 def test_wechatpy_customer_service_messages_and_the_window(herald):
     herald.freeze()
     acc = herald.account()

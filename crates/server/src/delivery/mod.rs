@@ -219,7 +219,7 @@ pub async fn attempt(http: &Outbound, account: Option<&Account>, job: &Job, now:
                 return give_up(record, "malformed reply: MsgSignature does not match".into(), &target);
             }
             match c.decrypt(&encrypt).map_err(|e| e.to_string()).and_then(|x| parse_reply(&x)) {
-                Ok(r) => Some(r),
+                Ok(r) => r,
                 Err(why) => return give_up(record, format!("malformed reply: {why}"), &target),
             }
         }

@@ -73,10 +73,14 @@ pub fn parse_answer(body: &str) -> Result<Answer, String> {
     parse_reply_element(&root).map(Answer::Reply)
 }
 
-/// Reads a decrypted (or plain) `<xml>` reply.
-pub fn parse_reply(xml: &str) -> Result<Reply, String> {
-    let root = parse(xml.trim())?;
-    parse_reply_element(&root)
+/// Reads what an encrypted reply decrypts to: an `<xml>` reply, or `success` or nothing (None),
+/// which SDKs encrypt too (WeRoBot's SuccessReply in safe mode).
+pub fn parse_reply(xml: &str) -> Result<Option<Reply>, String> {
+    let t = xml.trim();
+    if t.is_empty() || t == "success" {
+        return Ok(None);
+    }
+    parse_reply_element(&parse(t)?).map(Some)
 }
 
 fn parse_reply_element(root: &Element) -> Result<Reply, String> {
@@ -134,6 +138,15 @@ mod tests {
         let x = "<xml><ToUserName><![CDATA[o1]]></ToUserName><FromUserName><![CDATA[gh]]></FromUserName>\
                  <CreateTime>1700000000123</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>";
         assert_eq!(parse_answer(x).unwrap(), Answer::Reply(Reply::Text { content: "hi".into() }));
+    }
+
+    #[test]
+    fn an_encrypted_success_or_empty_body_is_no_reply() {
+        assert_eq!(parse_reply("success").unwrap(), None);
+        assert_eq!(parse_reply(" ").unwrap(), None);
+        let x = "<xml><ToUserName>o</ToUserName><FromUserName>g</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>a</Content></xml>";
+        assert_eq!(parse_reply(x).unwrap(), Some(Reply::Text { content: "a".into() }));
+        assert!(parse_reply("hello").is_err());
     }
 
     #[test]
