@@ -53,6 +53,24 @@ def robot_server():
         s.shutdown()
 
 
+@pytest.fixture
+def serve_safe(herald):
+    servers = []
+
+    def start(acc, robot):
+        """Serves `robot` and makes it the account's developer server in safe mode."""
+        srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
+                  {"url": "http://127.0.0.1:%d/wx" % srv.server_port, "token": TOKEN, "encoding_aes_key": AES_KEY,
+                   "message_mode": "safe"}, expect=200)
+
+    yield start
+    for s in servers:
+        s.shutdown()
+
+
 @pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
 def test_werobot_answers_through_herald(herald, robot_server, mode):
     acc = herald.account()
@@ -82,7 +100,7 @@ def test_werobot_answers_through_herald(herald, robot_server, mode):
         assert all("<Encrypt>" not in r and "<FromUserName>" in r for r in requests), requests
 
 
-def test_every_werobot_reply_type_reaches_the_conversation_in_safe_mode(herald):
+def test_every_werobot_reply_type_reaches_the_conversation_in_safe_mode(herald, serve_safe):
     acc = herald.account()
     robot = werobot.WeRoBot(token=TOKEN, app_id=acc["appid"], encoding_aes_key=AES_KEY, SESSION_STORAGE=False)
     replies = werobot.replies
@@ -102,37 +120,30 @@ def test_every_werobot_reply_type_reaches_the_conversation_in_safe_mode(herald):
             return replies.TransferCustomerServiceReply(message=message)
         return replies.SuccessReply()
 
-    srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
-                  {"url": "http://127.0.0.1:%d/wx" % srv.server_port, "token": TOKEN, "encoding_aes_key": AES_KEY,
-                   "message_mode": "safe"}, expect=200)
-        user = herald.user("quinn")
-        herald.follow(user, acc)
-        kinds = ["image", "voice", "video", "music", "transfer", "nothing"]
-        for kind in kinds:
-            herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": kind}, expect=201)
-        msgs = conversation(herald, user, acc, 2 * len(kinds) - 1)
-        replies_got = [m for m in msgs if m["source"] == "passive_reply"]
-        assert [m["msgtype"] for m in replies_got] == ["image", "voice", "video", "music", "transfer_customer_service"], msgs
-        assert replies_got[0]["body"]["media_id"] == "IMG_1"
-        assert replies_got[2]["body"]["title"] == "Clip"
-        assert (replies_got[3]["body"]["musicurl"], replies_got[3]["body"]["hqmusicurl"]) == ("http://m/1.mp3", "http://m/1hq.mp3")
-        # The last message has no reply to wait for: wait for its delivery instead.
-        deadline = time.time() + 20
-        while True:
-            deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
-            if all(d["state"] != "pending" for d in deliveries) or time.time() > deadline:
-                break
-            time.sleep(0.05)
-        assert len(deliveries) == len(kinds) + 1 and all(d["state"] == "done" for d in deliveries), deliveries
-        assert not [m for m in msgs if m["source"] == "notice"]
-    finally:
-        srv.shutdown()
+    serve_safe(acc, robot)
+    user = herald.user("quinn")
+    herald.follow(user, acc)
+    kinds = ["image", "voice", "video", "music", "transfer", "nothing"]
+    for kind in kinds:
+        herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": kind}, expect=201)
+    msgs = conversation(herald, user, acc, 2 * len(kinds) - 1)
+    replies_got = [m for m in msgs if m["source"] == "passive_reply"]
+    assert [m["msgtype"] for m in replies_got] == ["image", "voice", "video", "music", "transfer_customer_service"], msgs
+    assert replies_got[0]["body"]["media_id"] == "IMG_1"
+    assert replies_got[2]["body"]["title"] == "Clip"
+    assert (replies_got[3]["body"]["musicurl"], replies_got[3]["body"]["hqmusicurl"]) == ("http://m/1.mp3", "http://m/1hq.mp3")
+    # The last message has no reply to wait for: wait for its delivery instead.
+    deadline = time.time() + 20
+    while True:
+        deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
+        if all(d["state"] != "pending" for d in deliveries) or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(deliveries) == len(kinds) + 1 and all(d["state"] == "done" for d in deliveries), deliveries
+    assert not [m for m in msgs if m["source"] == "notice"]
 
 
-def test_werobot_reads_every_message_and_event_a_follower_sends(herald):
+def test_werobot_reads_every_message_and_event_a_follower_sends(herald, serve_safe):
     acc = herald.account()
     robot = werobot.WeRoBot(token=TOKEN, app_id=acc["appid"], encoding_aes_key=AES_KEY, SESSION_STORAGE=False)
     seen = []
@@ -142,46 +153,39 @@ def test_werobot_reads_every_message_and_event_a_follower_sends(herald):
         seen.append(message)
         return "got " + message.type
 
-    srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
-                  {"url": "http://127.0.0.1:%d/wx" % srv.server_port, "token": TOKEN, "encoding_aes_key": AES_KEY,
-                   "message_mode": "safe"}, expect=200)
-        user = herald.user("pia")
-        openid = herald.follow(user, acc)
-        say = lambda body: herald.op("POST", "/herald/v1/users/%s/messages" % user, dict(body, appid=acc["appid"]), expect=201)
-        event = lambda body: herald.op("POST", "/herald/v1/users/%s/events" % user, dict(body, appid=acc["appid"]), expect=201)
-        say({"msgtype": "text", "content": "多少钱?"})
-        say({"msgtype": "image", "pic_url": "http://img.example/1.jpg", "media_id": "PIC_1"})
-        say({"msgtype": "voice", "media_id": "VOICE_1", "format": "amr", "recognition": "你好"})
-        say({"msgtype": "video", "media_id": "VIDEO_1", "thumb_media_id": "THUMB_1"})
-        say({"msgtype": "location", "latitude": 23.134521, "longitude": 113.358803, "scale": 20, "label": "广州"})
-        say({"msgtype": "link", "title": "Herald", "description": "A platform", "url": "http://example.com/h"})
-        event({"event": "CLICK", "event_key": "V1001_GOOD"})
-        event({"event": "VIEW", "event_key": "http://example.com/menu"})
-        event({"event": "LOCATION", "latitude": 23.1, "longitude": 113.3, "precision": 119.385040})
-        # 6 messages, and a reply to each message and event (subscribe, CLICK, VIEW, LOCATION).
-        assert len(conversation(herald, user, acc, 16)) == 16
-        by_type = {}
-        for m in seen:
-            by_type.setdefault(m.type, m)
-        assert set(by_type) >= {"subscribe_event", "text", "image", "voice", "video", "location", "link", "click_event",
-                                "view_event", "location_event"}, [m.type for m in seen]
-        assert all(m.source == openid and m.target == acc["original_id"] for m in seen)
-        assert by_type["text"].content == "多少钱?" and by_type["text"].message_id > 0
-        assert by_type["image"].img == "http://img.example/1.jpg"
-        assert (by_type["voice"].media_id, by_type["voice"].format, by_type["voice"].recognition) == ("VOICE_1", "amr", "你好")
-        assert (by_type["video"].media_id, by_type["video"].thumb_media_id) == ("VIDEO_1", "THUMB_1")
-        loc = by_type["location"]
-        assert (loc.location, loc.scale, loc.label) == ((23.134521, 113.358803), 20, "广州")
-        assert (by_type["link"].title, by_type["link"].url) == ("Herald", "http://example.com/h")
-        assert by_type["click_event"].key == "V1001_GOOD"
-        assert by_type["view_event"].key == "http://example.com/menu"
-        ev = by_type["location_event"]
-        assert (ev.latitude, ev.longitude, ev.precision) == (23.1, 113.3, 119.38504)
-    finally:
-        srv.shutdown()
+    serve_safe(acc, robot)
+    user = herald.user("pia")
+    openid = herald.follow(user, acc)
+    say = lambda body: herald.op("POST", "/herald/v1/users/%s/messages" % user, dict(body, appid=acc["appid"]), expect=201)
+    event = lambda body: herald.op("POST", "/herald/v1/users/%s/events" % user, dict(body, appid=acc["appid"]), expect=201)
+    say({"msgtype": "text", "content": "多少钱?"})
+    say({"msgtype": "image", "pic_url": "http://img.example/1.jpg", "media_id": "PIC_1"})
+    say({"msgtype": "voice", "media_id": "VOICE_1", "format": "amr", "recognition": "你好"})
+    say({"msgtype": "video", "media_id": "VIDEO_1", "thumb_media_id": "THUMB_1"})
+    say({"msgtype": "location", "latitude": 23.134521, "longitude": 113.358803, "scale": 20, "label": "广州"})
+    say({"msgtype": "link", "title": "Herald", "description": "A platform", "url": "http://example.com/h"})
+    event({"event": "CLICK", "event_key": "V1001_GOOD"})
+    event({"event": "VIEW", "event_key": "http://example.com/menu"})
+    event({"event": "LOCATION", "latitude": 23.1, "longitude": 113.3, "precision": 119.385040})
+    # 6 messages, and a reply to each message and event (subscribe, CLICK, VIEW, LOCATION).
+    assert len(conversation(herald, user, acc, 16)) == 16
+    by_type = {}
+    for m in seen:
+        by_type.setdefault(m.type, m)
+    assert set(by_type) >= {"subscribe_event", "text", "image", "voice", "video", "location", "link", "click_event",
+                            "view_event", "location_event"}, [m.type for m in seen]
+    assert all(m.source == openid and m.target == acc["original_id"] for m in seen)
+    assert by_type["text"].content == "多少钱?" and by_type["text"].message_id > 0
+    assert by_type["image"].img == "http://img.example/1.jpg"
+    assert (by_type["voice"].media_id, by_type["voice"].format, by_type["voice"].recognition) == ("VOICE_1", "amr", "你好")
+    assert (by_type["video"].media_id, by_type["video"].thumb_media_id) == ("VIDEO_1", "THUMB_1")
+    loc = by_type["location"]
+    assert (loc.location, loc.scale, loc.label) == ((23.134521, 113.358803), 20, "广州")
+    assert (by_type["link"].title, by_type["link"].url) == ("Herald", "http://example.com/h")
+    assert by_type["click_event"].key == "V1001_GOOD"
+    assert by_type["view_event"].key == "http://example.com/menu"
+    ev = by_type["location_event"]
+    assert (ev.latitude, ev.longitude, ev.precision) == (23.1, 113.3, 119.38504)
 
 
 def test_wechatpy_customer_service_messages_and_the_window(herald):
