@@ -1,5 +1,6 @@
 """WeRoBot 1.13.1 runs as the account's developer server, in plain, compatible and safe mode, and
-answers with passive replies; wechatpy sends customer-service messages within the window."""
+answers with passive replies (so does a developer server built on wechatpy's crypto and
+replies); wechatpy sends customer-service messages within the window."""
 
 import io
 import threading
@@ -253,3 +254,66 @@ def test_customer_service_messages_name_the_accounts_own_media(herald):
     assert custom[2]["body"]["media_id"] == news["media_id"]
     assert [a["title"] for a in custom[2]["body"]["articles"]] == ["Autumn menu"]
     assert msgs[-1]["source"] == "user" and msgs[-1]["body"] == {"msgtype": "text", "content": "Yes", "bizmsgmenuid": "1"}
+
+
+def test_a_wechatpy_developer_server_in_safe_mode(herald):
+    """The developer server many Python users write: wechatpy's check_signature, WeChatCrypto,
+    parse_message and create_reply behind a plain WSGI app."""
+    from urllib.parse import parse_qs
+
+    from wechatpy import create_reply, parse_message
+    from wechatpy.crypto import WeChatCrypto
+    from wechatpy.replies import ArticlesReply, ImageReply
+    from wechatpy.utils import check_signature
+
+    acc = herald.account()
+    crypto = WeChatCrypto(TOKEN, AES_KEY, acc["appid"])
+    seen = []
+
+    def app(environ, start_response):
+        q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        check_signature(TOKEN, q["signature"], q["timestamp"], q["nonce"])
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        if environ["REQUEST_METHOD"] == "GET":
+            return [q["echostr"].encode()]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        msg = parse_message(crypto.decrypt_message(body, q["msg_signature"], q["timestamp"], q["nonce"]))
+        seen.append(msg)
+        if msg.type == "text" and msg.content == "picture":
+            reply = ImageReply(message=msg, media_id="IMG_9")
+        elif msg.type == "text" and msg.content == "news":
+            reply = ArticlesReply(message=msg, articles=[{"title": "Hi", "description": "d", "image": "http://i/1.png", "url": "http://u/1"}])
+        elif msg.type == "text" and msg.content == "quiet":
+            reply = create_reply("", msg)  # an empty reply, encrypted like the others
+        elif msg.type == "event":
+            reply = create_reply("welcome", msg)
+        else:
+            reply = create_reply("you said " + getattr(msg, "content", msg.type), msg)
+        return [crypto.encrypt_message(reply.render(), q["nonce"], q["timestamp"]).encode()]
+
+    srv = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        herald.op("PUT", "/herald/v1/accounts/%s/server" % acc["appid"],
+                  {"url": "http://127.0.0.1:%d/wx" % srv.server_port, "token": TOKEN, "encoding_aes_key": AES_KEY,
+                   "message_mode": "safe"}, expect=200)
+        user = herald.user("sven")
+        openid = herald.follow(user, acc)
+        for text in ["hello", "picture", "news", "quiet"]:
+            herald.op("POST", "/herald/v1/users/%s/messages" % user, {"appid": acc["appid"], "msgtype": "text", "content": text}, expect=201)
+        # Four messages, and replies to the follow and to three of them.
+        msgs = conversation(herald, user, acc, 8)
+        replies = [m for m in msgs if m["source"] == "passive_reply"]
+        assert [(r["msgtype"], r["body"].get("content") or r["body"].get("media_id")) for r in replies[:3]] == \
+            [("text", "welcome"), ("text", "you said hello"), ("image", "IMG_9")], msgs
+        assert replies[3]["body"]["articles"][0]["title"] == "Hi"
+        assert seen[0].event == "subscribe" and seen[1].source == openid and seen[1].target == acc["original_id"]
+        deadline = time.time() + 20
+        while any(d["state"] == "pending" for d in herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        deliveries = herald.op("GET", "/herald/v1/accounts/%s/deliveries" % acc["appid"])["deliveries"]
+        assert len(deliveries) == 5 and all(d["state"] == "done" for d in deliveries), deliveries
+        assert not [m for m in conversation(herald, user, acc, 0) if m["source"] == "notice"]
+    finally:
+        srv.shutdown()
