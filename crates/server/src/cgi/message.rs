@@ -61,11 +61,12 @@ pub async fn custom_send(State(st): State<AppState>, c: Caller, WxJson(body): Wx
 /// shows, so the follower's conversation holds what was sent even if the material changes.
 async fn resolve_content(st: &AppState, c: &Caller, msgtype: &str, payload: &mut Value) -> Result<(), WxErr> {
     let field = |name: &str| payload.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let invalid = |name: &str, id: &str| WxErr::from(WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid {name} {id}")));
     let media = |id: Option<String>, types: &'static [&'static str]| async move {
         let Some(id) = id else { return Ok(()) };
         match usable_media(st, &c.account.appid, &id, c.now).await? {
             Some(m) if types.contains(&m.media_type.as_str()) => Ok(()),
-            _ => Err(WxErr::from(WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid media_id {id}")))),
+            _ => Err(invalid("media_id", &id)),
         }
     };
     const PICTURE: &[&str] = &["image", "thumb"];
@@ -79,12 +80,12 @@ async fn resolve_content(st: &AppState, c: &Caller, msgtype: &str, payload: &mut
         "music" | "miniprogrampage" => return media(field("thumb_media_id"), PICTURE).await,
         "mpnews" => {
             let id = field("media_id").unwrap_or_default();
-            news_articles(st, &c.account.appid, &id, c.now).await?.ok_or_else(|| WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid media_id {id}")))?
+            news_articles(st, &c.account.appid, &id, c.now).await?.ok_or_else(|| invalid("media_id", &id))?
         }
         "mpnewsarticle" => {
             let id = field("article_id").unwrap_or_default();
             let p = st.store.publication_by_article(&id).await?.filter(|p| p.appid == c.account.appid && p.deleted != "*");
-            let p = p.ok_or_else(|| WxError::with_detail(ErrCode::InvalidMediaId, format!("invalid article_id {id}")))?;
+            let p = p.ok_or_else(|| invalid("article_id", &id))?;
             serde_json::from_str(&p.articles).unwrap_or(Value::Null)
         }
         _ => return Ok(()),
