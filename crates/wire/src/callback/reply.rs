@@ -55,7 +55,7 @@ fn media(e: &Element, node: &str) -> Result<String, String> {
 /// WeChat's "cannot provide service" notice).
 pub fn parse_answer(body: &str) -> Result<Answer, String> {
     let t = body.trim();
-    if t.is_empty() || t == "success" {
+    if means_no_reply(t) {
         return Ok(Answer::Nothing);
     }
     let root = parse(t)?;
@@ -77,10 +77,15 @@ pub fn parse_answer(body: &str) -> Result<Answer, String> {
 /// which SDKs encrypt too (WeRoBot's SuccessReply in safe mode).
 pub fn parse_reply(xml: &str) -> Result<Option<Reply>, String> {
     let t = xml.trim();
-    if t.is_empty() || t == "success" {
+    if means_no_reply(t) {
         return Ok(None);
     }
     parse_reply_element(&parse(t)?).map(Some)
+}
+
+/// `success` or nothing: the developer server has no reply, plain or encrypted.
+fn means_no_reply(trimmed: &str) -> bool {
+    trimmed.is_empty() || trimmed == "success"
 }
 
 fn parse_reply_element(root: &Element) -> Result<Reply, String> {
