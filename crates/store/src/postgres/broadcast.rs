@@ -234,15 +234,15 @@ impl crate::BroadcastStore for Backend {
         let owner: Option<(String,)> = sqlx::query_as("SELECT appid FROM jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *tx).await?;
         let Some((appid,)) = owner else { return Ok(false) };
         advisory_lock(&mut tx, &format!("{appid}/mass")).await?;
-        let job: Option<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT (SELECT payload FROM job_payloads WHERE job_id = jobs.id), next_id FROM jobs \
-             WHERE id = $1 AND state = 'pending' AND locked_by = $2 FOR UPDATE",
+        let job: Option<(String,)> = sqlx::query_as(
+            "SELECT (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs \
+             WHERE id = $1 AND state = 'pending' AND EXISTS (SELECT 1 FROM ready_jobs WHERE job_id = $1 AND locked_by = $2) FOR UPDATE",
         )
         .bind(job_id)
         .bind(worker)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((payload, next)) = job else { return Ok(false) };
+        let Some((payload,)) = job else { return Ok(false) };
         let msg_id: i64 = payload.parse().map_err(|_| pg_other(format!("bad mass job payload {payload:?}")))?;
         let m = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         let month = herald_domain::broadcast::month_key(m.created_at);
@@ -292,12 +292,7 @@ impl crate::BroadcastStore for Backend {
             .bind(&blobs)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $1")
-            .bind(job_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-        hand_on(&mut tx, next.as_slice()).await?;
+        end_job(&mut tx, job_id, now_ms).await?;
         let done = pg_mass_by_id(&mut *tx, &appid, msg_id).await?.ok_or(crate::StoreError::NotFound)?;
         if pg_has_server(&mut tx, &appid).await? {
             if let Some(xml) = event(&done) {

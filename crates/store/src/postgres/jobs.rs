@@ -1,12 +1,14 @@
 // JobStore on PostgreSQL: the durable queue (claimed with FOR UPDATE SKIP LOCKED, so nodes
 // never take the same job) and the delivery log.
 
-/// A job's columns, its payload included (read from `job_payloads`), the job's table named `t`:
-/// for `SELECT ... FROM jobs` and `UPDATE jobs ... RETURNING`.
+/// A job's columns, its payload included (read from `job_payloads`) and, while it is ready,
+/// its attempts and due time (read from `ready_jobs`), the job's table named `t`: for
+/// `SELECT ... FROM jobs`.
 fn job_cols(t: &str) -> String {
     format!(
         "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
-         {t}.state, {t}.attempts, {t}.run_at, {t}.last_error, {t}.created_at, {t}.finished_at"
+         {t}.state, COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts), \
+         COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at), {t}.last_error, {t}.created_at, {t}.finished_at"
     )
 }
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
@@ -107,7 +109,17 @@ impl crate::JobStore for Backend {
     }
 
     async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> crate::Result<i64> {
-        let n = sqlx::query("UPDATE jobs SET run_at = run_at - $2, pulled_ms = pulled_ms + $2 WHERE kind = $1 AND state = 'pending'").bind(kind).bind(ms).execute(self.writer()).await?;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE ready_jobs SET run_at = run_at - $2, pulled_ms = pulled_ms + $2 \
+             WHERE job_id IN (SELECT id FROM jobs WHERE kind = $1 AND state = 'pending')",
+        )
+        .bind(kind)
+        .bind(ms)
+        .execute(&mut *tx)
+        .await?;
+        let n = sqlx::query("UPDATE jobs SET run_at = run_at - $2 WHERE kind = $1 AND state = 'pending'").bind(kind).bind(ms).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(n.rows_affected() as i64)
     }
 
@@ -143,18 +155,12 @@ async fn pg_requeue_one(tx: &mut Tx, job_id: i64, now_ms: i64) -> crate::Result<
         Some(user) => queue_tail(tx, &appid, user).await?,
         None => None,
     };
-    sqlx::query(
-        "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, locked_by = NULL, \
-         locked_until = NULL, finished_at = NULL, next_id = NULL, blocked = $3 WHERE id = $1",
-    )
-    .bind(job_id)
-    .bind(now_ms)
-    .bind(i16::from(tail.is_some()))
-    .execute(&mut **tx)
-    .await?;
-    if let Some(tail) = tail {
-        sqlx::query("UPDATE jobs SET next_id = $2 WHERE id = $1").bind(tail).bind(job_id).execute(&mut **tx).await?;
-    }
+    sqlx::query("UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = $2, finished_at = NULL, next_id = NULL WHERE id = $1")
+        .bind(job_id)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    join_queue(tx, job_id, now_ms, tail).await?;
     Ok(true)
 }
 
@@ -179,23 +185,30 @@ async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> crate::Result<i64> {
         None => None,
     };
     let (id,): (i64,) = sqlx::query_as(
-        "WITH job AS (INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
-           VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $6) RETURNING id) \
-         INSERT INTO job_payloads (job_id, payload) SELECT id, $7 FROM job RETURNING job_id",
+        "WITH job AS (INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at) \
+           VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id) \
+         INSERT INTO job_payloads (job_id, payload) SELECT id, $6 FROM job RETURNING job_id",
     )
     .bind(j.kind)
     .bind(j.appid)
     .bind(j.user_id)
     .bind(j.message_seq)
     .bind(j.run_at)
-    .bind(i16::from(tail.is_some()))
     .bind(j.payload)
     .fetch_one(&mut **tx)
     .await?;
-    if let Some(tail) = tail {
-        sqlx::query("UPDATE jobs SET next_id = $2 WHERE id = $1").bind(tail).bind(id).execute(&mut **tx).await?;
-    }
+    join_queue(tx, id, j.run_at, tail).await?;
     Ok(id)
+}
+
+/// Puts a pending job at the end of its queue: behind `tail`, the queue's last pending job,
+/// or, with none, among the ready jobs, due at `run_at`.
+async fn join_queue(tx: &mut Tx, id: i64, run_at: i64, tail: Option<i64>) -> crate::Result<()> {
+    match tail {
+        Some(tail) => sqlx::query("UPDATE jobs SET next_id = $2 WHERE id = $1").bind(tail).bind(id).execute(&mut **tx).await?,
+        None => sqlx::query("INSERT INTO ready_jobs (job_id, run_at, attempts) VALUES ($1, $2, 0)").bind(id).bind(run_at).execute(&mut **tx).await?,
+    };
+    Ok(())
 }
 
 /// The last pending job of a queue, if it has any (`jobs_tail` holds one per queue).
@@ -216,16 +229,21 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
     if limit == 0 {
         return Ok(Vec::new());
     }
+    // The claimed rows' new attempts are read through the CTE: the outer SELECT sees the table
+    // as it was before the UPDATE.
     let sql = format!(
-        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, pulled_ms = 0 \
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= $3 \
-           AND (locked_until IS NULL OR locked_until < $3) \
-           ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING {}",
-        job_cols("jobs")
+        "WITH c AS (UPDATE ready_jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, pulled_ms = 0 \
+           WHERE job_id IN (SELECT job_id FROM ready_jobs WHERE run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+             ORDER BY job_id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+           RETURNING job_id, attempts, run_at) \
+         SELECT {}, c.attempts, c.run_at FROM c JOIN jobs j ON j.id = c.job_id",
+        job_cols("j")
     );
     let rows = sqlx::query(&sql).bind(worker).bind(now_ms + lease_ms).bind(now_ms).bind(limit as i64).fetch_all(&mut **tx).await?;
-    let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;
+    let mut jobs = rows
+        .iter()
+        .map(|r| Ok(crate::Job { attempts: r.try_get(12)?, run_at: r.try_get(13)?, ..job_from_row(r)? }))
+        .collect::<crate::Result<Vec<_>>>()?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)
 }
@@ -270,8 +288,9 @@ async fn pg_finish_all(tx: &mut Tx, done: &[crate::Finished], now_ms: i64) -> cr
     .execute(&mut **tx)
     .await?;
     let found: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT j.id, j.round, j.next_id FROM jobs j JOIN UNNEST($1::BIGINT[], $2::TEXT[]) AS f(id, worker) ON j.id = f.id \
-         WHERE j.state = 'pending' AND j.locked_by = f.worker ORDER BY j.id FOR UPDATE OF j",
+        "SELECT j.id, j.round, j.next_id FROM jobs j JOIN ready_jobs r ON r.job_id = j.id \
+         JOIN UNNEST($1::BIGINT[], $2::TEXT[]) AS f(id, worker) ON j.id = f.id \
+         WHERE r.locked_by = f.worker ORDER BY j.id FOR UPDATE OF j, r",
     )
     .bind(&ids)
     .bind(&workers)
@@ -373,32 +392,35 @@ impl<'a> Batch<'a> {
         .bind(&c.at)
         .execute(&mut **tx)
         .await?;
-        if !self.done.is_empty() {
-            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ANY($1)")
-                .bind(&self.done)
-                .bind(now_ms)
-                .execute(&mut **tx)
-                .await?;
+        // Done and failed jobs leave the ready jobs, taking their attempts to `jobs`; a retry
+        // stays, due again.
+        let ended: Vec<i64> = self.done.iter().chain(&self.failed.0).copied().collect();
+        let errors: Vec<Option<&str>> = self.done.iter().map(|_| None).chain(self.failed.1.iter().map(|e| Some(*e))).collect();
+        let states: Vec<&str> = self.done.iter().map(|_| "done").chain(self.failed.0.iter().map(|_| "failed")).collect();
+        if !ended.is_empty() {
+            sqlx::query(
+                "WITH r AS (DELETE FROM ready_jobs WHERE job_id = ANY($1) RETURNING job_id, attempts) \
+                 UPDATE jobs SET state = u.state, finished_at = $4, attempts = r.attempts, last_error = u.error \
+                 FROM r JOIN UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[]) AS u(id, state, error) ON u.id = r.job_id \
+                 WHERE jobs.id = r.job_id",
+            )
+            .bind(&ended)
+            .bind(&states)
+            .bind(&errors)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
         }
         if !self.retry.0.is_empty() {
             sqlx::query(
-                "UPDATE jobs SET run_at = u.run_at - jobs.pulled_ms, locked_by = NULL, locked_until = NULL, last_error = u.error \
-                 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[]) AS u(id, run_at, error) WHERE jobs.id = u.id",
+                "WITH r AS (UPDATE ready_jobs SET run_at = u.run_at - ready_jobs.pulled_ms, locked_by = NULL, locked_until = NULL \
+                   FROM UNNEST($1::BIGINT[], $2::BIGINT[]) AS u(id, run_at) WHERE ready_jobs.job_id = u.id RETURNING job_id, attempts) \
+                 UPDATE jobs SET attempts = r.attempts, last_error = u.error \
+                 FROM r JOIN UNNEST($1::BIGINT[], $3::TEXT[]) AS u(id, error) ON u.id = r.job_id WHERE jobs.id = r.job_id",
             )
             .bind(&self.retry.0)
             .bind(&self.retry.1)
             .bind(&self.retry.2)
-            .execute(&mut **tx)
-            .await?;
-        }
-        if !self.failed.0.is_empty() {
-            sqlx::query(
-                "UPDATE jobs SET state = 'failed', finished_at = $3, locked_by = NULL, locked_until = NULL, last_error = u.error \
-                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS u(id, error) WHERE jobs.id = u.id",
-            )
-            .bind(&self.failed.0)
-            .bind(&self.failed.1)
-            .bind(now_ms)
             .execute(&mut **tx)
             .await?;
         }
@@ -426,7 +448,39 @@ async fn lock_conversation(tx: &mut Tx, appid: &str, user: Option<&str>) -> crat
 /// `next_id`) claimable (see the SQLite twin).
 async fn hand_on(tx: &mut Tx, next: &[i64]) -> crate::Result<()> {
     if !next.is_empty() {
-        sqlx::query("UPDATE jobs SET blocked = 0 WHERE id = ANY($1) AND state = 'pending'").bind(next).execute(&mut **tx).await?;
+        sqlx::query(
+            "INSERT INTO ready_jobs (job_id, run_at, attempts) SELECT id, run_at, attempts FROM jobs WHERE id = ANY($1) AND state = 'pending' \
+             ON CONFLICT (job_id) DO NOTHING",
+        )
+        .bind(next)
+        .execute(&mut **tx)
+        .await?;
     }
+    Ok(())
+}
+
+/// Ends a job that records its own end (a mass send, a money job, a red packet's return) in
+/// the caller's transaction: done, out of the ready jobs, and its queue handed on.
+async fn end_job(tx: &mut Tx, job_id: i64, now_ms: i64) -> crate::Result<()> {
+    let next: Option<(Option<i64>,)> = sqlx::query_as(
+        "WITH r AS (DELETE FROM ready_jobs WHERE job_id = $1 RETURNING attempts) \
+         UPDATE jobs SET state = 'done', finished_at = $2, attempts = COALESCE((SELECT attempts FROM r), attempts) \
+         WHERE id = $1 AND state = 'pending' RETURNING next_id",
+    )
+    .bind(job_id)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?;
+    hand_on(tx, next.and_then(|(n,)| n).as_slice()).await
+}
+
+/// Lets a job that records its own end run again at `run_at` (real milliseconds, moved
+/// forward by what the clock was pulled while it ran), releasing its lease.
+async fn reschedule_job(tx: &mut Tx, job_id: i64, run_at: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE ready_jobs SET run_at = $2 - pulled_ms, locked_by = NULL, locked_until = NULL WHERE job_id = $1")
+        .bind(job_id)
+        .bind(run_at)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

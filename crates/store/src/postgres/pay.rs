@@ -410,7 +410,7 @@ impl crate::PayStore for Backend {
         use herald_domain::pay::RefundStatus;
         let mut tx = self.begin().await?;
         if let Some(j) = job_id {
-            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL WHERE id = $1").bind(j).bind(now_ms).execute(&mut *tx).await?;
+            end_job(&mut tx, j, now_ms).await?;
         }
         let row = sqlx::query(&format!("SELECT {PG_REFUND_COLS} FROM pay_refunds WHERE refund_id = $1 FOR UPDATE")).bind(refund_id).fetch_optional(&mut *tx).await?;
         let Some(rf) = row.as_ref().map(refund_from_row).transpose()? else {

@@ -186,17 +186,13 @@ impl crate::RedPackStore for Backend {
         };
         if p.status == RedPackStatus::Sent && now < p.expires_at {
             if let Some(j) = job_id {
-                sqlx::query("UPDATE jobs SET run_at = $2 - pulled_ms, locked_by = NULL, locked_until = NULL WHERE id = $1")
-                    .bind(j)
-                    .bind(now_ms + (p.expires_at - now) * 1000)
-                    .execute(&mut *tx)
-                    .await?;
+                reschedule_job(&mut tx, j, now_ms + (p.expires_at - now) * 1000).await?;
             }
             tx.commit().await?;
             return Ok(ReturnResult::NotDue);
         }
         if let Some(j) = job_id {
-            sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_by = NULL WHERE id = $1").bind(j).bind(now_ms).execute(&mut *tx).await?;
+            end_job(&mut tx, j, now_ms).await?;
         }
         if p.status != RedPackStatus::Sent {
             tx.commit().await?;

@@ -198,14 +198,12 @@ impl BroadcastStore for SqliteStore {
 
     async fn run_mass(&self, job_id: i64, worker: &str, now_ms: i64, event: MassEvent<'_>) -> Result<bool> {
         self.write(|tx| {
-            let job: Option<(String, String, Option<i64>)> = tx
-                .prepare_cached(
-                    "SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id), next_id FROM jobs \
-                     WHERE id = ?1 AND state = 'pending' AND locked_by = ?2",
-                )?
-                .query_row(params![job_id, worker], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            let Some((appid, payload, next)) = job else { return Ok(false) };
+            if !super::jobs::holds(tx, job_id, worker)? {
+                return Ok(false);
+            }
+            let (appid, payload): (String, String) = tx
+                .prepare_cached("SELECT appid, (SELECT payload FROM job_payloads WHERE job_id = jobs.id) FROM jobs WHERE id = ?1")?
+                .query_row(params![job_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let msg_id: i64 = payload.parse().map_err(|_| other(format!("bad mass job payload {payload:?}")))?;
             let m = mass_by_id(tx, &appid, msg_id)?.ok_or(StoreError::NotFound)?;
             // The month the message was sent in (platform time), whenever the job runs.
@@ -243,9 +241,7 @@ impl BroadcastStore for SqliteStore {
                 put.execute(params![msg_id, chunk, encode_set(&part)])?;
             }
             drop(put);
-            tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL, locked_until = NULL WHERE id = ?1")?
-                .execute(params![job_id, now_ms])?;
-            super::jobs::hand_on(tx, next)?;
+            super::jobs::end_job(tx, job_id, now_ms)?;
             let done = mass_by_id(tx, &appid, msg_id)?.ok_or(StoreError::NotFound)?;
             if has_server(tx, &appid)? {
                 if let Some(xml) = event(&done) {

@@ -8,12 +8,14 @@ use super::conversations::insert_reply;
 use super::SqliteStore;
 use crate::{Attempt, Finished, Job, JobOutcome, Result};
 
-/// A job's columns, its payload included (read from `job_payloads`), the job's table named `t`:
-/// for `SELECT ... FROM jobs` and `UPDATE jobs ... RETURNING`.
+/// A job's columns, its payload included (read from `job_payloads`) and, while it is ready,
+/// its attempts and due time (read from `ready_jobs`), the job's table named `t`: for
+/// `SELECT ... FROM jobs`.
 pub(super) fn job_cols(t: &str) -> String {
     format!(
         "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
-         {t}.state, {t}.attempts, {t}.run_at, {t}.last_error, {t}.created_at, {t}.finished_at"
+         {t}.state, COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts), \
+         COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at), {t}.last_error, {t}.created_at, {t}.finished_at"
     )
 }
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
@@ -96,7 +98,14 @@ impl crate::JobStore for SqliteStore {
     }
 
     async fn pull_jobs_forward(&self, kind: &str, ms: i64) -> Result<i64> {
-        self.write(|tx| Ok(tx.prepare_cached("UPDATE jobs SET run_at = run_at - ?2, pulled_ms = pulled_ms + ?2 WHERE kind = ?1 AND state = 'pending'")?.execute(params![kind, ms])? as i64))
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE ready_jobs SET run_at = run_at - ?2, pulled_ms = pulled_ms + ?2 \
+                 WHERE job_id IN (SELECT id FROM jobs WHERE kind = ?1 AND state = 'pending')",
+            )?
+            .execute(params![kind, ms])?;
+            Ok(tx.prepare_cached("UPDATE jobs SET run_at = run_at - ?2 WHERE kind = ?1 AND state = 'pending'")?.execute(params![kind, ms])? as i64)
+        })
     }
 
     async fn requeue_failed(&self, appid: &AppId, now_ms: i64) -> Result<i64> {
@@ -126,13 +135,10 @@ fn requeue_one(tx: &rusqlite::Transaction<'_>, job_id: i64, now_ms: i64) -> Resu
         None => None,
     };
     tx.prepare_cached(
-        "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, locked_by = NULL, \
-         locked_until = NULL, finished_at = NULL, next_id = NULL, blocked = ?3 WHERE id = ?1",
+        "UPDATE jobs SET state = 'pending', attempts = 0, round = round + 1, run_at = ?2, finished_at = NULL, next_id = NULL WHERE id = ?1",
     )?
-    .execute(params![job_id, now_ms, tail.is_some()])?;
-    if let Some(tail) = tail {
-        tx.prepare_cached("UPDATE jobs SET next_id = ?2 WHERE id = ?1")?.execute(params![tail, job_id])?;
-    }
+    .execute(params![job_id, now_ms])?;
+    join_queue(tx, job_id, now_ms, tail)?;
     Ok(true)
 }
 
@@ -151,9 +157,9 @@ pub(super) struct NewJob<'a> {
 /// Queues a job inside the caller's transaction: its state row and its payload. Its id.
 ///
 /// A queue's pending jobs form a chain, each naming the next in `next_id`: the first is
-/// claimable (`blocked = 0`), the others wait (`blocked = 1`) until the one before them
-/// finishes and hands on (`hand_on`). A new job joins at the tail, so handing on writes only
-/// the row after the finished one instead of searching an index of every waiting job.
+/// claimable (it has a row in `ready_jobs`, which holds its lease), the others wait until
+/// the one before them finishes and hands on (`hand_on`). A new job joins at the tail, so
+/// handing on reads only the row after the finished one.
 pub(super) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &NewJob<'_>) -> Result<i64> {
     let tail = match j.user_id {
         Some(user) => queue_tail(tx, j.appid, user)?,
@@ -161,15 +167,23 @@ pub(super) fn insert_job(tx: &rusqlite::Transaction<'_>, j: &NewJob<'_>) -> Resu
     };
     let id: i64 = tx
         .prepare_cached(
-            "INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at, blocked) \
-             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6) RETURNING id",
+            "INSERT INTO jobs (kind, appid, user_id, message_seq, state, attempts, run_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5) RETURNING id",
         )?
-        .query_row(params![j.kind, j.appid, j.user_id, j.message_seq, j.run_at, tail.is_some()], |r| r.get(0))?;
+        .query_row(params![j.kind, j.appid, j.user_id, j.message_seq, j.run_at], |r| r.get(0))?;
     tx.prepare_cached("INSERT INTO job_payloads (job_id, payload) VALUES (?1, ?2)")?.execute(params![id, j.payload])?;
-    if let Some(tail) = tail {
-        tx.prepare_cached("UPDATE jobs SET next_id = ?2 WHERE id = ?1")?.execute(params![tail, id])?;
-    }
+    join_queue(tx, id, j.run_at, tail)?;
     Ok(id)
+}
+
+/// Puts a pending job at the end of its queue: behind `tail`, the queue's last pending job,
+/// or, with none, among the ready jobs, due at `run_at`.
+fn join_queue(tx: &rusqlite::Transaction<'_>, id: i64, run_at: i64, tail: Option<i64>) -> Result<()> {
+    match tail {
+        Some(tail) => tx.prepare_cached("UPDATE jobs SET next_id = ?2 WHERE id = ?1")?.execute(params![tail, id])?,
+        None => tx.prepare_cached("INSERT INTO ready_jobs (job_id, run_at, attempts) VALUES (?1, ?2, 0)")?.execute(params![id, run_at])?,
+    };
+    Ok(())
 }
 
 /// The last pending job of a queue, if it has any (`jobs_tail` holds one per queue).
@@ -185,61 +199,112 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let mut st = tx.prepare_cached(&format!(
-        "UPDATE jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1, pulled_ms = 0 \
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND blocked = 0 AND run_at <= ?3 \
-           AND (locked_until IS NULL OR locked_until < ?3) ORDER BY id LIMIT ?4) \
-         RETURNING {}",
-        job_cols("jobs")
-    ))?;
-    let mut jobs = st.query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], job)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    jobs.sort_by_key(|j| j.id);
-    Ok(jobs)
+    let mut ids = tx
+        .prepare_cached(
+            "UPDATE ready_jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1, pulled_ms = 0 \
+             WHERE job_id IN (SELECT job_id FROM ready_jobs WHERE run_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3) \
+               ORDER BY job_id LIMIT ?4) \
+             RETURNING job_id",
+        )?
+        .query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ids.sort_unstable();
+    let mut read = tx.prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", job_cols("jobs")))?;
+    Ok(ids.into_iter().map(|id| read.query_row([id], job)).collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Takes a job that `worker` holds out of the ready jobs; the attempts it was given, or None
+/// (and nothing changes) if the job is no longer the worker's.
+fn release(tx: &rusqlite::Transaction<'_>, job_id: i64, worker: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("DELETE FROM ready_jobs WHERE job_id = ?1 AND locked_by = ?2 RETURNING attempts")?
+        .query_row(params![job_id, worker], |r| r.get(0))
+        .optional()?)
 }
 
 /// Applies one finished attempt inside the caller's transaction: the job's new state (only
 /// while `f.worker` still holds it), the attempt, any reply or notice, and the hand-over.
+/// `jobs` is written once here; the lease lived in `ready_jobs`.
 fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Result<bool> {
-    // One statement checks the lease and applies the outcome (?3 a time, ?4 the error); it
-    // returns what the reply's key and the hand-over need.
-    macro_rules! held {
-        ($set:literal) => {
-            concat!(
-                "UPDATE jobs SET ", $set, ", locked_by = NULL, locked_until = NULL, last_error = ?4 ",
-                "WHERE id = ?1 AND state = 'pending' AND locked_by = ?2 RETURNING round, next_id"
-            )
-        };
-    }
-    let (sql, at, error, message) = match &f.outcome {
-        JobOutcome::Done { reply } => (held!("state = 'done', finished_at = ?3"), now_ms, None, reply.as_ref()),
-        JobOutcome::Retry { run_at, error } => (held!("run_at = ?3 - pulled_ms"), *run_at, Some(error), None),
-        JobOutcome::Failed { error, notice } => (held!("state = 'failed', finished_at = ?3"), now_ms, Some(error), notice.as_ref()),
+    let message = match &f.outcome {
+        JobOutcome::Retry { run_at, error } => {
+            let held: Option<i64> = tx
+                .prepare_cached(
+                    "UPDATE ready_jobs SET run_at = ?3 - pulled_ms, locked_by = NULL, locked_until = NULL \
+                     WHERE job_id = ?1 AND locked_by = ?2 RETURNING attempts",
+                )?
+                .query_row(params![f.job_id, f.worker, run_at], |r| r.get(0))
+                .optional()?;
+            let Some(attempts) = held else { return Ok(false) };
+            tx.prepare_cached("UPDATE jobs SET attempts = ?2, last_error = ?3 WHERE id = ?1")?.execute(params![f.job_id, attempts, error])?;
+            insert_attempt(tx, f)?;
+            return Ok(true);
+        }
+        JobOutcome::Done { reply } => reply.as_ref(),
+        JobOutcome::Failed { notice, .. } => notice.as_ref(),
     };
-    let held: Option<(i64, Option<i64>)> = tx
-        .prepare_cached(sql)?
-        .query_row(params![f.job_id, f.worker, at, error], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((round, next)) = held else { return Ok(false) };
+    let Some(attempts) = release(tx, f.job_id, &f.worker)? else { return Ok(false) };
+    let (state, error) = match &f.outcome {
+        JobOutcome::Failed { error, .. } => ("failed", Some(error)),
+        _ => ("done", None),
+    };
+    let (round, next): (i64, Option<i64>) = tx
+        .prepare_cached("UPDATE jobs SET state = ?2, finished_at = ?3, attempts = ?4, last_error = ?5 WHERE id = ?1 RETURNING round, next_id")?
+        .query_row(params![f.job_id, state, now_ms, attempts, error], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    insert_attempt(tx, f)?;
+    if let Some(m) = message {
+        insert_reply(tx, m, f.job_id, round)?;
+    }
+    hand_on(tx, next)?;
+    Ok(true)
+}
+
+fn insert_attempt(tx: &rusqlite::Transaction<'_>, f: &Finished) -> Result<()> {
     let a = &f.attempt;
     tx.prepare_cached(
         "INSERT INTO delivery_attempts (job_id, appid, attempt, url, request, status, response, latency_ms, error, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![f.job_id, a.appid.as_str(), a.attempt, a.url, a.request, a.status, a.response, a.latency_ms, a.error, a.at])?;
-    if let Some(m) = message {
-        insert_reply(tx, m, f.job_id, round)?;
-    }
-    if !matches!(f.outcome, JobOutcome::Retry { .. }) {
-        hand_on(tx, next)?;
-    }
-    Ok(true)
+    Ok(())
+}
+
+/// Ends a job that records its own end (a mass send, a money job, a red packet's return) in
+/// the caller's transaction: done, out of the ready jobs, and its queue handed on.
+pub(super) fn end_job(tx: &rusqlite::Transaction<'_>, job_id: i64, now_ms: i64) -> Result<()> {
+    let attempts: Option<i64> =
+        tx.prepare_cached("DELETE FROM ready_jobs WHERE job_id = ?1 RETURNING attempts")?.query_row([job_id], |r| r.get(0)).optional()?;
+    let next: Option<Option<i64>> = tx
+        .prepare_cached(
+            "UPDATE jobs SET state = 'done', finished_at = ?2, attempts = COALESCE(?3, attempts) WHERE id = ?1 AND state = 'pending' RETURNING next_id",
+        )?
+        .query_row(params![job_id, now_ms, attempts], |r| r.get(0))
+        .optional()?;
+    hand_on(tx, next.flatten())
+}
+
+/// Lets a job that records its own end run again at `run_at` (real milliseconds, moved
+/// forward by what the clock was pulled while it ran), releasing its lease.
+pub(super) fn reschedule_job(tx: &rusqlite::Transaction<'_>, job_id: i64, run_at: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE ready_jobs SET run_at = ?2 - pulled_ms, locked_by = NULL, locked_until = NULL WHERE job_id = ?1")?
+        .execute(params![job_id, run_at])?;
+    Ok(())
+}
+
+/// Whether `worker` holds `job_id`'s lease.
+pub(super) fn holds(tx: &rusqlite::Transaction<'_>, job_id: i64, worker: &str) -> Result<bool> {
+    Ok(tx.prepare_cached("SELECT 1 FROM ready_jobs WHERE job_id = ?1 AND locked_by = ?2")?.query_row(params![job_id, worker], |_| Ok(())).optional()?.is_some())
 }
 
 /// Makes the job after a finished one in its queue (`next`, from the finished job's
 /// `next_id`) claimable; see `insert_job`.
 pub(super) fn hand_on(tx: &rusqlite::Transaction<'_>, next: Option<i64>) -> Result<()> {
     if let Some(next) = next {
-        tx.prepare_cached("UPDATE jobs SET blocked = 0 WHERE id = ?1 AND state = 'pending'")?.execute([next])?;
+        tx.prepare_cached(
+            "INSERT INTO ready_jobs (job_id, run_at, attempts) SELECT id, run_at, attempts FROM jobs WHERE id = ?1 AND state = 'pending' \
+             ON CONFLICT (job_id) DO NOTHING",
+        )?
+        .execute([next])?;
     }
     Ok(())
 }

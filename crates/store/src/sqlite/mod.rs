@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "pulled jobs", include_str!("../../migrations/sqlite/0016_pulled_jobs.sql")),
     (17, "lean attempts", include_str!("../../migrations/sqlite/0017_lean_attempts.sql")),
     (18, "conversation keys", include_str!("../../migrations/sqlite/0018_conversation_keys.sql")),
+    (19, "ready jobs table", include_str!("../../migrations/sqlite/0019_ready_jobs.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -324,7 +324,7 @@ impl PayStore for SqliteStore {
     async fn settle_refund(&self, refund_id: &str, status: RefundStatus, now: i64, now_ms: i64, job_id: Option<i64>, notify: &Notify<'_, Refund>) -> Result<Option<Refund>> {
         self.write(|tx| {
             if let Some(j) = job_id {
-                tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL WHERE id = ?1")?.execute(params![j, now_ms])?;
+                super::jobs::end_job(tx, j, now_ms)?;
             }
             let get = |tx: &rusqlite::Transaction<'_>| -> Result<Option<Refund>> {
                 Ok(tx.prepare_cached(&format!("SELECT {REFUND_COLS} FROM pay_refunds WHERE refund_id = ?1"))?.query_row([refund_id], refund).optional()?)

@@ -142,13 +142,12 @@ impl RedPackStore for SqliteStore {
             let Some(p) = by_id(tx, send_listid)? else { return Ok(ReturnResult::Nothing) };
             if p.status == RedPackStatus::Sent && now < p.expires_at {
                 if let Some(j) = job_id {
-                    tx.prepare_cached("UPDATE jobs SET run_at = ?2 - pulled_ms, locked_by = NULL, locked_until = NULL WHERE id = ?1")?
-                        .execute(params![j, now_ms + (p.expires_at - now) * 1000])?;
+                    super::jobs::reschedule_job(tx, j, now_ms + (p.expires_at - now) * 1000)?;
                 }
                 return Ok(ReturnResult::NotDue);
             }
             if let Some(j) = job_id {
-                tx.prepare_cached("UPDATE jobs SET state = 'done', finished_at = ?2, locked_by = NULL WHERE id = ?1")?.execute(params![j, now_ms])?;
+                super::jobs::end_job(tx, j, now_ms)?;
             }
             if p.status != RedPackStatus::Sent {
                 return Ok(ReturnResult::Nothing);
