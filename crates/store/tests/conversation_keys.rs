@@ -4,13 +4,9 @@
 
 mod common;
 
+use common::migration;
 use herald_store::*;
 use herald_wire::{AppId, UserId};
-
-fn migration(backend: &str, name: &str) -> String {
-    let path = format!("{}/migrations/{backend}/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 #[tokio::test]
 async fn sqlite_messages_stored_before_the_keys_keep_their_conversations() {

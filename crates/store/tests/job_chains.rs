@@ -10,23 +10,6 @@ use herald_domain::account::{AccountType, OwnerKind};
 use herald_store::*;
 use herald_wire::{OpenId, UnionId, UserId};
 
-/// The migrations before 0015, in order, for one backend.
-fn migrations_before_chains(backend: &str) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| p.file_name().unwrap().to_str().unwrap() < "0015")
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
-}
-
-fn chain_migration(backend: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join("0015_job_chains.sql");
-    std::fs::read_to_string(path).unwrap()
-}
-
 /// Pending queues as the older version left them (`blocked` only), as (id, user, state, blocked):
 /// conversation a runs 2 with 3 and 4 waiting; b runs 6 with 5, an older job redelivered, waiting;
 /// c has only waiting jobs (a state the old promotion would have repaired); 10 belongs to no queue.
@@ -64,13 +47,13 @@ const INSERT_OLD: &str = "INSERT INTO jobs (id, kind, appid, user_id, state, att
 fn the_migration_chains_pending_queues_on_sqlite() {
     let path = std::env::temp_dir().join(format!("herald-chains-{}.db", rand_suffix()));
     let c = rusqlite::Connection::open(&path).unwrap();
-    for sql in migrations_before_chains("sqlite") {
+    for sql in migrations_before("sqlite", "0015") {
         c.execute_batch(&sql).unwrap();
     }
     for &(id, user, state, blocked) in OLD_JOBS {
         c.execute(&INSERT_OLD.replace('$', "?"), rusqlite::params![id, user, state, blocked]).unwrap();
     }
-    c.execute_batch(&chain_migration("sqlite")).unwrap();
+    c.execute_batch(&migration("sqlite", "0015_job_chains.sql")).unwrap();
     let mut st = c.prepare("SELECT id, next_id, blocked FROM jobs ORDER BY id").unwrap();
     let got: Vec<(i64, Option<i64>, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect();
     assert_eq!(got, CHAINED);
@@ -79,22 +62,11 @@ fn the_migration_chains_pending_queues_on_sqlite() {
 
 #[tokio::test]
 async fn the_migration_chains_pending_queues_on_postgres() {
-    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
-    if !matches!(tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await, Ok(true)) {
-        eprintln!("PostgreSQL not reachable at {base}: skipped");
-        return;
-    }
-    let url = format!("{}/herald_t_chains_{}", base.rsplit_once('/').unwrap().0, rand_suffix());
-    // Creates the database (connect does), without migrating it.
-    PgStore::connect(&url).await.unwrap();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    for sql in migrations_before_chains("postgres") {
-        sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
-    }
+    let Some(pool) = postgres_before("0015").await else { return };
     for &(id, user, state, blocked) in OLD_JOBS {
         sqlx::query(INSERT_OLD).bind(id).bind(user).bind(state).bind(blocked as i16).execute(&pool).await.unwrap();
     }
-    sqlx::raw_sql(&chain_migration("postgres")).execute(&pool).await.unwrap();
+    sqlx::raw_sql(&migration("postgres", "0015_job_chains.sql")).execute(&pool).await.unwrap();
     let got: Vec<(i64, Option<i64>, i16)> = sqlx::query_as("SELECT id, next_id, blocked FROM jobs ORDER BY id").fetch_all(&pool).await.unwrap();
     let got: Vec<(i64, Option<i64>, i64)> = got.into_iter().map(|(a, b, c)| (a, b, i64::from(c))).collect();
     assert_eq!(got, CHAINED);

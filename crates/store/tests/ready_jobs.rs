@@ -10,21 +10,6 @@ use common::*;
 use herald_store::*;
 use herald_wire::AppId;
 
-fn migrations_dir(backend: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend)
-}
-
-/// The migrations of one backend whose file names sort before `before`, in order.
-fn migrations_before(backend: &str, before: &str) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(migrations_dir(backend)).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| p.file_name().unwrap().to_str().unwrap() < before)
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
-}
-
 /// Jobs as the older version left them, as (id, user, state, attempts, run_at, blocked,
 /// next_id, locked_by, locked_until, pulled_ms):
 /// 1 is done; 2 runs under w-old's lease with 3 waiting behind it; 4 is ready, never tried,
@@ -113,18 +98,7 @@ async fn the_migration_keeps_pending_jobs_and_their_leases_on_sqlite() {
 
 #[tokio::test]
 async fn the_migration_keeps_pending_jobs_and_their_leases_on_postgres() {
-    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
-    if !matches!(tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await, Ok(true)) {
-        eprintln!("PostgreSQL not reachable at {base}: skipped");
-        return;
-    }
-    let url = format!("{}/herald_t_ready_{}", base.rsplit_once('/').unwrap().0, rand_suffix());
-    // Creates the database (connect does), without migrating it.
-    PgStore::connect(&url).await.unwrap();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    for sql in migrations_before("postgres", "0019") {
-        sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
-    }
+    let Some(pool) = postgres_before("0019").await else { return };
     for &(id, user, state, attempts, run_at, blocked, next, by, until, pulled) in OLD_JOBS {
         sqlx::query(INSERT_OLD)
             .bind(id)
@@ -141,8 +115,7 @@ async fn the_migration_keeps_pending_jobs_and_their_leases_on_postgres() {
             .await
             .unwrap();
     }
-    let migration = std::fs::read_to_string(migrations_dir("postgres").join("0019_ready_jobs.sql")).unwrap();
-    sqlx::raw_sql(&migration).execute(&pool).await.unwrap();
+    sqlx::raw_sql(&migration("postgres", "0019_ready_jobs.sql")).execute(&pool).await.unwrap();
     let got: Vec<Ready> = sqlx::query_as(READY).fetch_all(&pool).await.unwrap();
     assert_eq!(got, expected_ready());
     let columns: Vec<(String,)> =

@@ -35,6 +35,42 @@ pub async fn sqlx_probe(url: &str) -> bool {
     PgStore::connect(url).await.is_ok()
 }
 
+/// The migrations of one backend whose file names sort before `before` ("0015", say), in order.
+pub fn migrations_before(backend: &str, before: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_str().unwrap() < before)
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+/// One migration file of one backend.
+pub fn migration(backend: &str, name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A new PostgreSQL database as an older version left it: the migrations before `before`
+/// applied, none after. None (said on stderr) when PostgreSQL is not reachable.
+pub async fn postgres_before(before: &str) -> Option<sqlx::PgPool> {
+    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+    if !matches!(tokio::time::timeout(std::time::Duration::from_secs(3), sqlx_probe(&base)).await, Ok(true)) {
+        eprintln!("PostgreSQL not reachable at {base}: skipped");
+        return None;
+    }
+    let url = format!("{}/herald_t_before_{before}_{}", base.rsplit_once('/').unwrap().0, rand_suffix());
+    // Creates the database (connect does), without migrating it.
+    PgStore::connect(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    for sql in migrations_before("postgres", before) {
+        sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
+    }
+    Some(pool)
+}
+
 pub fn owner(kind: OwnerKind) -> Owner {
     Owner { id: OwnerId(format!("org_{}", rand_suffix())), kind, name: "Acme".into(), created_at: 1 }
 }
