@@ -5,10 +5,18 @@
 /// its attempts and due time (read from `ready_jobs`), the job's table named `t`: for
 /// `SELECT ... FROM jobs`.
 fn job_cols(t: &str) -> String {
+    job_cols_with(
+        t,
+        &format!("COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts)"),
+        &format!("COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at)"),
+    )
+}
+
+/// `job_cols` with the attempts and due time given as SQL expressions (the claim has them).
+fn job_cols_with(t: &str, attempts: &str, run_at: &str) -> String {
     format!(
         "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
-         {t}.state, COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts), \
-         COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at), {t}.last_error, {t}.created_at, {t}.finished_at"
+         {t}.state, {attempts}, {run_at}, {t}.last_error, {t}.created_at, {t}.finished_at"
     )
 }
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
@@ -236,14 +244,11 @@ async fn pg_claim(tx: &mut Tx, worker: &str, now_ms: i64, lease_ms: i64, limit: 
            WHERE job_id IN (SELECT job_id FROM ready_jobs WHERE run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
              ORDER BY job_id LIMIT $4 FOR UPDATE SKIP LOCKED) \
            RETURNING job_id, attempts, run_at) \
-         SELECT {}, c.attempts, c.run_at FROM c JOIN jobs j ON j.id = c.job_id",
-        job_cols("j")
+         SELECT {} FROM c JOIN jobs j ON j.id = c.job_id",
+        job_cols_with("j", "c.attempts", "c.run_at")
     );
     let rows = sqlx::query(&sql).bind(worker).bind(now_ms + lease_ms).bind(now_ms).bind(limit as i64).fetch_all(&mut **tx).await?;
-    let mut jobs = rows
-        .iter()
-        .map(|r| Ok(crate::Job { attempts: r.try_get(12)?, run_at: r.try_get(13)?, ..job_from_row(r)? }))
-        .collect::<crate::Result<Vec<_>>>()?;
+    let mut jobs = rows.iter().map(job_from_row).collect::<crate::Result<Vec<_>>>()?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)
 }

@@ -12,10 +12,18 @@ use crate::{Attempt, Finished, Job, JobOutcome, Result};
 /// its attempts and due time (read from `ready_jobs`), the job's table named `t`: for
 /// `SELECT ... FROM jobs`.
 pub(super) fn job_cols(t: &str) -> String {
+    job_cols_with(
+        t,
+        &format!("COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts)"),
+        &format!("COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at)"),
+    )
+}
+
+/// `job_cols` with the attempts and due time given as SQL expressions (the claim has them).
+pub(super) fn job_cols_with(t: &str, attempts: &str, run_at: &str) -> String {
     format!(
         "{t}.id, {t}.kind, {t}.appid, {t}.user_id, {t}.message_seq, (SELECT payload FROM job_payloads WHERE job_id = {t}.id), \
-         {t}.state, COALESCE((SELECT attempts FROM ready_jobs WHERE job_id = {t}.id), {t}.attempts), \
-         COALESCE((SELECT run_at FROM ready_jobs WHERE job_id = {t}.id), {t}.run_at), {t}.last_error, {t}.created_at, {t}.finished_at"
+         {t}.state, {attempts}, {run_at}, {t}.last_error, {t}.created_at, {t}.finished_at"
     )
 }
 const ATTEMPT_COLS: &str = "id, job_id, appid, attempt, url, request, status, response, latency_ms, error, at";
@@ -204,13 +212,14 @@ fn claim(tx: &rusqlite::Transaction<'_>, worker: &str, now_ms: i64, lease_ms: i6
             "UPDATE ready_jobs SET locked_by = ?1, locked_until = ?2, attempts = attempts + 1, pulled_ms = 0 \
              WHERE job_id IN (SELECT job_id FROM ready_jobs WHERE run_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3) \
                ORDER BY job_id LIMIT ?4) \
-             RETURNING job_id",
+             RETURNING job_id, attempts, run_at",
         )?
-        .query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], |r| r.get::<_, i64>(0))?
+        .query_map(params![worker, now_ms + lease_ms, now_ms, limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     ids.sort_unstable();
-    let mut read = tx.prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", job_cols("jobs")))?;
-    Ok(ids.into_iter().map(|id| read.query_row([id], job)).collect::<rusqlite::Result<Vec<_>>>()?)
+    // The claim's own attempts and due time, not read again from `ready_jobs`.
+    let mut read = tx.prepare_cached(&format!("SELECT {} FROM jobs WHERE id = ?1", job_cols_with("jobs", "?2", "?3")))?;
+    Ok(ids.into_iter().map(|(id, attempts, run_at)| read.query_row(params![id, attempts, run_at], job)).collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Takes a job that `worker` holds out of the ready jobs; the attempts it was given, or None
@@ -226,28 +235,12 @@ fn release(tx: &rusqlite::Transaction<'_>, job_id: i64, worker: &str) -> Result<
 /// while `f.worker` still holds it), the attempt, any reply or notice, and the hand-over.
 /// `jobs` is written once here; the lease lived in `ready_jobs`.
 fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Result<bool> {
-    let message = match &f.outcome {
-        JobOutcome::Retry { run_at, error } => {
-            let held: Option<i64> = tx
-                .prepare_cached(
-                    "UPDATE ready_jobs SET run_at = ?3 - pulled_ms, locked_by = NULL, locked_until = NULL \
-                     WHERE job_id = ?1 AND locked_by = ?2 RETURNING attempts",
-                )?
-                .query_row(params![f.job_id, f.worker, run_at], |r| r.get(0))
-                .optional()?;
-            let Some(attempts) = held else { return Ok(false) };
-            tx.prepare_cached("UPDATE jobs SET attempts = ?2, last_error = ?3 WHERE id = ?1")?.execute(params![f.job_id, attempts, error])?;
-            insert_attempt(tx, f)?;
-            return Ok(true);
-        }
-        JobOutcome::Done { reply } => reply.as_ref(),
-        JobOutcome::Failed { notice, .. } => notice.as_ref(),
+    let (state, error, message) = match &f.outcome {
+        JobOutcome::Retry { run_at, error } => return retry_one(tx, f, *run_at, error),
+        JobOutcome::Done { reply } => ("done", None, reply.as_ref()),
+        JobOutcome::Failed { error, notice } => ("failed", Some(error), notice.as_ref()),
     };
     let Some(attempts) = release(tx, f.job_id, &f.worker)? else { return Ok(false) };
-    let (state, error) = match &f.outcome {
-        JobOutcome::Failed { error, .. } => ("failed", Some(error)),
-        _ => ("done", None),
-    };
     let (round, next): (i64, Option<i64>) = tx
         .prepare_cached("UPDATE jobs SET state = ?2, finished_at = ?3, attempts = ?4, last_error = ?5 WHERE id = ?1 RETURNING round, next_id")?
         .query_row(params![f.job_id, state, now_ms, attempts, error], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -256,6 +249,22 @@ fn finish_one(tx: &rusqlite::Transaction<'_>, f: &Finished, now_ms: i64) -> Resu
         insert_reply(tx, m, f.job_id, round)?;
     }
     hand_on(tx, next)?;
+    Ok(true)
+}
+
+/// A finished attempt that asked for a retry: the job stays ready, due at `run_at` (moved
+/// forward by what the clock was pulled while it ran), its lease released.
+fn retry_one(tx: &rusqlite::Transaction<'_>, f: &Finished, run_at: i64, error: &str) -> Result<bool> {
+    let held: Option<i64> = tx
+        .prepare_cached(
+            "UPDATE ready_jobs SET run_at = ?3 - pulled_ms, locked_by = NULL, locked_until = NULL \
+             WHERE job_id = ?1 AND locked_by = ?2 RETURNING attempts",
+        )?
+        .query_row(params![f.job_id, f.worker, run_at], |r| r.get(0))
+        .optional()?;
+    let Some(attempts) = held else { return Ok(false) };
+    tx.prepare_cached("UPDATE jobs SET attempts = ?2, last_error = ?3 WHERE id = ?1")?.execute(params![f.job_id, attempts, error])?;
+    insert_attempt(tx, f)?;
     Ok(true)
 }
 
