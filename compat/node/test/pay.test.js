@@ -161,6 +161,8 @@ test('wechatpay-node-v3 against Herald', async (t) => {
         assert.equal(sent.status, 200, JSON.stringify(sent));
 
         // The cashier in real Chromium: the H5 link, signed in, the coupon shown, Pay; then one too dear.
+        // The cashier links back only to the merchant's H5 payment domain.
+        assert.equal((await h.op('PUT', `/herald/v1/merchants/${m.mchid}/h5_domain`, { domain: 'shop.example' })).status, 200);
         const { chromium } = require('playwright-core');
         const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false });
         try {
@@ -178,6 +180,9 @@ test('wechatpay-node-v3 against Herald', async (t) => {
           await Promise.all([page.waitForSelector('#paid'), page.click('#pay')]);
           assert.equal(await page.textContent('#balance'), '¥8.10');
           assert.equal(await page.getAttribute('#back', 'href'), 'https://shop.example/done');
+          const foreign = await page.goto(h.base + h5.data.h5_url.slice(h.base.length) + '&redirect_url=' + encodeURIComponent('https://evil.example/done'));
+          assert.equal(foreign.status(), 400);
+          assert.match(await page.textContent('body'), /商家参数格式有误/);
           const note = await notification(pay, m.apiv3_key, await rx.wait(4));
           assert.equal(note.resource.trade_type, 'MWEB');
           assert.equal(note.resource.amount.payer_total, 40);

@@ -62,25 +62,6 @@ pub fn text_of(html: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Removes `<script>` elements and inline event handlers, as WeChat strips JavaScript.
-pub fn strip_scripts(html: &str) -> String {
-    let mut out = String::new();
-    let lower = html.to_ascii_lowercase();
-    let mut i = 0;
-    while let Some(start) = lower[i..].find("<script") {
-        out.push_str(&html[i..i + start]);
-        match lower[i + start..].find("</script>") {
-            Some(end) => i = i + start + end + "</script>".len(),
-            None => {
-                i = html.len();
-                break;
-            }
-        }
-    }
-    out.push_str(&html[i..]);
-    out
-}
-
 fn int_flag(v: Option<&Value>) -> i64 {
     i64::from(herald_wire::lenient::flag_value(v))
 }
@@ -104,7 +85,11 @@ pub fn check_article(v: &Value) -> Result<Value, WxError> {
     if content.chars().count() > 20_000 {
         return Err(WxError::with_detail(ErrCode::ContentTooLong, "content is longer than 20,000 characters"));
     }
-    let content = strip_scripts(&content);
+    let content = crate::sanitize::article_html(&content);
+    let source = s("content_source_url");
+    if !source.trim().is_empty() && !crate::sanitize::is_http_url(&source) {
+        return Err(WxError::with_detail(ErrCode::InvalidParameter, "invalid args: content_source_url must be an http or https URL"));
+    }
     let mut digest = s("digest");
     if digest.is_empty() {
         digest = text_of(&content).chars().take(DIGEST_CHARS).collect();
@@ -115,7 +100,7 @@ pub fn check_article(v: &Value) -> Result<Value, WxError> {
     out.insert("author".into(), json!(s("author")));
     out.insert("digest".into(), json!(digest));
     out.insert("content".into(), json!(content));
-    out.insert("content_source_url".into(), json!(s("content_source_url")));
+    out.insert("content_source_url".into(), json!(source.trim()));
     out.insert("thumb_media_id".into(), json!(s("thumb_media_id")));
     out.insert("show_cover_pic".into(), json!(int_flag(o.get("show_cover_pic"))));
     out.insert("need_open_comment".into(), json!(int_flag(o.get("need_open_comment"))));
@@ -149,6 +134,10 @@ mod tests {
         assert_eq!(a["digest"], "Hello world");
         assert_eq!(a["show_cover_pic"], 1);
         assert!(!a["content"].as_str().unwrap().contains("script"));
+        let hostile = check_article(&json!({"title": "T", "content": "<p>a</p><img src=x onerror=alert(1)><a href=\"javascript:pay()\">b</a>"})).unwrap();
+        assert_eq!(hostile["content"], "<p>a</p><img><a rel=\"noopener noreferrer nofollow\">b</a>");
+        assert_eq!(check_article(&json!({"title": "T", "content": "x", "content_source_url": "javascript:alert(1)"})).unwrap_err().code, ErrCode::InvalidParameter);
+        assert_eq!(check_article(&json!({"title": "T", "content": "x", "content_source_url": " https://a.example/x "})).unwrap()["content_source_url"], "https://a.example/x");
         assert_eq!(check_article(&json!({"title": "", "content": "x"})).unwrap_err().code, ErrCode::EmptyContent);
         let nine: Vec<Value> = (0..9).map(|_| json!({"title": "t", "content": "c"})).collect();
         assert_eq!(check_articles(Some(&json!(nine))).unwrap_err().code, ErrCode::ArticleCountOutOfLimit);

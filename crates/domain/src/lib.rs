@@ -16,6 +16,7 @@ pub mod pay;
 pub mod profile;
 pub mod qrcode;
 pub mod redpack;
+pub mod sanitize;
 pub mod tags;
 pub mod template;
 pub mod time;

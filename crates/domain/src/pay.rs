@@ -7,6 +7,12 @@ use herald_wire::pay::PayCode;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+/// The largest amount in fen an order or refund may carry. WeChat Pay's `amount.total` is a
+/// 32-bit int on the wire; larger values are refused as a parameter error, as WeChat's
+/// schema check refuses them.
+pub const MAX_AMOUNT: i64 = i32::MAX as i64;
+const AMOUNT_TOO_LARGE: &str = "输入源“/body/amount/total”映射到字段“总金额”类型校验失败,数值超出范围";
+
 /// A refused request: the v3 code and a message naming what is wrong.
 pub type Refusal = (PayCode, String);
 
@@ -205,6 +211,9 @@ pub fn check_order(kind: TradeType, req: &OrderRequest, body: &serde_json::Value
     if total < 1 {
         return Err(param("amount.total 应大于等于 1"));
     }
+    if total > MAX_AMOUNT {
+        return Err(param(AMOUNT_TOO_LARGE));
+    }
     let currency = amount.currency.clone().unwrap_or_else(|| "CNY".into());
     if currency != "CNY" {
         return Err(param("Currency code is invalid"));
@@ -318,6 +327,9 @@ pub fn check_refund(req: &RefundRequest, body: &serde_json::Value) -> Result<Ref
     let total = amount.total.ok_or_else(|| param("输入源“/body/amount/total”映射到字段“原订单金额”必填性规则校验失败,此字段为必填项"))?;
     if refund < 1 {
         return Err(param("amount.refund 应大于等于 1"));
+    }
+    if refund > MAX_AMOUNT || total > MAX_AMOUNT {
+        return Err(param(AMOUNT_TOO_LARGE));
     }
     if amount.currency.as_deref().is_some_and(|c| c != "CNY") {
         return Err(param("Currency code is invalid"));
@@ -481,6 +493,14 @@ mod tests {
         let mut zero = r.clone();
         zero.amount = Some(Amount { total: Some(0), currency: None });
         assert_eq!(check_order(TradeType::Native, &zero, &b, 0).unwrap_err().0, PayCode::ParamError);
+        for too_much in [MAX_AMOUNT + 1, i64::MAX] {
+            let mut dear = r.clone();
+            dear.amount = Some(Amount { total: Some(too_much), currency: None });
+            assert_eq!(check_order(TradeType::Native, &dear, &b, 0).unwrap_err().0, PayCode::ParamError, "{too_much}");
+        }
+        let mut most = r.clone();
+        most.amount = Some(Amount { total: Some(MAX_AMOUNT), currency: None });
+        assert!(check_order(TradeType::Native, &most, &b, 0).is_ok());
         let mut q = r.clone();
         q.notify_url = Some("https://shop.example/notify?x=1".into());
         assert!(check_order(TradeType::Native, &q, &b, 0).is_err());

@@ -3,6 +3,28 @@
 /// Seconds since the Unix epoch.
 pub type UnixTime = i64;
 
+/// The earliest a simulated clock may show: 1970-01-01T00:00:00Z.
+pub const SIMULATED_MIN: UnixTime = 0;
+/// The latest a simulated clock may show: 2100-01-01T00:00:00Z. Certificates, bills and
+/// every date Herald writes stay representable (an advance of ±2^62 seconds once broke
+/// merchant creation).
+pub const SIMULATED_MAX: UnixTime = 4_102_444_800;
+
+/// Where the simulated clock would land when moved from `now` to `target` (set) or by
+/// `advance` seconds; an error if that is outside 1970–2100.
+pub fn simulated_target(now: UnixTime, set: Option<UnixTime>, advance: Option<i64>) -> Result<UnixTime, String> {
+    let target = match (set, advance) {
+        (Some(_), Some(_)) => return Err("give set or advance, not both".into()),
+        (Some(t), None) => Some(t),
+        (None, Some(d)) => now.checked_add(d),
+        (None, None) => Some(now),
+    };
+    match target {
+        Some(t) if (SIMULATED_MIN..=SIMULATED_MAX).contains(&t) => Ok(t),
+        _ => Err(format!("the clock must stay between {SIMULATED_MIN} (1970-01-01) and {SIMULATED_MAX} (2100-01-01)")),
+    }
+}
+
 /// The state of the platform clock. `Real` reads the system time; `Simulated` is the system
 /// time shifted by an offset, or a frozen instant, both set by the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +63,19 @@ impl ClockState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_simulated_clock_stays_in_range() {
+        assert_eq!(simulated_target(1000, None, Some(3600)), Ok(4600));
+        assert_eq!(simulated_target(1000, Some(5), None), Ok(5));
+        assert_eq!(simulated_target(1000, None, None), Ok(1000));
+        assert!(simulated_target(1000, None, Some(1 << 62)).is_err());
+        assert!(simulated_target(1000, None, Some(-(1 << 62))).is_err());
+        assert!(simulated_target(1000, None, Some(i64::MAX)).is_err());
+        assert!(simulated_target(1000, Some(-1), None).is_err());
+        assert!(simulated_target(1000, Some(SIMULATED_MAX + 1), None).is_err());
+        assert!(simulated_target(1000, Some(1), Some(1)).is_err());
+    }
 
     #[test]
     fn real_clock_is_system_time() {

@@ -146,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
             herald_server::echo::serve(listener, token, aes_key, appid, shutdown_signal()).await?;
         }
         Cmd::Config => {
-            println!("{}", serde_json::to_string_pretty(&cfg)?);
+            println!("{}", serde_json::to_string_pretty(&cfg.masked())?);
         }
         Cmd::Migrate { database_url } => {
             if let Some(u) = database_url {
@@ -163,16 +163,17 @@ async fn main() -> anyhow::Result<()> {
             if let Some(u) = database_url {
                 cfg.database_url = u;
             }
-            let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
+            let listeners = herald_server::Listeners::bind(&cfg).await?;
             let state = herald_server::prepare(&cfg).await?;
-            let addr = listener.local_addr()?;
+            let addr = listeners.app.local_addr()?;
             println!("herald listening on http://{addr}");
+            println!("content origin on {}", cfg.content_url.clone().unwrap_or_else(|| format!("http://{}", listeners.content.local_addr().map(|a| a.to_string()).unwrap_or_default())));
             println!("database: {}", redact(&cfg.database_url));
             println!("clock: {}", cfg.clock);
             if cfg.operator_token.is_none() {
                 println!("operator token: {}", state.operator_token);
             }
-            herald_server::serve_with(state, listener, shutdown_signal(), cfg.worker).await?;
+            herald_server::serve_with(state, listeners, shutdown_signal(), cfg.worker).await?;
         }
         Cmd::Demo { listen, database_url } => {
             cfg.listen = listen;
@@ -184,8 +185,8 @@ async fn main() -> anyhow::Result<()> {
                 let _ = std::fs::remove_file(&p);
                 format!("sqlite://{}", p.display())
             });
-            let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
-            let addr = listener.local_addr()?;
+            let listeners = herald_server::Listeners::bind(&cfg).await?;
+            let addr = listeners.app.local_addr()?;
             let state = herald_server::prepare(&cfg).await?;
             let demo = herald_server::demo::seed(&state).await?;
             let base = format!("http://{addr}");
@@ -209,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
             println!("The service account has a menu, and web OAuth redirects to 127.0.0.1 (any port).");
             println!("SDKs: point wechatpy's WeChatClient.API_BASE_URL at {base}/cgi-bin/ (see README).");
             println!("Press Ctrl-C to stop.");
-            herald_server::serve(state, listener, shutdown_signal()).await?;
+            herald_server::serve(state, listeners, shutdown_signal()).await?;
         }
     }
     Ok(())

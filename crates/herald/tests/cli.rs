@@ -27,6 +27,16 @@ fn settings_come_from_defaults_then_file_then_environment() {
     assert_eq!(v["listen"], "127.0.0.1:8080");
     assert_eq!(v["database_url"], "sqlite://herald.db");
     assert_eq!(v["clock"], "real");
+    // Secrets are masked: the operator token and a database password.
+    let out = herald()
+        .arg("config")
+        .env("HERALD_OPERATOR_TOKEN", "hop_very-secret-operator-token")
+        .env("HERALD_DATABASE_URL", "postgres://herald:pa55word@db.example/herald")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("very-secret") && !text.contains("pa55word"), "{text}");
+    assert!(text.contains("postgres://herald:***@db.example/herald"), "{text}");
 
     let dir = tmp("cfg");
     let file = dir.join("herald.toml");
@@ -60,12 +70,18 @@ fn migrate_then_serve_on_port_zero() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first.strip_prefix("herald listening on ").expect(&first).to_string();
-    let mut operator = None;
-    for line in lines.by_ref().take(3) {
-        if let Some(t) = line.unwrap().strip_prefix("operator token: ") {
+    let (mut operator, mut content) = (None, None);
+    for line in lines.by_ref().take(4) {
+        let line = line.unwrap();
+        if let Some(t) = line.strip_prefix("operator token: ") {
             operator = Some(t.to_string());
         }
+        if let Some(u) = line.strip_prefix("content origin on ") {
+            content = Some(u.to_string());
+        }
     }
+    let content = content.expect("the content origin's URL is printed");
+    assert_ne!(content, url, "the content origin has its own address");
     let operator = operator.expect("a generated operator token is printed");
     // Plain HTTP/1.1 with std only: the health check and an operator call.
     let get = |path: &str, bearer: Option<&str>| -> String {
@@ -81,6 +97,18 @@ fn migrate_then_serve_on_port_zero() {
     assert!(get("/herald/v1/health", None).contains("\"status\":\"ok\""));
     assert!(get("/herald/v1/accounts", Some(&operator)).contains("\"accounts\":[]"));
     assert!(get("/herald/v1/accounts", Some("nope")).starts_with("HTTP/1.1 401"));
+    // The content origin serves files and articles only.
+    let on_content = |path: &str| -> String {
+        use std::io::{Read, Write};
+        let addr = content.strip_prefix("http://").unwrap();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    assert!(on_content("/herald/v1/health").starts_with("HTTP/1.1 404"));
+    assert!(on_content("/s/nope/1").starts_with("HTTP/1.1 404"));
     child.kill().unwrap();
     child.wait().unwrap();
 }

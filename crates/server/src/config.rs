@@ -17,6 +17,14 @@ pub struct Config {
     pub operator_token: Option<String>,
     /// The URL users and SDKs reach this server at; defaults to `http://<listen>`.
     pub public_url: Option<String>,
+    /// Address of the content origin's listener: articles, mass-message pages and uploaded
+    /// files, everything a business or developer authors, served where no session cookie is
+    /// read and no user endpoint answers. Defaults to the main address with the port plus one
+    /// (port 0 stays 0: a free port).
+    pub content_listen: Option<String>,
+    /// The URL browsers reach the content origin at (behind a proxy: a host name of its own,
+    /// ideally on another registrable domain); defaults to `http://<content_listen>`.
+    pub content_url: Option<String>,
     /// Allow developer-server URLs on loopback, private and link-local addresses (tests, demos,
     /// a developer server on the same machine). Off by default.
     pub allow_private_callbacks: bool,
@@ -40,6 +48,8 @@ impl Default for Config {
             clock: "real".into(),
             operator_token: None,
             public_url: None,
+            content_listen: None,
+            content_url: None,
             allow_private_callbacks: false,
             callback_ips: None,
             worker: true,
@@ -67,6 +77,29 @@ impl Config {
         }
     }
 
+    /// Where the content origin listens (see `content_listen`).
+    pub fn content_listen(&self) -> String {
+        if let Some(l) = &self.content_listen {
+            return l.clone();
+        }
+        match self.listen.rsplit_once(':') {
+            Some((host, port)) => match port.parse::<u16>() {
+                Ok(0) => format!("{host}:0"),
+                Ok(p) => format!("{host}:{}", p.saturating_add(1)),
+                Err(_) => self.listen.clone(),
+            },
+            None => self.listen.clone(),
+        }
+    }
+
+    /// The settings as `herald config` prints them: secrets masked.
+    pub fn masked(&self) -> Config {
+        let mut c = self.clone();
+        c.operator_token = c.operator_token.as_deref().map(mask_secret);
+        c.database_url = mask_url_password(&c.database_url);
+        c
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             matches!(self.clock.as_str(), "real" | "simulated"),
@@ -82,5 +115,50 @@ impl Config {
             anyhow::ensure!(t.len() >= 16, "operator_token must be at least 16 characters");
         }
         Ok(())
+    }
+}
+
+/// A secret shown as its first four characters and a mask (enough to tell two apart).
+pub fn mask_secret(s: &str) -> String {
+    let head: String = s.chars().take(4).collect();
+    format!("{head}…(masked)")
+}
+
+/// A URL with its password, if any, replaced by `***`.
+pub fn mask_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_listens_beside_the_app() {
+        let mut c = Config::default();
+        assert_eq!(c.content_listen(), "127.0.0.1:8081");
+        c.listen = "[::1]:0".into();
+        assert_eq!(c.content_listen(), "[::1]:0");
+        c.content_listen = Some("0.0.0.0:9000".into());
+        assert_eq!(c.content_listen(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let c = Config {
+            operator_token: Some("hop_supersecretvalue123".into()),
+            database_url: "postgres://herald:s3cret@db.example:5432/herald".into(),
+            ..Config::default()
+        };
+        let shown = serde_json::to_string(&c.masked()).unwrap();
+        assert!(!shown.contains("supersecret") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://herald:***@db.example:5432/herald") && shown.contains("hop_"), "{shown}");
+        assert_eq!(mask_url_password("sqlite://herald.db"), "sqlite://herald.db");
     }
 }

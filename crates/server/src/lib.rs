@@ -11,6 +11,7 @@ pub mod demo;
 pub mod echo;
 pub mod error;
 pub mod extract;
+pub mod layers;
 pub mod pay;
 pub mod platform;
 pub mod qrimage;
@@ -38,40 +39,87 @@ pub async fn prepare(cfg: &Config) -> anyhow::Result<AppState> {
     AppState::new(store, cfg).await
 }
 
-/// Serves Herald on `listener` (and runs the delivery worker, unless `worker` is off) until
-/// `shutdown` resolves.
-pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    serve_with(state, listener, shutdown, true).await
+/// The two listeners a node serves: the app origin (APIs, sessions, the platform's pages) and
+/// the content origin (articles and files: what businesses and developers author).
+pub struct Listeners {
+    pub app: TcpListener,
+    pub content: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `cfg.listen` and the content origin's address (`Config::content_listen`).
+    pub async fn bind(cfg: &Config) -> anyhow::Result<Listeners> {
+        let app = TcpListener::bind(&cfg.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
+        Listeners::beside(cfg, app).await
+    }
+
+    /// Binds the content origin's address beside an app listener already bound.
+    pub async fn beside(cfg: &Config, app: TcpListener) -> anyhow::Result<Listeners> {
+        let addr = cfg.content_listen();
+        let content = TcpListener::bind(&addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for the content origin (set HERALD_CONTENT_LISTEN): {e}"))?;
+        Ok(Listeners { app, content })
+    }
+}
+
+/// Fills in the public URLs left unset from the addresses actually bound.
+fn settle_urls(state: &mut AppState, l: &Listeners) -> std::io::Result<()> {
+    if state.public_url.is_none() {
+        state.public_url = Some(format!("http://{}", l.app.local_addr()?).into());
+    }
+    if state.content_url.is_none() {
+        state.content_url = Some(format!("http://{}", l.content.local_addr()?).into());
+    }
+    Ok(())
+}
+
+/// Serves Herald on both listeners (and runs the delivery worker, unless `worker` is off)
+/// until `shutdown` resolves.
+pub async fn serve(state: AppState, listeners: Listeners, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    serve_with(state, listeners, shutdown, true).await
 }
 
 pub async fn serve_with(
     state: AppState,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
     worker: bool,
 ) -> anyhow::Result<()> {
     let mut state = state;
-    if state.public_url.is_none() {
-        state.public_url = Some(format!("http://{}", listener.local_addr()?).into());
-    }
+    settle_urls(&mut state, &listeners)?;
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let worker = worker.then(|| tokio::spawn(delivery::worker::run(state.clone(), stop.clone())));
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stopped| *stopped).await;
+    };
     // Bound to its state once, here: served as a plain `Router`, axum would rebuild every
     // route for each new connection (about half a millisecond of CPU each with this table).
-    let app = routes::router().with_state(state).with_state(()).into_make_service();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let app = routes::router(state.clone()).with_state(state.clone()).with_state(()).into_make_service();
+    let content = routes::content_router(state.clone()).with_state(state).with_state(()).into_make_service();
+    let (served, content_served) = tokio::join!(
+        axum::serve(listeners.app, app).with_graceful_shutdown(until(rx.clone())),
+        axum::serve(listeners.content, content).with_graceful_shutdown(until(rx)),
+    );
     stop.notify_one();
     if let Some(w) = worker {
         w.abort();
         let _ = w.await;
     }
     served?;
+    content_served?;
     Ok(())
 }
 
 /// A server running in this process, for tests and the demo.
 pub struct Running {
     pub addr: SocketAddr,
+    pub content_addr: SocketAddr,
     pub state: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -80,6 +128,11 @@ pub struct Running {
 impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The content origin's URL.
+    pub fn content_url(&self) -> String {
+        format!("http://{}", self.content_addr)
     }
 
     /// Stops accepting connections and waits for the server to finish.
@@ -91,21 +144,22 @@ impl Running {
     }
 }
 
-/// Starts Herald on `listener` in the background.
+/// Starts Herald on `listener` (and the content origin beside it, at
+/// `Config::content_listen`) in the background.
 pub async fn start(cfg: &Config, listener: TcpListener) -> anyhow::Result<Running> {
+    let listeners = Listeners::beside(cfg, listener).await?;
     let mut state = prepare(cfg).await?;
-    let addr = listener.local_addr()?;
-    if state.public_url.is_none() {
-        state.public_url = Some(format!("http://{addr}").into());
-    }
+    let addr = listeners.app.local_addr()?;
+    let content_addr = listeners.content.local_addr()?;
+    settle_urls(&mut state, &listeners)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve_with(
         state.clone(),
-        listener,
+        listeners,
         async move {
             let _ = rx.await;
         },
         cfg.worker,
     ));
-    Ok(Running { addr, state, stop: Some(tx), task })
+    Ok(Running { addr, content_addr, state, stop: Some(tx), task })
 }

@@ -3,13 +3,15 @@
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use herald_wire::{ErrCode, WxError};
 
 use crate::error::WxErr;
 use crate::state::AppState;
-use crate::{cgi, pay, platform, web};
+use crate::{cgi, layers, pay, platform, web};
 
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path, )*) => {
@@ -156,10 +158,12 @@ routes! {
     GET "/pay/cashier" => web::cashier::show,
     POST "/pay/cashier" => web::cashier::confirm,
 
-    // Files and article pages, as WeChat's CDN and article hosts serve them.
-    GET "/mmbiz/{hash}" => cgi::content::file,
-    GET "/s/{article_id}/{idx}" => cgi::content::published_article,
-    GET "/s/mass/{appid}/{msg_id}/{idx}" => cgi::content::mass_article,
+    // Files and article pages, as WeChat's CDN and article hosts serve them: on the content
+    // origin (`content_router`); here, a redirect there, so no authored page ever runs on the
+    // app origin.
+    GET "/mmbiz/{hash}" => cgi::content::to_content_origin,
+    GET "/s/{article_id}/{idx}" => cgi::content::to_content_origin,
+    GET "/s/mass/{appid}/{msg_id}/{idx}" => cgi::content::to_content_origin,
 
     // Herald's platform API.
     GET "/herald/v1/health" => platform::health,
@@ -209,6 +213,7 @@ routes! {
     GET "/herald/v1/merchants/{mchid}/orders/{out_trade_no}" => platform::merchants::order,
     POST "/herald/v1/merchants/{mchid}/topup" => platform::merchants::topup,
     PUT "/herald/v1/merchants/{mchid}/refund_mode" => platform::merchants::refund_mode,
+    PUT "/herald/v1/merchants/{mchid}/h5_domain" => platform::merchants::set_h5_domain,
     POST "/herald/v1/merchants/{mchid}/refunds/{out_refund_no}/settle" => platform::merchants::settle_refund,
     POST "/herald/v1/users/{id}/payments" => platform::merchants::pay,
     GET "/herald/v1/users/{id}/redpacks" => platform::redpacks::list,
@@ -233,7 +238,26 @@ async fn not_found(uri: Uri) -> Response {
     (StatusCode::NOT_FOUND, Json(e)).into_response()
 }
 
-/// The whole application.
-pub fn router() -> Router<AppState> {
-    table().fallback(not_found).layer(tower::limit::ConcurrencyLimitLayer::new(4096))
+/// The app origin: every API and the platform's pages.
+pub fn router(state: AppState) -> Router<AppState> {
+    table()
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(layers::read_body))
+        .layer(middleware::from_fn_with_state(state, layers::app_headers))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
+}
+
+/// The content origin: what businesses and developers author, and nothing else. No route here
+/// reads a session or reaches a user's data.
+pub fn content_router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/mmbiz/{hash}", get(cgi::content::file))
+        .route("/s/{article_id}/{idx}", get(cgi::content::published_article))
+        .route("/s/mass/{appid}/{msg_id}/{idx}", get(cgi::content::mass_article))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(layers::read_body))
+        .layer(middleware::from_fn_with_state(state, layers::content_headers))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }

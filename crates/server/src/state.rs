@@ -14,6 +14,8 @@ pub struct AppState {
     pub clock: Clock,
     pub operator_token: Arc<str>,
     pub public_url: Option<Arc<str>>,
+    /// The content origin's URL (see `Config::content_url`).
+    pub content_url: Option<Arc<str>>,
     /// Recent access-token lookups on this node (see `token_cache`).
     pub tokens: Arc<TokenCache>,
     /// Wakes this node's delivery worker when work is queued here.
@@ -46,6 +48,7 @@ impl AppState {
             clock,
             operator_token: operator_token.into(),
             public_url: cfg.public_url.as_deref().map(Into::into),
+            content_url: cfg.content_url.as_deref().map(Into::into),
             tokens: Arc::new(TokenCache::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
             allow_private_callbacks: cfg.allow_private_callbacks,
@@ -60,5 +63,10 @@ impl AppState {
     /// The URL users and SDKs reach this server at (no trailing slash).
     pub fn base_url(&self) -> &str {
         self.public_url.as_deref().unwrap_or("").trim_end_matches('/')
+    }
+
+    /// The URL of the content origin, where articles and files are served (no trailing slash).
+    pub fn content_base(&self) -> &str {
+        self.content_url.as_deref().unwrap_or("").trim_end_matches('/')
     }
 }

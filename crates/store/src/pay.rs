@@ -13,7 +13,7 @@ use crate::{Job, Result};
 
 /// Column lists both backends read and write, in the records' field order.
 pub(crate) const MERCHANT_COLS: &str = "mchid, name, apiv3_key, api_key, mch_serial, mch_public_key, mch_certificate, platform_serial, \
-     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at, refund_mode";
+     platform_certificate, platform_not_before, platform_not_after, public_key_id, key_mode, created_at, refund_mode, h5_domain";
 pub(crate) const ORDER_COLS: &str = "transaction_id, mchid, out_trade_no, appid, trade_type, description, attach, notify_url, goods_tag, \
      total, currency, payer_openid, scene_info, fingerprint, prepay_id, prepay_expires_at, code_key, state, expires_at, created_at, \
      success_time, payer_user, refunded, discount, promotion";
@@ -39,6 +39,8 @@ pub struct Merchant {
     pub created_at: i64,
     /// `auto` (refunds settle SUCCESS at once) or `hold` (they wait for the operator).
     pub refund_mode: String,
+    /// The H5 payment domain: where the cashier may send the payer back (empty: nowhere).
+    pub h5_domain: String,
     /// Bound official accounts (filled on reads).
     pub appids: Vec<String>,
 }
@@ -224,14 +226,10 @@ pub trait PayStore: Send + Sync {
     async fn bind_merchant_app(&self, mchid: &str, appid: &str) -> Result<()>;
     async fn set_merchant_key_mode(&self, mchid: &str, mode: &str) -> Result<()>;
     async fn set_merchant_refund_mode(&self, mchid: &str, mode: &str) -> Result<()>;
+    async fn set_merchant_h5_domain(&self, mchid: &str, domain: &str) -> Result<()>;
     /// Records a request nonce; false if it was seen (a replay). Forgets nonces older than
     /// `forget_before`.
     async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool>;
-    /// An APIv3 request's merchant, with the request's nonce recorded in the same step (one
-    /// write, on the writer's warm cache): `(merchant, fresh)`, `fresh` false for a nonce seen
-    /// before. Nothing is recorded for an unknown merchant. The nonce counts as used even if
-    /// the request then fails its signature check.
-    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<Option<(Merchant, bool)>>;
     async fn place_order(&self, o: &Order) -> Result<Placed>;
     async fn renew_prepay(&self, transaction_id: &str, prepay_id: &str, until: i64) -> Result<()>;
     async fn order(&self, key: &OrderKey) -> Result<Option<Order>>;

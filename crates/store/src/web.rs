@@ -98,8 +98,9 @@ pub trait WebStore: Send + Sync {
     async fn menus(&self, appid: &AppId) -> Result<Vec<StoredMenu>>;
 
     async fn put_code(&self, c: &OneTimeCode) -> Result<()>;
-    /// Marks a code of `purpose` used, atomically: only one caller ever gets `Taken`.
-    async fn take_code(&self, code: &str, purpose: &str, now: i64) -> Result<CodeTake>;
+    /// Marks a code of `purpose` used, atomically: only one caller ever gets `Taken`. With
+    /// `appid`, a code issued to another app is `Missing` and stays usable by its own.
+    async fn take_code(&self, code: &str, purpose: &str, appid: Option<&AppId>, now: i64) -> Result<CodeTake>;
     async fn put_grant(&self, g: &Grant) -> Result<()>;
     async fn grant(&self, access_token: &str) -> Result<Option<Grant>>;
     async fn grant_by_refresh(&self, refresh_token: &str) -> Result<Option<Grant>>;

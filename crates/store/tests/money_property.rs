@@ -82,6 +82,7 @@ fn merchant(mchid: &str, appid: &str) -> Merchant {
         key_mode: "certificate".into(),
         created_at: 1,
         refund_mode: "auto".into(),
+        h5_domain: String::new(),
         appids: vec![appid.into()],
     }
 }

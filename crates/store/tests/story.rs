@@ -411,9 +411,12 @@ async fn web_story(s: &dyn Store) {
         used_at: None,
     };
     s.put_code(&c).await.unwrap();
-    assert_eq!(s.take_code(&c.code, "signin", 11).await.unwrap(), CodeTake::Missing);
-    assert!(matches!(s.take_code(&c.code, "oauth", 11).await.unwrap(), CodeTake::Taken(k) if k.used_at == Some(11)));
-    assert!(matches!(s.take_code(&c.code, "oauth", 12).await.unwrap(), CodeTake::Used(k) if k.used_at == Some(11)));
+    assert_eq!(s.take_code(&c.code, "signin", None, 11).await.unwrap(), CodeTake::Missing);
+    // Another app's attempt finds nothing and burns nothing.
+    assert_eq!(s.take_code(&c.code, "oauth", Some(&AppId("wx_other".into())), 11).await.unwrap(), CodeTake::Missing);
+    assert!(matches!(s.take_code(&c.code, "oauth", Some(&acc.appid), 11).await.unwrap(), CodeTake::Taken(k) if k.used_at == Some(11)));
+    assert_eq!(s.take_code(&c.code, "oauth", Some(&AppId("wx_other".into())), 12).await.unwrap(), CodeTake::Missing, "used or not, another app learns nothing");
+    assert!(matches!(s.take_code(&c.code, "oauth", None, 12).await.unwrap(), CodeTake::Used(k) if k.used_at == Some(11)));
 
     // Grants renew by refresh token.
     let g = Grant {

@@ -5,6 +5,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use herald_domain::broadcast::is_deleted;
+use herald_domain::sanitize;
 use herald_store::Media;
 use herald_wire::{AppId, ErrCode, WxError};
 use serde_json::{json, Value};
@@ -38,9 +39,16 @@ pub async fn news_articles(st: &AppState, appid: &AppId, id: &str, now: i64) -> 
     Ok(serde_json::from_str(&m.meta).ok())
 }
 
-/// The URL a stored file is served at.
+/// The URL a stored file is served at (on the content origin).
 pub fn file_url(st: &AppState, hash: &str) -> String {
-    format!("{}/mmbiz/{hash}", st.base_url())
+    format!("{}/mmbiz/{hash}", st.content_base())
+}
+
+/// `GET /mmbiz/…` and `/s/…` on the app origin: the same path on the content origin, so links
+/// written before the two origins split keep working and authored pages never run here.
+pub async fn to_content_origin(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
+    let target = format!("{}{}", st.content_base(), uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    axum::response::Redirect::permanent(&target).into_response()
 }
 
 /// Checks that every article's cover is an image or thumb this account can use (40007).
@@ -85,8 +93,20 @@ pub struct Upload {
     pub fields: Vec<(String, String)>,
 }
 
+/// A multipart form; anything else (no boundary, not multipart) is 41005 in WeChat's shape,
+/// not axum's plain-text rejection.
+pub struct WxMultipart(pub Multipart);
+
+impl axum::extract::FromRequest<AppState> for WxMultipart {
+    type Rejection = WxErr;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Self::Rejection> {
+        Multipart::from_request(req, st).await.map(WxMultipart).map_err(|_| WxErr::from(ErrCode::MediaDataMissing))
+    }
+}
+
 /// Reads the `media` file (41005 if absent) and any text fields.
-pub async fn read_upload(mut form: Multipart) -> Result<Upload, WxErr> {
+pub async fn read_upload(WxMultipart(mut form): WxMultipart) -> Result<Upload, WxErr> {
     let mut up = Upload { filename: String::new(), content_type: String::new(), bytes: Vec::new(), fields: Vec::new() };
     let mut found = false;
     loop {
@@ -141,11 +161,16 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// An article as a web page.
+/// An article as a web page, on the content origin. The content is cleaned again here: what
+/// is stored may predate the allow-list.
 fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
     let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let source = s("content_source_url");
-    let source = if source.is_empty() { String::new() } else { format!("<p class=\"source\"><a href=\"{}\">Read more</a></p>", escape(&source)) };
+    let source = if sanitize::is_http_url(&source) {
+        format!("<p class=\"source\"><a rel=\"noopener noreferrer nofollow\" href=\"{}\">Read more</a></p>", escape(source.trim()))
+    } else {
+        String::new()
+    };
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:680px;margin:2em auto;padding:0 1em;line-height:1.6}}\
@@ -155,7 +180,7 @@ fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
         title = escape(&s("title")),
         author = escape(&s("author")),
         account = escape(account),
-        content = s("content"),
+        content = sanitize::article_html(&s("content")),
     ))
     .into_response()
 }
@@ -191,10 +216,10 @@ pub async fn mass_article(State(st): State<AppState>, Path((appid, msg_id, idx))
 
 /// The URL of article `idx` (from 0) of a mass message.
 pub fn mass_article_url(st: &AppState, appid: &AppId, msg_id: i64, idx: usize) -> String {
-    format!("{}/s/mass/{}/{msg_id}/{}", st.base_url(), appid.as_str(), idx + 1)
+    format!("{}/s/mass/{}/{msg_id}/{}", st.content_base(), appid.as_str(), idx + 1)
 }
 
 /// The URL of article `idx` (from 0) of a publication.
 pub fn published_url(st: &AppState, article_id: &str, idx: usize) -> String {
-    format!("{}/s/{article_id}/{}", st.base_url(), idx + 1)
+    format!("{}/s/{article_id}/{}", st.content_base(), idx + 1)
 }

@@ -1,6 +1,6 @@
 //! Temporary media (`/cgi-bin/media/*`) and permanent materials (`/cgi-bin/material/*`).
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,7 +12,7 @@ use herald_wire::{ErrCode, WxError, WxOk};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::content::{check_covers, file_url, news_items, read_upload, usable_media, Upload};
+use super::content::{check_covers, file_url, news_items, read_upload, usable_media, Upload, WxMultipart};
 use crate::error::{WxErr, WxResult};
 use crate::extract::{Caller, WxJson, WxJsonOrEmpty, WxQuery};
 use crate::state::AppState;
@@ -47,7 +47,7 @@ fn store_blob(st: &AppState, bytes: &[u8]) -> Result<String, WxErr> {
 }
 
 /// `POST /cgi-bin/media/upload?type=`: a temporary medium, kept three days.
-pub async fn upload(State(st): State<AppState>, c: Caller, WxQuery(q): WxQuery<TypeQuery>, form: Multipart) -> WxResult<Value> {
+pub async fn upload(State(st): State<AppState>, c: Caller, WxQuery(q): WxQuery<TypeQuery>, form: WxMultipart) -> WxResult<Value> {
     rules::max_size(&q.media_type)?;
     let up = read_upload(form).await?;
     check_upload(&q.media_type, up.bytes.len())?;
@@ -91,7 +91,7 @@ pub async fn get(State(st): State<AppState>, c: Caller, WxQuery(q): WxQuery<Medi
 }
 
 /// `POST /cgi-bin/media/uploadimg`: an image for article content; answers its URL.
-pub async fn upload_img(State(st): State<AppState>, c: Caller, form: Multipart) -> WxResult<Value> {
+pub async fn upload_img(State(st): State<AppState>, c: Caller, form: WxMultipart) -> WxResult<Value> {
     let up = read_upload(form).await?;
     if up.bytes.len() > rules::ARTICLE_IMAGE_MAX {
         return Err(ErrCode::InvalidFileSize.into());
@@ -130,7 +130,7 @@ pub async fn upload_video(State(st): State<AppState>, c: Caller, WxJson(body): W
 
 /// `POST /cgi-bin/material/add_material?type=`: a permanent material. A video's description
 /// (`{"title","introduction"}`) comes in the query (wechatpy) or as a form field (others).
-pub async fn add_material(State(st): State<AppState>, c: Caller, WxQuery(q): WxQuery<TypeQuery>, form: Multipart) -> WxResult<Value> {
+pub async fn add_material(State(st): State<AppState>, c: Caller, WxQuery(q): WxQuery<TypeQuery>, form: WxMultipart) -> WxResult<Value> {
     c.require(Capability::Materials)?;
     rules::max_size(&q.media_type)?;
     let up = read_upload(form).await?;

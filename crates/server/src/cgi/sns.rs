@@ -62,7 +62,7 @@ pub async fn access_token(State(st): State<AppState>, WxQuery(q): WxQuery<SnsQue
     let account = account.ok_or(ErrCode::InvalidAppid)?;
     let code = some(&q.code).ok_or(ErrCode::OauthCodeMissing)?;
     let now = st.clock.now().await?;
-    let c = match st.store.take_code(code, "oauth", now).await? {
+    let c = match st.store.take_code(code, "oauth", Some(&account.appid), now).await? {
         CodeTake::Missing => return Err(ErrCode::InvalidOauthCode.into()),
         CodeTake::Used(_) => return Err(ErrCode::CodeBeenUsed.into()),
         CodeTake::Taken(c) => c,

@@ -198,18 +198,19 @@ async fn authenticate(st: &AppState, method: &str, target: &str, headers: &Heade
         auth::AuthError::Scheme => sign_error("Authorization 头应以 WECHATPAY2-SHA256-RSA2048 开头"),
         auth::AuthError::Field(f) => sign_error(&format!("Authorization 头缺少或错误的字段 {f}")),
     })?;
-    let now = system_now();
-    let (m, fresh) = st
-        .store
-        .merchant_for_request(&a.mchid, &a.nonce_str, now, now - 2 * auth::MAX_SKEW_SECS)
-        .await?
-        .ok_or_else(|| PayError::new(PayCode::MchNotExists, "商户号不存在"))?;
-    if !auth::same_serial(&a.serial_no, &m.mch_serial) {
-        return Err(sign_error("商户证书序列号有误"));
+    // Nothing is written for a request until its signature is checked: an unsigned request
+    // records no nonce, and a forged one cannot burn a real one.
+    if a.nonce_str.len() > auth::MAX_NONCE_LEN {
+        return Err(sign_error("nonce_str 长度不能超过 32 个字符"));
     }
+    let now = system_now();
     // The SDKs sign with the real time, whatever the simulated clock says.
     if (now - a.timestamp()).abs() > auth::MAX_SKEW_SECS {
         return Err(sign_error("请求时间戳与当前时间相差超过 5 分钟"));
+    }
+    let m = st.store.merchant(&a.mchid).await?.ok_or_else(|| PayError::new(PayCode::MchNotExists, "商户号不存在"))?;
+    if !auth::same_serial(&a.serial_no, &m.mch_serial) {
+        return Err(sign_error("商户证书序列号有误"));
     }
     let key = merchant_key(st, &m.mch_public_key).map_err(|e| {
         tracing::error!(mchid = %m.mchid, error = %e, "a merchant's stored key does not parse");
@@ -227,7 +228,7 @@ async fn authenticate(st: &AppState, method: &str, target: &str, headers: &Heade
     if !ok {
         return Err(sign_error("签名错误，请检查后再试"));
     }
-    if !fresh {
+    if !st.store.use_pay_nonce(&m.mchid, &a.nonce_str, now, now - 2 * auth::MAX_SKEW_SECS).await? {
         return Err(sign_error("nonce_str 重复，请求被拒绝（重放）"));
     }
     // Which key the merchant's SDK verifies with: the public key when it names the id.

@@ -69,6 +69,11 @@ impl IntoResponse for Fail {
     }
 }
 
+/// A v2 refusal of a request that never reached its handler (a body over the limit).
+pub(crate) fn refused(code: V2Code, reason: &str) -> Response {
+    Fail { code, reason: reason.into(), echo: Vec::new() }.into_response()
+}
+
 /// `yyyy-mm-dd HH:MM:SS` in China time, as v2 writes times.
 fn v2_time(t: i64) -> String {
     rfc3339_cst(t)[..19].replace('T', " ")

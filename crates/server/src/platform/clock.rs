@@ -43,12 +43,8 @@ pub async fn change(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
     let current = st.clock.state().await?;
     let sys = system_now();
     let frozen = b.frozen.unwrap_or(matches!(current, ClockState::Simulated { frozen_at: Some(_), .. }));
-    let next = match (b.set, b.advance) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give set or advance, not both")),
-        (Some(t), None) => current.set_to(sys, t, frozen),
-        (None, Some(d)) => current.advance(sys, d).set_to(sys, current.now(sys) + d, frozen),
-        (None, None) => current.set_to(sys, current.now(sys), frozen),
-    };
+    let target = herald_domain::time::simulated_target(current.now(sys), b.set, b.advance).map_err(ApiError::bad_request)?;
+    let next = current.set_to(sys, target, frozen);
     st.clock.set(next).await?;
     // Time that passes on the simulated clock passes for payment notifications' retries too
     // (WeChat's schedule waits up to 6 hours between attempts), and for red packets' 24-hour return.

@@ -48,6 +48,17 @@ pub struct MerchantIn {
     /// `auto` (default: refunds settle SUCCESS at once) or `hold`.
     #[serde(default)]
     refund_mode: Option<String>,
+    /// The H5 payment domain (a host name, optionally with :port): the cashier's "Back" link
+    /// goes only to pages there, as WeChat checks an H5 payment's redirect_url.
+    #[serde(default)]
+    h5_domain: Option<String>,
+}
+
+fn h5_domain_of(given: Option<&str>) -> Result<String, ApiError> {
+    match given.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => herald_domain::oauth::normalize_domain(d).ok_or_else(|| ApiError::bad_request("h5_domain must be a host name, optionally with :port (no scheme or path)")),
+        None => Ok(String::new()),
+    }
 }
 
 fn merchant_out(m: &Merchant, platform_public_key: &str) -> Value {
@@ -65,6 +76,7 @@ fn merchant_out(m: &Merchant, platform_public_key: &str) -> Value {
         "public_key": platform_public_key,
         "key_mode": m.key_mode,
         "refund_mode": m.refund_mode,
+        "h5_domain": m.h5_domain,
         "created_at": m.created_at,
     })
 }
@@ -103,6 +115,7 @@ pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
     }
     let refund_mode = b.refund_mode.clone().unwrap_or_else(|| "auto".into());
     check_refund_mode(&refund_mode)?;
+    let h5_domain = h5_domain_of(b.h5_domain.as_deref())?;
     let now = st.clock.now().await?;
     // The merchant's API key: from its certificate, from a public key and serial, or made here.
     let (mch_serial, mch_public_key, mch_certificate, private_key) = match (&b.certificate, &b.public_key) {
@@ -145,6 +158,7 @@ pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
         key_mode,
         created_at: now,
         refund_mode,
+        h5_domain,
         appids: b.appids.clone(),
     };
     if !st.store.create_merchant(&m).await? {
@@ -200,6 +214,20 @@ pub async fn refund_mode(State(st): State<AppState>, _: Operator, Path(mchid): P
     check_refund_mode(&b.mode)?;
     st.store.set_merchant_refund_mode(&mchid, &b.mode).await?;
     Ok(Json(json!({"mchid": mchid, "refund_mode": b.mode})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct H5DomainIn {
+    domain: Option<String>,
+}
+
+/// `PUT /herald/v1/merchants/{mchid}/h5_domain` with `{domain}`: the merchant's H5 payment
+/// domain (null or empty: none, and the cashier links nowhere back).
+pub async fn set_h5_domain(State(st): State<AppState>, _: Operator, Path(mchid): Path<String>, ApiJson(b): ApiJson<H5DomainIn>) -> ApiResult<Value> {
+    load(&st, &mchid).await?;
+    let domain = h5_domain_of(b.domain.as_deref())?;
+    st.store.set_merchant_h5_domain(&mchid, &domain).await?;
+    Ok(Json(json!({"mchid": mchid, "h5_domain": domain})))
 }
 
 #[derive(Debug, Deserialize)]

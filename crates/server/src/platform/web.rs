@@ -299,14 +299,14 @@ pub async fn tap(State(st): State<AppState>, _: Operator, Path((id, appid)): Pat
         "media_id" | "view_limited" => {
             let media = st.store.media(&appid, &field("media_id")).await?;
             out["media"] = match media {
-                Some(m) => json!({"media_id": m.media_id, "media_type": m.media_type, "url": m.blob_hash.map(|h| format!("{}/mmbiz/{h}", st.base_url()))}),
+                Some(m) => json!({"media_id": m.media_id, "media_type": m.media_type, "url": m.blob_hash.map(|h| crate::cgi::content::file_url(&st, &h))}),
                 None => Value::Null,
             };
             None
         }
         _ => {
             let article = field("article_id");
-            out["url"] = json!(format!("{}/s/{article}/1", st.base_url()));
+            out["url"] = json!(crate::cgi::content::published_url(&st, &article, 0));
             None
         }
     };

@@ -61,10 +61,23 @@ pub async fn h5(Query(q): Query<CashierQuery>) -> Response {
     Redirect::to(&target).into_response()
 }
 
-async fn order_and_merchant(st: &AppState, key: &OrderKey) -> Result<(Order, String), Response> {
+/// The order, its merchant's name and its merchant's H5 payment domain.
+async fn order_and_merchant(st: &AppState, key: &OrderKey) -> Result<(Order, String, String), Response> {
     let o = st.store.order(key).await.map_err(internal)?.ok_or_else(|| error_page(StatusCode::NOT_FOUND, "Unknown payment", "This payment does not exist."))?;
-    let name = st.store.merchant(&o.mchid).await.map_err(internal)?.map(|m| m.name).unwrap_or_default();
-    Ok((o, name))
+    let (name, h5_domain) = st.store.merchant(&o.mchid).await.map_err(internal)?.map(|m| (m.name, m.h5_domain)).unwrap_or_default();
+    Ok((o, name, h5_domain))
+}
+
+/// May the cashier send the payer back to `url`? Only to a page on the merchant's H5 payment
+/// domain, as WeChat checks an H5 payment's redirect_url.
+fn back_allowed(url: &str, h5_domain: &str) -> bool {
+    !h5_domain.is_empty() && herald_domain::oauth::redirect_allowed(url, h5_domain)
+}
+
+/// WeChat's words when an H5 payment's parameters (here its redirect_url) are not the
+/// merchant's.
+fn bad_redirect() -> Response {
+    error_page(StatusCode::BAD_REQUEST, "商家参数格式有误，请联系商家解决", "The page to return to is not on the merchant's H5 payment domain.")
 }
 
 /// `GET /pay/cashier?prepay_id=…|pr=…`: the confirmation page.
@@ -72,10 +85,13 @@ pub async fn show(State(st): State<AppState>, session: WebSession, Query(q): Que
     let Some((key, reference)) = key_of(&q) else {
         return error_page(StatusCode::BAD_REQUEST, "Invalid payment link", "The link names no payment.");
     };
-    let (o, merchant) = match order_and_merchant(&st, &key).await {
+    let (o, merchant, h5_domain) = match order_and_merchant(&st, &key).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    if q.redirect_url.as_deref().is_some_and(|r| !r.is_empty() && !back_allowed(r, &h5_domain)) {
+        return bad_redirect();
+    }
     let Some((user, session_hash)) = session.0 else {
         let body = format!(
             "<div class=\"card\"><h1>Sign in to pay</h1><p><b>{}</b> asks for {}.</p><p class=\"muted\">Open this page from the Herald client, or use a sign-in link.</p></div>",
@@ -140,7 +156,7 @@ pub async fn confirm(State(st): State<AppState>, session: WebSession, body: Byte
     let Some(key) = payer::order_key(&reference) else {
         return error_page(StatusCode::BAD_REQUEST, "Invalid payment", "The form names no payment.");
     };
-    let (o, merchant) = match order_and_merchant(&st, &key).await {
+    let (o, merchant, h5_domain) = match order_and_merchant(&st, &key).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -152,7 +168,7 @@ pub async fn confirm(State(st): State<AppState>, session: WebSession, body: Byte
         Ok(paid) => {
             let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await.unwrap_or(0);
             let back = get("redirect_url");
-            let link = if back.starts_with("http://") || back.starts_with("https://") {
+            let link = if back_allowed(&back, &h5_domain) {
                 format!("<p><a id=\"back\" href=\"{}\">Back to {}</a></p>", esc(&back), esc(&merchant))
             } else {
                 String::new()

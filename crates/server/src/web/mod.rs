@@ -88,11 +88,22 @@ impl FromRequestParts<AppState> for WebSession {
     }
 }
 
-/// Where a sign-in may send the browser next: a path on this server only.
+/// Where a sign-in may send the browser next: a path on this server only. Browsers drop tabs
+/// and newlines from URLs and read `\\` as `/`, so `/\t/evil.example` would be
+/// `//evil.example`: any control character, space or backslash disqualifies a path, and what
+/// is left must resolve to this server when joined to it.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/herald/me".to_string(),
+    const HOME: &str = "/herald/me";
+    let Some(n) = next else { return HOME.to_string() };
+    let clean = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let base = url::Url::parse("http://herald.invalid/").expect("a valid base");
+    let same_server = base.join(n).is_ok_and(|u| u.origin() == base.origin());
+    if clean && same_server {
+        n.to_string()
+    } else {
+        HOME.to_string()
     }
 }
 
@@ -120,7 +131,7 @@ pub async fn signin(State(st): State<AppState>, WxQuery(q): WxQuery<SigninQuery>
         Ok(n) => n,
         Err(e) => return fail(e),
     };
-    let taken = match st.store.take_code(&hash(&q.token), "signin", now).await {
+    let taken = match st.store.take_code(&hash(&q.token), "signin", None, now).await {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
@@ -182,4 +193,23 @@ pub async fn qr_page(State(st): State<AppState>, axum::extract::Path(key): axum:
         esc(&crate::cgi::qrcode::image_path(&code))
     );
     Html(page(&name, &body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_server() {
+        for ok in ["/herald/me", "/pay/cashier?pr=abc", "/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fa.example"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r\n/x", "/\\evil.example", "\\\\evil.example", "https://evil.example",
+            "evil.example", "/ /evil.example", "/\u{0}x", "/x\nSet-Cookie: a=b", "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/herald/me", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/herald/me");
+    }
 }

@@ -8,6 +8,7 @@ mod conversations;
 mod devserver;
 mod nodes;
 mod openapi;
+mod security;
 mod tags;
 mod tokens;
 mod users;
@@ -25,7 +26,7 @@ pub struct App {
     pub database_url: String,
     pub base: String,
     pub http: reqwest::Client,
-    _running: herald_server::Running,
+    pub _running: herald_server::Running,
 }
 
 pub fn suffix() -> String {

@@ -21,6 +21,7 @@ fn merchant_from_row(r: &DbRow) -> crate::Result<crate::pay::Merchant> {
         key_mode: r.try_get(12)?,
         created_at: r.try_get(13)?,
         refund_mode: r.try_get(14)?,
+        h5_domain: r.try_get(15)?,
         appids: Vec::new(),
     })
 }
@@ -135,7 +136,7 @@ impl crate::PayStore for Backend {
     async fn create_merchant(&self, m: &crate::pay::Merchant) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(&format!(
-            "INSERT INTO merchants ({PG_MERCHANT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING"
+            "INSERT INTO merchants ({PG_MERCHANT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING"
         ))
         .bind(&m.mchid)
         .bind(&m.name)
@@ -152,6 +153,7 @@ impl crate::PayStore for Backend {
         .bind(&m.key_mode)
         .bind(m.created_at)
         .bind(&m.refund_mode)
+        .bind(&m.h5_domain)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -193,6 +195,11 @@ impl crate::PayStore for Backend {
         Ok(())
     }
 
+    async fn set_merchant_h5_domain(&self, mchid: &str, domain: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE merchants SET h5_domain = $2 WHERE mchid = $1").bind(mchid).bind(domain).execute(self.writer()).await?;
+        Ok(())
+    }
+
     async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> crate::Result<bool> {
         if rand::random::<u8>() == 0 {
             sqlx::query("DELETE FROM pay_nonces WHERE at < $1").bind(forget_before).execute(self.writer()).await?;
@@ -205,12 +212,6 @@ impl crate::PayStore for Backend {
             .await?
             .rows_affected();
         Ok(n == 1)
-    }
-
-    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> crate::Result<Option<(crate::pay::Merchant, bool)>> {
-        let Some(m) = self.merchant(mchid).await? else { return Ok(None) };
-        let fresh = self.use_pay_nonce(mchid, nonce, now, forget_before).await?;
-        Ok(Some((m, fresh)))
     }
 
     async fn place_order(&self, o: &crate::pay::Order) -> crate::Result<crate::pay::Placed> {

@@ -191,13 +191,16 @@ impl crate::WebStore for Backend {
         Ok(())
     }
 
-    async fn take_code(&self, c: &str, purpose: &str, now: i64) -> crate::Result<crate::CodeTake> {
+    async fn take_code(&self, c: &str, purpose: &str, appid: Option<&herald_wire::AppId>, now: i64) -> crate::Result<crate::CodeTake> {
+        let appid = appid.map(|a| a.as_str());
         let taken = sqlx::query(&format!(
-            "UPDATE one_time_codes SET used_at = $3 WHERE code = $1 AND purpose = $2 AND used_at IS NULL RETURNING {CODE_COLS}"
+            "UPDATE one_time_codes SET used_at = $3 WHERE code = $1 AND purpose = $2 AND used_at IS NULL \
+             AND ($4::text IS NULL OR appid = $4) RETURNING {CODE_COLS}"
         ))
         .bind(c)
         .bind(purpose)
         .bind(now)
+        .bind(appid)
         .fetch_optional(self.writer())
         .await?;
         if let Some(row) = taken {
@@ -209,7 +212,14 @@ impl crate::WebStore for Backend {
             .fetch_optional(self.writer())
             .await?;
         Ok(match found {
-            Some(row) => crate::CodeTake::Used(code_from_row(&row)?),
+            Some(row) => {
+                let code = code_from_row(&row)?;
+                if appid.is_some_and(|a| code.appid.as_ref().map(|c| c.as_str()) != Some(a)) {
+                    crate::CodeTake::Missing
+                } else {
+                    crate::CodeTake::Used(code)
+                }
+            }
             None => crate::CodeTake::Missing,
         })
     }

@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "lean attempts", include_str!("../../migrations/sqlite/0017_lean_attempts.sql")),
     (18, "conversation keys", include_str!("../../migrations/sqlite/0018_conversation_keys.sql")),
     (19, "ready jobs table", include_str!("../../migrations/sqlite/0019_ready_jobs.sql")),
+    (20, "merchant h5 domain", include_str!("../../migrations/sqlite/0020_merchant_h5_domain.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

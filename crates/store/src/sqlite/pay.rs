@@ -29,6 +29,7 @@ fn merchant(r: &Row<'_>) -> rusqlite::Result<Merchant> {
         key_mode: r.get(12)?,
         created_at: r.get(13)?,
         refund_mode: r.get(14)?,
+        h5_domain: r.get(15)?,
         appids: Vec::new(),
     })
 }
@@ -140,11 +141,11 @@ impl PayStore for SqliteStore {
     async fn create_merchant(&self, m: &Merchant) -> Result<bool> {
         self.write(|tx| {
             let n = tx.prepare_cached(&format!(
-                "INSERT INTO merchants ({MERCHANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT DO NOTHING"
+                "INSERT INTO merchants ({MERCHANT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT DO NOTHING"
             ))?
             .execute(params![
                 m.mchid, m.name, m.apiv3_key, m.api_key, m.mch_serial, m.mch_public_key, m.mch_certificate, m.platform_serial,
-                m.platform_certificate, m.platform_not_before, m.platform_not_after, m.public_key_id, m.key_mode, m.created_at, m.refund_mode
+                m.platform_certificate, m.platform_not_before, m.platform_not_after, m.public_key_id, m.key_mode, m.created_at, m.refund_mode, m.h5_domain
             ])?;
             if n == 1 {
                 for a in &m.appids {
@@ -190,19 +191,17 @@ impl PayStore for SqliteStore {
         })
     }
 
-    async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
-        self.write(|tx| use_nonce(tx, mchid, nonce, now, forget_before))
+    async fn set_merchant_h5_domain(&self, mchid: &str, domain: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE merchants SET h5_domain = ?2 WHERE mchid = ?1")?.execute(params![mchid, domain])?;
+            Ok(())
+        })
     }
 
-    async fn merchant_for_request(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<Option<(Merchant, bool)>> {
-        // On the writer, grouped with the other requests' (a reader connection would find the
-        // file changed by the last write and drop its cache and memory map first).
+    async fn use_pay_nonce(&self, mchid: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
+        // Grouped with the other payment requests' small writes.
         let (mchid, nonce) = (mchid.to_string(), nonce.to_string());
-        self.write_grouped(move |tx| {
-            let Some(m) = load_merchant(tx, &mchid)? else { return Ok(None) };
-            Ok(Some((m, use_nonce(tx, &mchid, &nonce, now, forget_before)?)))
-        })
-        .await
+        self.write_grouped(move |tx| use_nonce(tx, &mchid, &nonce, now, forget_before)).await
     }
 
     async fn place_order(&self, o: &Order) -> Result<Placed> {

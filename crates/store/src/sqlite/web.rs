@@ -177,11 +177,14 @@ impl WebStore for SqliteStore {
         })
     }
 
-    async fn take_code(&self, c: &str, purpose: &str, now: i64) -> Result<CodeTake> {
+    async fn take_code(&self, c: &str, purpose: &str, appid: Option<&AppId>, now: i64) -> Result<CodeTake> {
         self.write(|tx| {
             let found =
                 tx.prepare_cached(&format!("SELECT {CODE_COLS} FROM one_time_codes WHERE code = ?1 AND purpose = ?2"))?.query_row([c, purpose], code).optional()?;
             let Some(mut found) = found else { return Ok(CodeTake::Missing) };
+            if appid.is_some_and(|a| found.appid.as_ref() != Some(a)) {
+                return Ok(CodeTake::Missing);
+            }
             if found.used_at.is_some() {
                 return Ok(CodeTake::Used(found));
             }

@@ -108,6 +108,7 @@ pub fn merchant_record(mchid: &str, appid: &str) -> herald_store::pay::Merchant 
         key_mode: "certificate".into(),
         created_at: 1,
         refund_mode: "auto".into(),
+        h5_domain: String::new(),
         appids: vec![appid.into()],
     }
 }

@@ -74,20 +74,59 @@ impl Element {
     }
 }
 
-/// Parses a document into its root element. Fails on anything that is not well-formed XML.
+/// The largest document either reader accepts (callback replies and v2 pay bodies are a few
+/// KiB; a news reply of 8 articles stays far below this).
+pub const MAX_DOC_BYTES: usize = 1 << 20;
+/// The deepest nesting accepted. WeChat's documents nest four deep at most
+/// (`<xml><Articles><item><Title>`); the limit keeps the tree, and dropping it, off the stack's
+/// edge whatever comes in.
+pub const MAX_DEPTH: usize = 16;
+/// The most elements a parsed tree holds.
+pub const MAX_ELEMENTS: usize = 10_000;
+
+fn check_size(doc: &str) -> Result<(), String> {
+    if doc.len() > MAX_DOC_BYTES {
+        return Err(format!("the document is larger than {MAX_DOC_BYTES} bytes"));
+    }
+    Ok(())
+}
+
+fn too_deep() -> String {
+    format!("elements nest deeper than {MAX_DEPTH}")
+}
+
+/// Parses a document into its root element. Fails on anything that is not well-formed XML,
+/// and on documents over `MAX_DOC_BYTES`, nested deeper than `MAX_DEPTH` or holding more than
+/// `MAX_ELEMENTS` elements, checked while it reads: no input grows the stack or the heap
+/// beyond those bounds.
 pub fn parse(doc: &str) -> Result<Element, String> {
+    check_size(doc)?;
     let mut reader = Reader::from_str(doc);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
     loop {
-        match reader.read_event() {
+        let event = reader.read_event();
+        if matches!(event, Ok(Event::Start(_) | Event::Empty(_))) {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err(format!("more than {MAX_ELEMENTS} elements"));
+            }
+        }
+        match event {
             Ok(Event::Start(e)) => {
                 if root.is_some() {
                     return Err("content after the root element".into());
                 }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
                 stack.push(Element { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), ..Default::default() });
             }
             Ok(Event::Empty(e)) => {
+                if root.is_some() {
+                    return Err("content after the root element".into());
+                }
                 let el = Element { name: String::from_utf8_lossy(e.name().as_ref()).into_owned(), ..Default::default() };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
@@ -130,6 +169,7 @@ pub fn parse(doc: &str) -> Result<Element, String> {
 /// it stops once each has been found (the first of each name counts, as with `parse` and
 /// `get`). Fails on malformed XML read up to that point.
 pub fn fields<const N: usize>(doc: &str, names: [&str; N]) -> Result<[Option<String>; N], String> {
+    check_size(doc)?;
     let mut reader = Reader::from_str(doc);
     let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
     let mut depth = 0usize;
@@ -140,6 +180,9 @@ pub fn fields<const N: usize>(doc: &str, names: [&str; N]) -> Result<[Option<Str
         match reader.read_event().map_err(|e| e.to_string())? {
             Event::Start(e) => {
                 depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep());
+                }
                 if depth == 2 {
                     let name = e.name();
                     reading = names
@@ -233,5 +276,25 @@ mod tests {
         assert!(parse("<xml><a></xml>").is_err());
         assert!(parse("{\"json\": true}").is_err());
         assert!(parse("").is_err());
+    }
+
+    /// About 350 KB of nesting once aborted the process (the tree's drop overflowed the stack).
+    #[test]
+    fn deep_wide_and_large_documents_are_refused_while_reading() {
+        let deep = format!("<xml>{}{}</xml>", "<a>".repeat(40_000), "</a>".repeat(40_000));
+        assert!(deep.len() > 280_000);
+        assert_eq!(parse(&deep).unwrap_err(), too_deep());
+        assert_eq!(fields(&deep, ["Missing"]).unwrap_err(), too_deep());
+        // Within the depth limit, it parses.
+        let ok = format!("<xml>{}x{}</xml>", "<a>".repeat(MAX_DEPTH - 1), "</a>".repeat(MAX_DEPTH - 1));
+        assert!(parse(&ok).is_ok());
+        let too = format!("<xml>{}x{}</xml>", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(parse(&too).is_err());
+        let wide = format!("<xml>{}</xml>", "<a/>".repeat(MAX_ELEMENTS + 1));
+        assert!(parse(&wide).unwrap_err().contains("elements"));
+        let large = format!("<xml><a>{}</a></xml>", "x".repeat(MAX_DOC_BYTES));
+        assert!(parse(&large).unwrap_err().contains("larger"));
+        assert!(fields(&large, ["a"]).unwrap_err().contains("larger"));
+        assert!(parse("<xml/><xml/>").is_err(), "one root only");
     }
 }

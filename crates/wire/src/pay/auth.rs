@@ -2,6 +2,9 @@
 //! `Authorization: WECHATPAY2-SHA256-RSA2048 k="v",...` header, the strings that are signed,
 //! and the comparison of certificate serials.
 
+/// The longest `nonce_str` accepted (the SDKs send 32 characters; WeChat documents 32).
+pub const MAX_NONCE_LEN: usize = 32;
+
 /// The only scheme Herald speaks (the 国密 SM2 scheme is out of scope).
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
 
