@@ -132,3 +132,26 @@ def test_autoreply_rules_and_server_ips(herald):
     assert rule["reply_list_info"] == [{"type": "text", "content": "10 yuan"}]
     ips = client.misc.get_wechat_ips()
     assert ips[0] == "127.0.0.1"
+
+
+def test_refetch_and_retry_after_42001_reuses_the_pooled_connection(herald):
+    """A POST refused as 42001 before its body is read must leave requests' pooled keep-alive
+    connection usable: wechatpy then refetches the token and retries on that connection. On a
+    server that closed such connections without saying so, the retry failed with
+    RemoteDisconnected (issue 25)."""
+    herald.freeze()
+    acc = herald.account()
+    client = herald.wechatpy(acc)
+    adapter = client._http.get_adapter(herald.base)
+    for i in range(15):
+        token = client.access_token
+        created = client.tag.create("t%d" % i)
+        assert isinstance(created["id"], int)
+        herald.advance(7300)
+        # The token wechatpy holds is now expired on Herald's clock (42001), not on its own.
+        assert client.tag.create("u%d" % i)["id"] > created["id"]
+        assert client.access_token != token
+    # Every request went over the one pooled connection, none was dropped and redone.
+    pools = adapter.poolmanager.pools
+    opened = sum(pools[k].num_connections for k in pools.keys())
+    assert opened == 1, opened

@@ -362,3 +362,97 @@ async fn the_clock_and_amounts_have_limits() {
         assert_eq!(r.json::<Value>().await.unwrap()["code"], "PARAM_ERROR");
     }
 }
+
+/// A random body: bytes, broken or hostile JSON, or a multipart form gone wrong.
+fn random_body(rng: &mut rand::rngs::StdRng) -> (Option<&'static str>, Vec<u8>) {
+    use rand::Rng;
+    fn json_value(rng: &mut rand::rngs::StdRng, depth: u32) -> Value {
+        match rng.gen_range(0..9) {
+            0 => Value::Null,
+            1 => json!(rng.gen::<bool>()),
+            2 => json!(rng.gen::<i64>()),
+            3 => json!(rng.gen::<f64>() * 1e300),
+            4 => json!("x".repeat(rng.gen_range(0..300))),
+            5 => json!(["\u{0}", "\u{202e}", "<script>", "'; DROP TABLE users; --", "%s%n"][rng.gen_range(0..5)]),
+            6 if depth < 4 => Value::Array((0..rng.gen_range(0..5)).map(|_| json_value(rng, depth + 1)).collect()),
+            _ if depth < 4 => {
+                let keys = ["touser", "msgtype", "text", "content", "articles", "media_id", "openid", "tagid", "button", "amount", "appid", "nickname", "url", "filter", "is_to_all"];
+                Value::Object((0..rng.gen_range(0..6)).map(|_| (keys[rng.gen_range(0..keys.len())].to_string(), json_value(rng, depth + 1))).collect())
+            }
+            _ => json!(rng.gen::<u32>()),
+        }
+    }
+    match rng.gen_range(0..7) {
+        0 => (None, (0..rng.gen_range(0..2000)).map(|_| rng.gen()).collect()),
+        1 => {
+            let mut v = serde_json::to_vec(&json_value(rng, 0)).unwrap();
+            v.truncate(rng.gen_range(0..=v.len()));
+            (Some("application/json"), v)
+        }
+        2 => (Some("application/json"), format!("{}{}", "[".repeat(rng.gen_range(100..5000)), "]".repeat(rng.gen_range(0..50))).into_bytes()),
+        3 => (Some("application/json"), serde_json::to_vec(&json_value(rng, 0)).unwrap()),
+        4 => (Some("application/json"), format!("{{\"amount\": {}{}}}", "9".repeat(rng.gen_range(1..400)), "e99999").into_bytes()),
+        5 => {
+            let boundary = ["XYZ", "", "a\"b", "--"][rng.gen_range(0..4)];
+            let parts = rng.gen_range(0..4);
+            let mut b = String::new();
+            for i in 0..parts {
+                b.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"f{i}\"\r\n\r\n", ["media", "description", "", "x\"y"][rng.gen_range(0..4)]));
+                b.push_str(&"\u{89}PNG".repeat(rng.gen_range(0..50)));
+                b.push_str("\r\n");
+            }
+            if rng.gen() {
+                b.push_str(&format!("--{boundary}--\r\n"));
+            }
+            (Some(["multipart/form-data; boundary=XYZ", "multipart/form-data", "multipart/mixed; boundary=--"][rng.gen_range(0..3)]), b.into_bytes())
+        }
+        _ => (Some("text/xml"), format!("<xml>{}</xml>", "<a><![CDATA[".repeat(rng.gen_range(0..50))).into_bytes()),
+    }
+}
+
+/// Random bodies at every kind of endpoint that reads one: no 5xx, every answer in its API's
+/// shape, and the server alive after (a seeded run, bounded in count).
+#[tokio::test]
+async fn random_bodies_break_no_endpoint() {
+    use rand::{Rng, SeedableRng};
+    for app in apps().await {
+        let acc = app.account("service", "organisation", true).await;
+        let token = app.token(&acc).await;
+        let user = app.user("Fuzz").await;
+        let cgi = [
+            "message/custom/send", "message/mass/sendall", "message/template/send", "tags/create", "tags/members/batchtagging", "user/info/batchget",
+            "user/info/updateremark", "menu/create", "menu/addconditional", "qrcode/create", "draft/add", "material/add_news", "media/upload",
+            "material/add_material", "media/uploadimg", "shorten/gen", "stable_token",
+        ];
+        let platform = [format!("/herald/v1/users/{user}/messages"), format!("/herald/v1/users/{user}/scan"), "/herald/v1/accounts".into(), "/herald/v1/clock".into(), "/herald/v1/merchants".into(), format!("/herald/v1/users/{user}/payments")];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(25);
+        for i in 0..300 {
+            let (ctype, body) = random_body(&mut rng);
+            let (path, kind) = match rng.gen_range(0..4) {
+                0 | 1 => (format!("/cgi-bin/{}?access_token={token}&type=image", cgi[rng.gen_range(0..cgi.len())]), "cgi"),
+                2 => (platform[rng.gen_range(0..platform.len())].clone(), "platform"),
+                _ => (["/v3/pay/transactions/native", "/mmpaymkttransfers/sendredpack", "/v3/refund/domestic/refunds"][rng.gen_range(0..3)].to_string(), "pay"),
+            };
+            let mut req = app.http.post(app.url(&path)).body(body.clone()).bearer_auth(crate::OPERATOR);
+            if let Some(c) = ctype {
+                req = req.header("content-type", c);
+            }
+            let r = req.send().await.unwrap_or_else(|e| panic!("request {i} to {path} failed: {e}"));
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            assert!(!status.is_server_error(), "request {i}: {path} answered {status}: {text}");
+            match kind {
+                "cgi" => {
+                    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("request {i}: {path} answered no JSON: {text}"));
+                    assert!(v.get("errcode").is_some() || status == StatusCode::OK, "request {i}: {path}: {text}");
+                }
+                "platform" if !status.is_success() => {
+                    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("request {i}: {path} answered no JSON: {text}"));
+                    assert!(v["code"].is_string(), "request {i}: {path}: {text}");
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(app.http.get(app.url("/herald/v1/health")).send().await.unwrap().status(), StatusCode::OK);
+    }
+}
