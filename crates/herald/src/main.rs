@@ -201,6 +201,8 @@ async fn main() -> anyhow::Result<()> {
             println!();
             println!("Users following both: {}", demo.users.iter().map(|u| format!("{} ({})", u.nickname, u.id)).collect::<Vec<_>>().join(", "));
             println!();
+            println!("The Herald app: open {base}/ and sign in as {} with the password {}", demo.users.iter().map(|u| u.nickname.to_lowercase()).collect::<Vec<_>>().join(", "), herald_server::demo::DEMO_PASSWORD);
+            println!();
             println!("Try:");
             println!("  curl '{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}'", demo.service.appid, demo.service.app_secret);
             println!("  curl -H 'Authorization: Bearer {}' {base}/herald/v1/accounts", state.operator_token);

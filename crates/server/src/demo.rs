@@ -9,6 +9,9 @@ use herald_wire::platform::users::{FollowIn, UserCreate};
 use crate::platform::{accounts, users};
 use crate::state::AppState;
 
+/// The password of every demo user (their logins are their names in lower case).
+pub const DEMO_PASSWORD: &str = "herald-demo";
+
 pub struct Demo {
     pub subscription: Account,
     pub service: Account,
@@ -35,8 +38,12 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
         .await
         .map_err(err)?;
     let mut people = Vec::new();
+    let now = st.clock.now().await?;
+    let password = crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(err)?;
     for nickname in ["Alice", "Bob", "Chen", "Dana"] {
         let u = users::create_user(st, &UserCreate { nickname: nickname.into(), profile: None }).await.map_err(err)?;
+        // Each signs in to the app as their name in lower case, with the demo password.
+        st.store.create_login(&nickname.to_lowercase(), &u.id, &password, now).await?;
         for appid in [&subscription.appid, &service.appid] {
             users::follow_account(st, &u, &FollowIn { appid: appid.clone(), scene: None }).await.map_err(err)?;
         }
@@ -52,7 +59,6 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
         ]},
     ]});
     let (buttons, _) = herald_domain::menu::check_menu(&menu).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = st.clock.now().await?;
     st.store.set_default_menu(&service.appid, &serde_json::Value::Array(buttons).to_string(), now).await?;
     st.store.set_web_domain(&service.appid, Some("127.0.0.1")).await?;
     Ok(Demo { subscription, service, users: people })

@@ -152,3 +152,73 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
 /// Convenience for handlers: the capability every user-management API needs.
 pub const USER_MANAGEMENT: Capability = Capability::UserManagement;
+
+/// Is this a method that changes things (and so must carry the session's CSRF token)?
+fn writes(parts: &Parts) -> bool {
+    !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS)
+}
+
+fn forbidden(message: &str) -> ApiError {
+    ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+/// A session-authenticated write must carry the session's CSRF token in `X-CSRF-Token`.
+fn check_csrf(parts: &Parts, session_hash: &str) -> Result<(), ApiError> {
+    if !writes(parts) {
+        return Ok(());
+    }
+    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if constant_time_eq(sent.as_bytes(), herald_domain::auth::csrf_token(session_hash).as_bytes()) {
+        Ok(())
+    } else {
+        Err(forbidden("a session's writes carry its csrf_token in X-CSRF-Token (GET /herald/v1/me)"))
+    }
+}
+
+/// The signed-in follower (session cookie), with the CSRF token checked on writes; 401 with no
+/// live session.
+pub struct Me {
+    pub user: herald_store::User,
+    pub session_hash: String,
+}
+
+impl FromRequestParts<AppState> for Me {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let Some((user, session_hash)) = crate::web::session_user(parts, st).await? else {
+            return Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthorized", "not signed in"));
+        };
+        check_csrf(parts, &session_hash)?;
+        Ok(Me { user, session_hash })
+    }
+}
+
+/// Who may act on `/herald/v1/users/{id}/…`: the operator (bearer token), or that user's own
+/// session (CSRF-checked on writes). Another user's session learns nothing: it gets the same
+/// 404 as a user that does not exist.
+pub struct ActingFor;
+
+impl FromRequestParts<AppState> for ActingFor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+            return Operator::from_request_parts(parts, st).await.map(|_| ActingFor);
+        }
+        let Some((user, session_hash)) = crate::web::session_user(parts, st).await? else {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in, or send the operator token as Authorization: Bearer <token>",
+            ));
+        };
+        let params = axum::extract::RawPathParams::from_request_parts(parts, st).await.map_err(|_| ApiError::not_found("user"))?;
+        let id = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_string()).unwrap_or_default();
+        if id != user.id.as_str() {
+            return Err(ApiError::not_found("user"));
+        }
+        check_csrf(parts, &session_hash)?;
+        Ok(ActingFor)
+    }
+}

@@ -167,6 +167,13 @@ routes! {
 
     // Herald's platform API.
     GET "/herald/v1/health" => platform::health,
+    POST "/herald/v1/auth/signup" => platform::auth::signup,
+    POST "/herald/v1/auth/signin" => platform::auth::signin,
+    POST "/herald/v1/auth/signout" => platform::auth::signout,
+    GET "/herald/v1/me" => platform::auth::me,
+    PUT "/herald/v1/me/password" => platform::auth::change_password,
+    GET "/herald/v1/me/sessions" => platform::auth::sessions,
+    DELETE "/herald/v1/me/sessions/{id}" => platform::auth::end_session,
     POST "/herald/v1/owners" => platform::accounts::create_owner,
     GET "/herald/v1/owners" => platform::accounts::list_owners,
     POST "/herald/v1/accounts" => platform::accounts::create,
@@ -189,6 +196,9 @@ routes! {
     POST "/herald/v1/users/{id}/chats/{appid}/read" => platform::chats::mark_read,
     GET "/herald/v1/users/{id}/pushes/{appid}" => platform::chats::pushes,
     GET "/herald/v1/users/{id}/subscriptions" => platform::chats::folder,
+    GET "/herald/v1/users/{id}/live" => platform::live::live,
+    GET "/herald/v1/directory" => platform::directory::search,
+    GET "/herald/v1/directory/{appid}" => platform::directory::show,
     GET "/herald/v1/template-library" => platform::chats::template_library,
     GET "/herald/v1/accounts/{appid}/deliveries" => platform::conversations::deliveries,
     POST "/herald/v1/accounts/{appid}/deliveries/{job}/redeliver" => platform::conversations::redeliver,
@@ -232,6 +242,36 @@ fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> Metho
     }
 }
 
+/// The first path segments of the web app's own pages (served its `index.html`).
+const APP_PAGES: &[&str] = &["signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me"];
+
+/// The web app: its files under `/assets/` (hashed names, cached for good; a missing one is a
+/// real 404) and its page for `/` and each of its routes (never cached, so a new build shows).
+fn app_page(path: &str) -> Option<Response> {
+    use axum::http::header;
+    let file = path.strip_prefix('/').unwrap_or(path);
+    if file.starts_with("assets/") || file == "favicon.svg" {
+        let Some(a) = herald_webui::asset(file) else { return Some((StatusCode::NOT_FOUND, "not found").into_response()) };
+        let cache = if a.immutable { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
+        return Some(([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, cache)], a.bytes).into_response());
+    }
+    let first = file.split('/').next().unwrap_or("");
+    if file.is_empty() || APP_PAGES.contains(&first) {
+        let a = herald_webui::index()?;
+        return Some(([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "no-cache")], a.bytes).into_response());
+    }
+    None
+}
+
+async fn fallback(method: axum::http::Method, uri: Uri) -> Response {
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        if let Some(r) = app_page(uri.path()) {
+            return r;
+        }
+    }
+    not_found(uri).await
+}
+
 async fn not_found(uri: Uri) -> Response {
     let mut e = WxError::with_detail(ErrCode::SystemError, format!("no such API: {}", uri.path()));
     e.rid = Some(crate::error::rid());
@@ -241,7 +281,7 @@ async fn not_found(uri: Uri) -> Response {
 /// The app origin: every API and the platform's pages.
 pub fn router(state: AppState) -> Router<AppState> {
     table()
-        .fallback(not_found)
+        .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(layers::read_body))
         .layer(middleware::from_fn_with_state(state, layers::app_headers))

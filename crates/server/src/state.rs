@@ -31,6 +31,8 @@ pub struct AppState {
     pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
     /// Merchants' API public keys as parsed from their PEM text (a cache keyed by the text
     /// itself, so a changed key is simply a different entry; see `pay::merchant_key`).
+    /// This node's live-update listeners (see `platform::live`).
+    pub live: crate::platform::live::Hub,
     pub pay_public_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<herald_wire::pay::keys::PublicKey>>>>,
 }
 
@@ -57,6 +59,7 @@ impl AppState {
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),
             pay_key: Arc::new(tokio::sync::OnceCell::new()),
             pay_public_keys: Arc::default(),
+            live: Arc::default(),
         })
     }
 

@@ -5,6 +5,7 @@
 //! Schemas are in `migrations/<backend>/`, kept in lockstep. `tests/story.rs` runs one story
 //! against both.
 
+pub mod auth;
 pub mod broadcast;
 pub mod content;
 pub mod coupon;
@@ -25,6 +26,7 @@ use herald_domain::time::{ClockState, UnixTime};
 use herald_domain::token::IssuedToken;
 use herald_wire::{AppId, OwnerId, TagId, UserId};
 
+pub use auth::{AuthStore, LiveChange, LiveCursor, LiveStore, SessionInfo};
 pub use broadcast::*;
 pub use content::*;
 pub use error::{Result, StoreError};
@@ -194,11 +196,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

@@ -51,6 +51,7 @@ include!("postgres/common.rs");
 include!("postgres/settings.rs");
 include!("postgres/accounts.rs");
 include!("postgres/users.rs");
+include!("postgres/auth.rs");
 include!("postgres/followers.rs");
 include!("postgres/tags.rs");
 include!("postgres/tokens.rs");

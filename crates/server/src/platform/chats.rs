@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::cgi::content::mass_article_url;
 use super::users::load_user;
 use crate::error::ApiResult;
+use crate::extract::ActingFor;
 use crate::extract::Operator;
 use crate::state::AppState;
 
@@ -59,7 +60,7 @@ pub struct ListQuery {
 }
 
 /// `GET /herald/v1/users/{id}/chats`.
-pub async fn chats(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Value> {
+pub async fn chats(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let reads: HashMap<AppId, (i64, i64)> = st.store.chat_reads(&user.id).await?.into_iter().map(|r| (r.appid, (r.read_seq, r.read_at))).collect();
     let pushes = st.store.mass_inbox(&user.id, 200).await?;
@@ -104,7 +105,7 @@ pub async fn chats(State(st): State<AppState>, _: Operator, Path(id): Path<Strin
 }
 
 /// `GET /herald/v1/users/{id}/subscriptions`: the subscription folder, newest first.
-pub async fn folder(State(st): State<AppState>, _: Operator, Path(id): Path<String>, Query(q): Query<ListQuery>) -> ApiResult<Value> {
+pub async fn folder(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, Query(q): Query<ListQuery>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let mut names: HashMap<AppId, Option<(String, AccountType)>> = HashMap::new();
@@ -122,7 +123,7 @@ pub async fn folder(State(st): State<AppState>, _: Operator, Path(id): Path<Stri
 }
 
 /// `POST /herald/v1/users/{id}/chats/{appid}/read`: everything in that chat so far is read.
-pub async fn mark_read(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+pub async fn mark_read(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let appid = AppId(appid);
     let (last, _) = st.store.chat_tail(&appid, &user.id, 0).await?;
@@ -134,7 +135,7 @@ pub async fn mark_read(State(st): State<AppState>, _: Operator, Path((id, appid)
 /// `GET /herald/v1/users/{id}/pushes/{appid}`: the mass messages this user received from one
 /// account, newest first (with template messages, they are what a service account's chat shows
 /// besides the conversation).
-pub async fn pushes(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+pub async fn pushes(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let appid = AppId(appid);
     let name = st.store.account(appid.as_str()).await?.map(|a| a.name).unwrap_or_default();

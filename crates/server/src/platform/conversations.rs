@@ -14,7 +14,7 @@ use super::users::load_user;
 use crate::clock::system_now_ms;
 use crate::conversation::{message_json, receive, AutoReplies};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Operator};
+use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::state::AppState;
 
 fn appid_of(body: &Value) -> Result<AppId, ApiError> {
@@ -22,7 +22,7 @@ fn appid_of(body: &Value) -> Result<AppId, ApiError> {
 }
 
 /// `POST /herald/v1/users/{id}/messages` `{"appid", "msgtype", ...}`.
-pub async fn send_message(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn send_message(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let appid = appid_of(&body)?;
     let mut msg: UserMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid message: {e}")))?;
@@ -61,7 +61,7 @@ async fn menu_choice(st: &AppState, user: &UserId, appid: &AppId, id: &str) -> R
 
 /// `POST /herald/v1/users/{id}/events` `{"appid", "event", ...}`: SCAN, LOCATION, CLICK, VIEW.
 /// (Follows and unfollows raise subscribe and unsubscribe themselves.)
-pub async fn raise_event(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn raise_event(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let appid = appid_of(&body)?;
     let ev: UserEvent = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid event: {e}")))?;
@@ -83,7 +83,7 @@ pub struct ConversationQuery {
 }
 
 /// `GET /herald/v1/users/{id}/conversations/{appid}`: both directions, oldest first.
-pub async fn conversation(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>, Query(q): Query<ConversationQuery>) -> ApiResult<Value> {
+pub async fn conversation(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, Query(q): Query<ConversationQuery>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let msgs = st.store.conversation(&AppId(appid), &user.id, q.after, limit, q.events).await?;

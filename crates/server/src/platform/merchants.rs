@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::users::load_user;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Operator};
+use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::pay::payer::{self, ClientSign, PayerError};
 use crate::state::AppState;
 
@@ -353,7 +353,7 @@ pub struct PayIn {
 /// `POST /herald/v1/users/{id}/payments`: the user pays, from their wallet, as their client
 /// would after `getBrandWCPayRequest`, `wx.requestPayment`, the APP SDK, an H5 page or a
 /// scan of a Native code.
-pub async fn pay(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<PayIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn pay(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<PayIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let (reference, sign) = if let Some(ps) = &b.pay_sign {
         let s = ClientSign {

@@ -1,9 +1,12 @@
 //! Herald's own platform API (`/herald/v1`), for the operator and simulated users.
 
 pub mod accounts;
+pub mod auth;
 pub mod chats;
 pub mod clock;
 pub mod conversations;
+pub mod directory;
+pub mod live;
 pub mod merchants;
 pub mod redpacks;
 pub mod users;

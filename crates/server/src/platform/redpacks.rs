@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::users::load_user;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Operator;
+use crate::extract::ActingFor;
 use crate::state::AppState;
 
 fn packet_json(p: &RedPack, user: &str, now: i64) -> Value {
@@ -40,7 +40,7 @@ fn packet_json(p: &RedPack, user: &str, now: i64) -> Value {
 
 /// `GET /herald/v1/users/{id}/redpacks`: packets sent to the user or opened by them,
 /// newest first.
-pub async fn list(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Value> {
+pub async fn list(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let now = st.clock.now().await?;
     let packets: Vec<Value> = st.store.redpacks_of_user(&user.id.0, 100).await?.iter().map(|p| packet_json(p, &user.id.0, now)).collect();
@@ -50,7 +50,7 @@ pub async fn list(State(st): State<AppState>, _: Operator, Path(id): Path<String
 /// `POST /herald/v1/users/{id}/redpacks/{send_listid}/open`: a normal packet opens for the
 /// user it was sent to, a fission packet for anyone it reaches (one share each) until its
 /// shares run out; opening again answers the same share.
-pub async fn open(State(st): State<AppState>, _: Operator, Path((id, send_listid)): Path<(String, String)>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn open(State(st): State<AppState>, _: ActingFor, Path((id, send_listid)): Path<(String, String)>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let p = st.store.redpack_by_id(&send_listid).await?.ok_or_else(|| ApiError::not_found("red packet"))?;
     // Whoever opens it meets the account (an openid under it), as the packet's page does.

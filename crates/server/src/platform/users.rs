@@ -12,7 +12,7 @@ use herald_wire::UserId;
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Operator};
+use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::state::AppState;
 
 fn user_out(u: &User) -> UserOut {
@@ -66,13 +66,13 @@ pub(crate) async fn load_user(st: &AppState, id: &str) -> Result<User, ApiError>
     st.store.user(&UserId(id.to_string())).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 
-pub async fn show(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<UserOut> {
+pub async fn show(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<UserOut> {
     Ok(Json(user_out(&load_user(&st, &id).await?)))
 }
 
 /// Replaces a user's profile (sex, language, region, platform: what conditional menus match
 /// and `/sns/userinfo` reports).
-pub async fn set_profile(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(p): ApiJson<Profile>) -> ApiResult<UserOut> {
+pub async fn set_profile(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(p): ApiJson<Profile>) -> ApiResult<UserOut> {
     let mut user = load_user(&st, &id).await?;
     p.check().map_err(ApiError::bad_request)?;
     st.store.set_user_profile(&user.id, &p.to_json()).await?;
@@ -80,7 +80,7 @@ pub async fn set_profile(State(st): State<AppState>, _: Operator, Path(id): Path
     Ok(Json(user_out(&user)))
 }
 
-pub async fn follow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<FollowIn>) -> ApiResult<RelationOut> {
+pub async fn follow(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<FollowIn>) -> ApiResult<RelationOut> {
     let user = load_user(&st, &id).await?;
     let f = follow_account(&st, &user, &b).await?;
     Ok(Json(relation_out(&st, &f).await?))
@@ -122,7 +122,7 @@ pub struct UnfollowIn {
     pub appid: herald_wire::AppId,
 }
 
-pub async fn unfollow(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<UnfollowIn>) -> ApiResult<RelationOut> {
+pub async fn unfollow(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<UnfollowIn>) -> ApiResult<RelationOut> {
     let user = load_user(&st, &id).await?;
     let now = st.clock.now().await?;
     let (f, changed) = st
@@ -136,7 +136,7 @@ pub async fn unfollow(State(st): State<AppState>, _: Operator, Path(id): Path<St
     Ok(Json(relation_out(&st, &f).await?))
 }
 
-pub async fn following(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<RelationList> {
+pub async fn following(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<RelationList> {
     let user = load_user(&st, &id).await?;
     let mut out = Vec::new();
     for f in st.store.relations_of_user(&user.id).await?.iter().filter(|f| f.subscribed) {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::users::load_user;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Operator};
+use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::state::AppState;
 
 /// The most one top-up may add: 1,000,000 yuan.
@@ -27,7 +27,7 @@ pub struct TopUpIn {
 }
 
 /// `POST /herald/v1/users/{id}/wallet/topup`.
-pub async fn topup(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn topup(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let (status, balance, replayed, request) = fund(&st, Book::Wallet(user.id.0.clone()), &format!("topup:{}", user.id), &b).await?;
     Ok((status, Json(json!({"user": user.id, "balance": balance, "replayed": replayed, "request_id": request}))))
@@ -55,7 +55,7 @@ pub async fn fund(st: &AppState, book: Book, reason: &str, b: &TopUpIn) -> Resul
 }
 
 /// `GET /herald/v1/users/{id}/wallet`: the balance (fen) and the newest 50 movements.
-pub async fn show(State(st): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Value> {
+pub async fn show(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let wallet = Book::Wallet(user.id.0.clone());
     let balance = st.store.balance(&wallet).await?;

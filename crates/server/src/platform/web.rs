@@ -21,7 +21,7 @@ use crate::cgi::menu::{load as load_menus, viewer};
 use crate::cgi::qrcode::{account_code, code_url, image_path};
 use crate::conversation::{message_json, receive};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Operator};
+use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::state::AppState;
 
 fn gone(msg: &str) -> ApiError {
@@ -151,7 +151,7 @@ async fn native_pay_code(st: &AppState, b: &ScanIn) -> Result<Option<Value>, Api
 /// `POST /herald/v1/users/{id}/scan`: the user scans a code (JSON `{ticket}`, `{url}` or
 /// `{image}`, or the picture itself as the body with an image Content-Type). A non-follower
 /// follows (subscribe with `qrscene_<scene>` and `Ticket`); a follower raises SCAN.
-pub async fn scan(State(st): State<AppState>, _: Operator, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Value> {
+pub async fn scan(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let is_image = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("image/"));
     let input = if is_image {
@@ -196,7 +196,7 @@ pub async fn scan(State(st): State<AppState>, _: Operator, Path(id): Path<String
 }
 
 /// `GET /herald/v1/users/{id}/menus/{appid}`: the menu this user sees in the chat.
-pub async fn user_menu(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+pub async fn user_menu(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let appid = AppId(appid);
     let f = st.store.follower_by_user(&appid, &user.id).await?.ok_or_else(|| ApiError::not_found("relation"))?;
@@ -241,7 +241,7 @@ pub struct LocationIn {
 /// click, view, miniprogram, scancode_*, pic_* and location_select raise their events; view
 /// answers the url to open and miniprogram the page; media_id and article types answer the
 /// content they show.
-pub async fn tap(State(st): State<AppState>, _: Operator, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<TapIn>) -> ApiResult<Value> {
+pub async fn tap(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<TapIn>) -> ApiResult<Value> {
     let user = load_user(&st, &id).await?;
     let appid = AppId(appid);
     let f = st.store.follower_by_user(&appid, &user.id).await?.filter(|f| f.subscribed).ok_or_else(|| {

@@ -65,7 +65,7 @@ pub fn error_page(status: StatusCode, title: &str, detail: &str) -> Response {
 /// The signed-in user, if a live session cookie came with the request.
 pub struct WebSession(pub Option<(User, String)>);
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
+pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == name).then(|| v.to_string())
@@ -77,23 +77,28 @@ impl FromRequestParts<AppState> for WebSession {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let fail = |_| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-        let Some(raw) = cookie(parts, SESSION_COOKIE) else { return Ok(WebSession(None)) };
-        let h = hash(&raw);
-        let Some((user_id, expires)) = st.store.session(&h).await.map_err(fail)? else { return Ok(WebSession(None)) };
-        let now = st.clock.now().await.map_err(fail)?;
-        if expires <= now {
-            return Ok(WebSession(None));
-        }
-        Ok(WebSession(st.store.user(&user_id).await.map_err(fail)?.map(|u| (u, h))))
+        session_user(parts, st).await.map(WebSession).map_err(fail)
     }
+}
+
+/// The user of the live session the request's cookie names, and the session's hash.
+pub async fn session_user(parts: &Parts, st: &AppState) -> Result<Option<(User, String)>, herald_store::StoreError> {
+    let Some(raw) = cookie(parts, SESSION_COOKIE) else { return Ok(None) };
+    let h = hash(&raw);
+    let Some((user_id, expires)) = st.store.session(&h).await? else { return Ok(None) };
+    let now = st.clock.now().await?;
+    if expires <= now {
+        return Ok(None);
+    }
+    Ok(st.store.user(&user_id).await?.map(|u| (u, h)))
 }
 
 /// Where a sign-in may send the browser next: a path on this server only. Browsers drop tabs
 /// and newlines from URLs and read `\\` as `/`, so `/\t/evil.example` would be
 /// `//evil.example`: any control character, space or backslash disqualifies a path, and what
-/// is left must resolve to this server when joined to it.
+/// is left must resolve to this server when joined to it. Anything else opens the app (`/`).
 pub fn safe_next(next: Option<&str>) -> String {
-    const HOME: &str = "/herald/me";
+    const HOME: &str = "/";
     let Some(n) = next else { return HOME.to_string() };
     let clean = n.starts_with('/')
         && !n.starts_with("//")
@@ -107,14 +112,20 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Creates a session for `user` and returns its Set-Cookie value.
-pub async fn start_session(st: &AppState, user: &UserId) -> Result<HeaderValue, herald_store::StoreError> {
+/// Creates a session for `user` (remembering the browser's User-Agent, cut to 200 bytes) and
+/// returns its Set-Cookie value and its stored hash.
+pub async fn start_session(st: &AppState, user: &UserId, user_agent: &str) -> Result<(HeaderValue, String), herald_store::StoreError> {
     let raw = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hs_");
     let now = st.clock.now().await?;
-    st.store.put_session(&hash(&raw), user, now, now + SESSION_TTL).await?;
+    let mut agent = user_agent.to_string();
+    while agent.len() > 200 {
+        agent.pop();
+    }
+    let h = hash(&raw);
+    st.store.put_user_session(&h, user, now, now + SESSION_TTL, &agent).await?;
     let secure = if st.base_url().starts_with("https://") { "; Secure" } else { "" };
     let v = format!("{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_TTL}{secure}");
-    Ok(HeaderValue::from_str(&v).expect("cookie value is ASCII"))
+    Ok((HeaderValue::from_str(&v).expect("cookie value is ASCII"), h))
 }
 
 #[derive(serde::Deserialize)]
@@ -125,7 +136,7 @@ pub struct SigninQuery {
 }
 
 /// `GET /herald/signin?token=…&next=…`: a sign-in link works once, before it expires.
-pub async fn signin(State(st): State<AppState>, WxQuery(q): WxQuery<SigninQuery>) -> Response {
+pub async fn signin(State(st): State<AppState>, headers: axum::http::HeaderMap, WxQuery(q): WxQuery<SigninQuery>) -> Response {
     let fail = |_| error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     let now = match st.clock.now().await {
         Ok(n) => n,
@@ -141,8 +152,9 @@ pub async fn signin(State(st): State<AppState>, WxQuery(q): WxQuery<SigninQuery>
         CodeTake::Used(_) => return error_page(StatusCode::GONE, "This sign-in link was already used", "Each link works once. Ask for a new one."),
         CodeTake::Missing => return error_page(StatusCode::NOT_FOUND, "This sign-in link is not valid", "Check that the whole link was copied."),
     };
-    match start_session(&st, &user).await {
-        Ok(cookie) => {
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    match start_session(&st, &user, agent).await {
+        Ok((cookie, _)) => {
             let mut r = Redirect::to(&safe_next(q.next.as_deref())).into_response();
             r.headers_mut().insert(header::SET_COOKIE, cookie);
             r
@@ -208,8 +220,8 @@ mod tests {
             "//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r\n/x", "/\\evil.example", "\\\\evil.example", "https://evil.example",
             "evil.example", "/ /evil.example", "/\u{0}x", "/x\nSet-Cookie: a=b", "",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/herald/me", "{bad:?}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
-        assert_eq!(safe_next(None), "/herald/me");
+        assert_eq!(safe_next(None), "/");
     }
 }

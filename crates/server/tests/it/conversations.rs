@@ -99,6 +99,14 @@ async fn private_callback_addresses_are_refused_by_default() {
     let (s, e) = app.set_server(&acc, &dev.url, "plain").await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("url_verification_failed")));
     assert!(e["message"].as_str().unwrap().contains("non-public"), "{e}");
+    // Loopback and private addresses in disguise are refused as such too (issue 25).
+    let port = url::Url::parse(&dev.url).unwrap().port().unwrap();
+    for host in ["[::127.0.0.1]", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::1]", "192.0.0.1", "[64:ff9b::a00:1]"] {
+        let url = format!("http://{host}:{port}/wx");
+        let (s, e) = app.set_server(&acc, &url, "plain").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{url}");
+        assert!(e["message"].as_str().unwrap().contains("non-public"), "{url}: {e}");
+    }
 }
 
 async fn round_trip(app: &App, mode: &str) {

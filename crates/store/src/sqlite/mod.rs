@@ -20,6 +20,7 @@ mod settings;
 mod tags;
 mod tokens;
 mod users;
+mod auth;
 mod web;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,6 +53,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "conversation keys", include_str!("../../migrations/sqlite/0018_conversation_keys.sql")),
     (19, "ready jobs table", include_str!("../../migrations/sqlite/0019_ready_jobs.sql")),
     (20, "merchant h5 domain", include_str!("../../migrations/sqlite/0020_merchant_h5_domain.sql")),
+    (21, "user logins", include_str!("../../migrations/sqlite/0021_user_logins.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

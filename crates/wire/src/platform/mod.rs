@@ -3,6 +3,7 @@
 //! Documented in `docs/openapi.yaml`.
 
 pub mod accounts;
+pub mod auth;
 pub mod clock;
 pub mod profile;
 pub mod users;

@@ -1,0 +1,32 @@
+// The platform API as the app uses it: same-origin JSON, the session cookie, and the
+// session's CSRF token on every write.
+
+export interface UserOut { id: string; nickname: string; created_at: number; profile: Record<string, unknown> }
+export interface MeOut { user: UserOut; login: string | null; csrf_token: string }
+export interface ApiFailure { status: number; code: string; message: string }
+
+let csrf = '';
+export function setCsrf(token: string) { csrf = token; }
+
+export class ApiError extends Error implements ApiFailure {
+  constructor(public status: number, public code: string, message: string) { super(message); }
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
+  const r = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new ApiError(r.status, data?.code ?? 'error', data?.message ?? r.statusText);
+  return data as T;
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);
+export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
+
+/// Paths under the signed-in user's own resource.
+export const mine = (me: UserOut, rest: string) => `/herald/v1/users/${encodeURIComponent(me.id)}${rest}`;

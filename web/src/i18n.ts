@@ -1,0 +1,65 @@
+// Two languages, chosen from the browser and switchable; <html lang> follows.
+import { ref } from 'vue';
+
+const en = {
+  appName: 'Herald', chats: 'Chats', contacts: 'Contacts', discover: 'Discover', me: 'Me',
+  signIn: 'Sign in', signUp: 'Sign up', signOut: 'Sign out', login: 'Username or phone number', password: 'Password',
+  nickname: 'Nickname', noAccount: 'No account yet?', haveAccount: 'Already have an account?', createAccount: 'Create account',
+  subscriptions: 'Subscriptions', noChats: 'No chats yet. Follow an account in Contacts.', unread: '{n} unread',
+  send: 'Send', message: 'Message', back: 'Back', menu: 'Menu', keyboard: 'Keyboard', moreInfo: 'Profile',
+  cannotServe: 'This account cannot provide service right now. Please try later.',
+  follow: 'Follow', unfollow: 'Unfollow', following: 'Following', search: 'Search accounts', searchResults: 'Search results',
+  serviceAccount: 'Service account', subscriptionAccount: 'Subscription account', verified: 'Verified', followed: 'Accounts you follow',
+  openChat: 'Open chat', readMore: 'Read more', article: 'Article', noArticles: 'No articles yet.',
+  wallet: 'Wallet', balance: 'Balance', topUp: 'Top up (sandbox)', amountYuan: 'Amount (¥)', history: 'History', nothingYet: 'Nothing yet.',
+  profile: 'Profile', region: 'Region', save: 'Save', saved: 'Saved', sessions: 'Signed-in devices', thisDevice: 'This device', endSession: 'Sign out this device',
+  language: 'Language', wrongCredentials: 'Wrong username or password.', tooMany: 'Too many attempts. Try again in 15 minutes.',
+  newMessage: 'New message from {name}', loading: 'Loading…', error: 'Something went wrong.', redPackets: 'Red packets', open: 'Open',
+  opened: 'Opened', scan: 'Scan', pay: 'Pay', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
+};
+type Key = keyof typeof en;
+const zh: Record<Key, string> = {
+  appName: 'Herald', chats: '微信', contacts: '通讯录', discover: '发现', me: '我',
+  signIn: '登录', signUp: '注册', signOut: '退出登录', login: '用户名或手机号', password: '密码',
+  nickname: '昵称', noAccount: '还没有账号？', haveAccount: '已有账号？', createAccount: '创建账号',
+  subscriptions: '订阅号消息', noChats: '还没有聊天。去通讯录关注一个公众号吧。', unread: '{n} 条未读',
+  send: '发送', message: '消息', back: '返回', menu: '菜单', keyboard: '键盘', moreInfo: '公众号资料',
+  cannotServe: '该公众号暂时无法提供服务，请稍后再试',
+  follow: '关注', unfollow: '不再关注', following: '已关注', search: '搜索公众号', searchResults: '搜索结果',
+  serviceAccount: '服务号', subscriptionAccount: '订阅号', verified: '已认证', followed: '已关注的公众号',
+  openChat: '进入公众号', readMore: '阅读原文', article: '文章', noArticles: '还没有文章。',
+  wallet: '钱包', balance: '零钱', topUp: '充值（沙箱）', amountYuan: '金额（元）', history: '明细', nothingYet: '暂无记录。',
+  profile: '个人信息', region: '地区', save: '保存', saved: '已保存', sessions: '已登录的设备', thisDevice: '本机', endSession: '退出该设备',
+  language: '语言', wrongCredentials: '用户名或密码错误。', tooMany: '尝试次数过多，请 15 分钟后再试。',
+  newMessage: '{name} 发来新消息', loading: '加载中…', error: '出错了。', redPackets: '红包', open: '开',
+  opened: '已领取', scan: '扫一扫', pay: '支付', notifications: '允许通知', chatWith: '与{name}的聊天',
+};
+
+export type Locale = 'en' | 'zh';
+const dicts: Record<Locale, Record<Key, string>> = { en, zh };
+const saved = localStorage.getItem('herald.lang');
+export const locale = ref<Locale>(saved === 'zh' || saved === 'en' ? saved : navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en');
+
+export function setLocale(l: Locale) {
+  locale.value = l;
+  localStorage.setItem('herald.lang', l);
+  document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+}
+setLocale(locale.value);
+
+export function t(key: Key, vars: Record<string, string | number> = {}): string {
+  return dicts[locale.value][key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
+export function time(unix: number): string {
+  const d = new Date(unix * 1000);
+  const now = new Date();
+  const sameDay = d.toDateString() === now.toDateString();
+  return d.toLocaleString(locale.value === 'zh' ? 'zh-CN' : 'en', sameDay ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? '−' : '';
+  const a = Math.abs(fen);
+  return `${sign}¥${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
+}

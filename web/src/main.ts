@@ -1,0 +1,31 @@
+import { createApp } from 'vue';
+import { createRouter, createWebHistory } from 'vue-router';
+import App from './App.vue';
+import { checked, loadMe, me } from './session';
+import './style.css';
+
+const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', component: () => import('./pages/Chats.vue') },
+    { path: '/signin', component: () => import('./pages/SignIn.vue'), meta: { public: true } },
+    { path: '/signup', component: () => import('./pages/SignUp.vue'), meta: { public: true } },
+    { path: '/chat/:appid', component: () => import('./pages/Chat.vue'), props: true },
+    { path: '/subscriptions', component: () => import('./pages/Subscriptions.vue') },
+    { path: '/read', component: () => import('./pages/Reader.vue') },
+    { path: '/contacts', component: () => import('./pages/Contacts.vue') },
+    { path: '/accounts/:appid', component: () => import('./pages/Account.vue'), props: true },
+    { path: '/wallet', component: () => import('./pages/Wallet.vue') },
+    { path: '/me', component: () => import('./pages/Me.vue') },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  if (!checked.value) await loadMe().catch(() => null);
+  if (!to.meta.public && !me.value) return { path: '/signin', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  if (to.meta.public && me.value) return '/';
+  return true;
+});
+
+createApp(App).use(router).mount('#app');
