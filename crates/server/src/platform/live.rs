@@ -129,6 +129,8 @@ async fn watch(st: AppState) {
             return;
         }
     };
+    // What was there before this watcher started is not news, lookback or not.
+    let floor = cursor;
     let mut seen = Seen::default();
     let mut names: HashMap<AppId, (String, bool)> = HashMap::new();
     loop {
@@ -153,7 +155,7 @@ async fn watch(st: AppState) {
             match c {
                 LiveChange::Message { seq, user, appid, outbound } => {
                     next.message = next.message.max(seq);
-                    if seen.first((0, seq, String::new())) {
+                    if seq > floor.message && seen.first((0, seq, String::new())) {
                         let (name, _) = account_card(&st, &mut names, &appid).await;
                         let data = json!({"appid": appid, "name": name, "outbound": outbound}).to_string();
                         hub.send(&user, &Event::default().event("message").data(data));
@@ -161,7 +163,7 @@ async fn watch(st: AppState) {
                 }
                 LiveChange::Mass { msg_id, appid } => {
                     next.mass = next.mass.max(msg_id);
-                    if seen.first((1, msg_id, String::new())) {
+                    if msg_id > floor.mass && seen.first((1, msg_id, String::new())) {
                         let (name, service) = account_card(&st, &mut names, &appid).await;
                         let data = json!({"appid": appid, "name": name, "notify": service}).to_string();
                         hub.send_all(&Event::default().event("push").data(data));
@@ -169,7 +171,7 @@ async fn watch(st: AppState) {
                 }
                 LiveChange::Wallet { txn, user } => {
                     next.txn = next.txn.max(txn);
-                    if seen.first((2, txn, user.0.clone())) {
+                    if txn > floor.txn && seen.first((2, txn, user.0.clone())) {
                         hub.send(&user, &Event::default().event("wallet").data("{}"));
                     }
                 }
