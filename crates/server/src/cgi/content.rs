@@ -163,8 +163,15 @@ fn escape(s: &str) -> String {
 
 /// An article as a web page, on the content origin. The content is cleaned again here: what
 /// is stored may predate the allow-list.
-fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
+async fn article_page(st: &AppState, appid: &AppId, a: &Value, published_at: i64) -> Response {
+    let account = account_name(st, appid).await;
     let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    // The cover, when the article shows it (show_cover_pic), from the content origin.
+    let cover = match (a.get("show_cover_pic").and_then(Value::as_i64), st.store.media(appid, &s("thumb_media_id")).await) {
+        (Some(1), Ok(Some(Media { blob_hash: Some(h), .. }))) => format!("<img class=\"cover\" alt=\"\" src=\"{}\">", escape(&file_url(st, &h))),
+        _ => String::new(),
+    };
+    let date = herald_domain::time::cst_date(published_at);
     let source = s("content_source_url");
     let source = if sanitize::is_http_url(&source) {
         format!("<p class=\"source\"><a rel=\"noopener noreferrer nofollow\" href=\"{}\">Read more</a></p>", escape(source.trim()))
@@ -174,12 +181,12 @@ fn article_page(account: &str, a: &Value, published_at: i64) -> Response {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:680px;margin:2em auto;padding:0 1em;line-height:1.6}}\
-         .meta{{color:#888;font-size:.9em}}img{{max-width:100%}}</style></head><body><article>\
-         <h1 id=\"title\">{title}</h1><p class=\"meta\"><span id=\"author\">{author}</span> · <span id=\"account\">{account}</span> · \
-         <time data-unix=\"{published_at}\">{published_at}</time></p><div id=\"content\">{content}</div>{source}</article></body></html>",
+         .meta{{color:#595959;font-size:.9em}}img{{max-width:100%}}.cover{{width:100%;border-radius:4px}}</style></head><body><article>\
+         <h1 id=\"title\">{title}</h1><p class=\"meta\"><span id=\"account\">{account}</span>{author} \
+         <time datetime=\"{date}\" data-unix=\"{published_at}\">{date}</time></p>{cover}<div id=\"content\">{content}</div>{source}</article></body></html>",
         title = escape(&s("title")),
-        author = escape(&s("author")),
-        account = escape(account),
+        author = if s("author").is_empty() { String::new() } else { format!(" · <span id=\"author\">{}</span>", escape(&s("author"))) },
+        account = escape(&account),
         content = sanitize::article_html(&s("content")),
     ))
     .into_response()
@@ -198,7 +205,7 @@ pub async fn published_article(State(st): State<AppState>, Path((article_id, idx
     let Ok(Some(p)) = st.store.publication_by_article(&article_id).await else { return not_found() };
     let articles: Value = serde_json::from_str(&p.articles).unwrap_or(Value::Null);
     match articles.get(idx.wrapping_sub(1)) {
-        Some(a) if !is_deleted(&p.deleted, idx) => article_page(&account_name(&st, &p.appid).await, a, p.created_at),
+        Some(a) if !is_deleted(&p.deleted, idx) => article_page(&st, &p.appid, a, p.created_at).await,
         _ => not_found(),
     }
 }
@@ -209,7 +216,7 @@ pub async fn mass_article(State(st): State<AppState>, Path((appid, msg_id, idx))
     let Ok(Some(m)) = st.store.mass(&appid, msg_id).await else { return not_found() };
     let articles: Value = m.articles.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
     match articles.get(idx.wrapping_sub(1)) {
-        Some(a) if !is_deleted(&m.deleted, idx) => article_page(&account_name(&st, &appid).await, a, m.created_at),
+        Some(a) if !is_deleted(&m.deleted, idx) => article_page(&st, &appid, a, m.created_at).await,
         _ => not_found(),
     }
 }
