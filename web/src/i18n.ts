@@ -15,7 +15,9 @@ const en = {
   profile: 'Profile', region: 'Region', save: 'Save', saved: 'Saved', sessions: 'Signed-in devices', thisDevice: 'This device', endSession: 'Sign out this device',
   language: 'Language', wrongCredentials: 'Wrong username or password.', tooMany: 'Too many attempts. Try again in 15 minutes.',
   newMessage: 'New message from {name}', loading: 'Loading…', error: 'Something went wrong.', redPackets: 'Red packets', open: 'Open',
-  opened: 'Opened', scan: 'Scan', pay: 'Pay', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
+  opened: 'Opened', scan: 'Scan', pay: 'Pay', useCamera: 'Scan with the camera', stopCamera: 'Stop the camera', fromPicture: 'Scan a picture',
+  noCode: 'No code found in that picture.', noCamera: 'The camera is not available.', camera: 'Camera', avatar: 'Avatar', changeAvatar: 'Change avatar',
+  openPacket: 'Open the red packet from {name}', youGot: 'You got {amount}', othersOpened: '{n} opened', sentBy: 'From {name}', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -32,7 +34,9 @@ const zh: Record<Key, string> = {
   profile: '个人信息', region: '地区', save: '保存', saved: '已保存', sessions: '已登录的设备', thisDevice: '本机', endSession: '退出该设备',
   language: '语言', wrongCredentials: '用户名或密码错误。', tooMany: '尝试次数过多，请 15 分钟后再试。',
   newMessage: '{name} 发来新消息', loading: '加载中…', error: '出错了。', redPackets: '红包', open: '开',
-  opened: '已领取', scan: '扫一扫', pay: '支付', notifications: '允许通知', chatWith: '与{name}的聊天',
+  opened: '已领取', scan: '扫一扫', pay: '支付', useCamera: '用相机扫码', stopCamera: '关闭相机', fromPicture: '从相册选取二维码',
+  noCode: '未发现二维码。', noCamera: '无法使用相机。', camera: '相机', avatar: '头像', changeAvatar: '更换头像',
+  openPacket: '拆开{name}的红包', youGot: '领取了 {amount}', othersOpened: '已领取 {n} 个', sentBy: '{name}发出的红包', notifications: '允许通知', chatWith: '与{name}的聊天',
 };
 
 export type Locale = 'en' | 'zh';

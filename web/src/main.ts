@@ -17,6 +17,7 @@ const router = createRouter({
     { path: '/accounts/:appid', component: () => import('./pages/Account.vue'), props: true },
     { path: '/wallet', component: () => import('./pages/Wallet.vue') },
     { path: '/me', component: () => import('./pages/Me.vue') },
+    { path: '/scan', component: () => import('./pages/Scan.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });

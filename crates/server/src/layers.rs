@@ -31,7 +31,7 @@ const UPLOAD_ROUTES: &[&str] = &["/cgi-bin/media/upload", "/cgi-bin/material/add
 
 /// The most bytes a request to `path` may carry.
 pub fn body_limit(path: &str) -> usize {
-    let scan = path.starts_with("/herald/v1/users/") && path.ends_with("/scan");
+    let scan = path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar"));
     if scan || UPLOAD_ROUTES.contains(&path) {
         UPLOAD_LIMIT
     } else {

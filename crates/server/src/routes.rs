@@ -206,6 +206,7 @@ routes! {
     GET "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::get_auto_replies,
     PUT "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::set_auto_replies,
     PUT "/herald/v1/users/{id}/profile" => platform::users::set_profile,
+    PUT "/herald/v1/users/{id}/avatar" => platform::users::set_avatar,
     POST "/herald/v1/users/{id}/scan" => platform::web::scan,
     GET "/herald/v1/users/{id}/menus/{appid}" => platform::web::user_menu,
     POST "/herald/v1/users/{id}/menus/{appid}/tap" => platform::web::tap,
@@ -243,7 +244,7 @@ fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> Metho
 }
 
 /// The first path segments of the web app's own pages (served its `index.html`).
-const APP_PAGES: &[&str] = &["signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me"];
+const APP_PAGES: &[&str] = &["signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me", "scan"];
 
 /// The web app: its files under `/assets/` (hashed names, cached for good; a missing one is a
 /// real 404) and its page for `/` and each of its routes (never cached, so a new build shows).

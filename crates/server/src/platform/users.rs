@@ -70,6 +70,26 @@ pub async fn show(State(st): State<AppState>, _: ActingFor, Path(id): Path<Strin
     Ok(Json(user_out(&load_user(&st, &id).await?)))
 }
 
+/// The largest avatar picture accepted.
+const AVATAR_MAX: usize = 2 << 20;
+
+/// `PUT /herald/v1/users/{id}/avatar`: a PNG, JPEG or GIF picture as the body becomes the
+/// user's avatar (`headimgurl`, served from the content origin; what `sns/userinfo`
+/// answers).
+pub async fn set_avatar(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, body: bytes::Bytes) -> ApiResult<UserOut> {
+    let mut user = load_user(&st, &id).await?;
+    if body.is_empty() || body.len() > AVATAR_MAX {
+        return Err(ApiError::bad_request(format!("an avatar is a picture of 1 byte to {AVATAR_MAX} bytes")));
+    }
+    if !matches!(crate::cgi::content::sniff(&body), "image/png" | "image/jpeg" | "image/gif") {
+        return Err(ApiError::bad_request("an avatar is a PNG, JPEG or GIF picture"));
+    }
+    let hash = st.blobs.put(&body).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    user.profile.headimgurl = crate::cgi::content::file_url(&st, &hash);
+    st.store.set_user_profile(&user.id, &user.profile.to_json()).await?;
+    Ok(Json(user_out(&user)))
+}
+
 /// Replaces a user's profile (sex, language, region, platform: what conditional menus match
 /// and `/sns/userinfo` reports).
 pub async fn set_profile(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(p): ApiJson<Profile>) -> ApiResult<UserOut> {

@@ -174,7 +174,7 @@ pub async fn confirm(State(st): State<AppState>, session: WebSession, body: Byte
                 String::new()
             };
             let body = format!(
-                "<div class=\"card\" id=\"paid\"><h1>Paid {}</h1><p>to <b>{}</b> · {}</p><p class=\"muted\">Transaction {} · balance <span id=\"balance\">{}</span></p>{link}</div>",
+                "<div class=\"card\" id=\"paid\"><h1>Paid {}</h1><p>to <b>{}</b> · {}</p><p class=\"muted\">Transaction {} · balance <span id=\"balance\">{}</span></p>{link}<p><a href=\"/wallet\">Done</a></p></div>",
                 yuan(paid.total - paid.discount),
                 esc(&merchant),
                 esc(&paid.description),

@@ -17,12 +17,12 @@ struct Browser {
 }
 
 impl Browser {
-    fn new() -> reqwest::Client {
+    fn client() -> reqwest::Client {
         reqwest::Client::builder().cookie_store(true).build().unwrap()
     }
 
     async fn signup(app: &App, login: &str) -> Browser {
-        let http = Self::new();
+        let http = Self::client();
         let r = http.post(app.url("/herald/v1/auth/signup")).json(&json!({"login": login, "password": "correct horse", "nickname": login})).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
         let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
@@ -64,7 +64,7 @@ async fn followers_sign_up_sign_in_and_hold_sessions() {
 
         // A second browser signs in; a wrong password is 401, and after five failures even the
         // right one is refused until the window passes.
-        let second = Browser::new();
+        let second = Browser::client();
         let signin = |password: &'static str| second.post(app.url("/herald/v1/auth/signin")).json(&json!({"login": login, "password": password})).send();
         assert_eq!(signin("correct horse").await.unwrap().status(), StatusCode::OK);
         let unknown = app.http.post(app.url("/herald/v1/auth/signin")).json(&json!({"login": "nobody_here", "password": "whatever1"})).send().await.unwrap();
@@ -230,4 +230,35 @@ async fn live_events_cross_nodes() {
     assert_eq!(r["errcode"], 0, "{r}");
     let ev = next_event(&mut stream, "message").await;
     assert_eq!(ev["appid"], acc["appid"]);
+}
+
+#[tokio::test]
+async fn an_avatar_is_a_picture_on_the_content_origin() {
+    for app in apps().await {
+        let acc = app.account("service", "organisation", true).await;
+        let b = Browser::signup(&app, &format!("ava{}", suffix())).await;
+        let openid = app.follow(&b.id, &acc).await;
+        let put = |bytes: Vec<u8>, csrf: bool| {
+            let mut r = b.http.put(app.url(&format!("/herald/v1/users/{}/avatar", b.id))).header("content-type", "image/png").body(bytes);
+            if csrf {
+                r = r.header("x-csrf-token", &b.csrf);
+            }
+            r.send()
+        };
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        png.resize(300, 1);
+        assert_eq!(put(png.clone(), false).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(put(b"<svg onload=alert(1)>".to_vec(), true).await.unwrap().status(), StatusCode::BAD_REQUEST);
+        let r = put(png.clone(), true).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let u: Value = r.json().await.unwrap();
+        let url = u["profile"]["headimgurl"].as_str().unwrap().to_string();
+        assert!(url.starts_with(&app._running.content_url()), "{url}");
+        assert_eq!(app.http.get(&url).send().await.unwrap().bytes().await.unwrap().to_vec(), png);
+        // It is the user's profile now (what sns/userinfo answers; user/info, as WeChat's
+        // today, carries no picture).
+        let (_, shown) = app.op("GET", &format!("/herald/v1/users/{}", b.id), None).await;
+        assert_eq!(shown["profile"]["headimgurl"], url.as_str());
+        let _ = openid;
+    }
 }
