@@ -17,6 +17,8 @@ const en = {
   newMessage: 'New message from {name}', loading: 'Loading…', error: 'Something went wrong.', redPackets: 'Red packets', open: 'Open',
   opened: 'Opened', scan: 'Scan', pay: 'Pay', useCamera: 'Scan with the camera', stopCamera: 'Stop the camera', fromPicture: 'Scan a picture',
   noCode: 'No code found in that picture.', noCamera: 'The camera is not available.', camera: 'Camera', avatar: 'Avatar', changeAvatar: 'Change avatar',
+  moreActions: 'More actions', photo: 'Photo', location: 'Location', link: 'Link', latitude: 'Latitude', longitude: 'Longitude', place: 'Place',
+  title: 'Title', scanResult: 'Scanned text', cancel: 'Cancel',
   openPacket: 'Open the red packet from {name}', youGot: 'You got {amount}', othersOpened: '{n} opened', sentBy: 'From {name}', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
 };
 type Key = keyof typeof en;
@@ -36,6 +38,8 @@ const zh: Record<Key, string> = {
   newMessage: '{name} 发来新消息', loading: '加载中…', error: '出错了。', redPackets: '红包', open: '开',
   opened: '已领取', scan: '扫一扫', pay: '支付', useCamera: '用相机扫码', stopCamera: '关闭相机', fromPicture: '从相册选取二维码',
   noCode: '未发现二维码。', noCamera: '无法使用相机。', camera: '相机', avatar: '头像', changeAvatar: '更换头像',
+  moreActions: '更多功能', photo: '照片', location: '位置', link: '链接', latitude: '纬度', longitude: '经度', place: '地点',
+  title: '标题', scanResult: '扫描结果', cancel: '取消',
   openPacket: '拆开{name}的红包', youGot: '领取了 {amount}', othersOpened: '已领取 {n} 个', sentBy: '{name}发出的红包', notifications: '允许通知', chatWith: '与{name}的聊天',
 };
 

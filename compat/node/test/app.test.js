@@ -22,7 +22,11 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 function devServer(appid) {
   const mw = wechat({ token: TOKEN, appid, encodingAESKey: AES_KEY })
     .text((m, req, res) => res.reply('echo: ' + m.Content))
-    .event((m, req, res) => res.reply(m.Event === 'CLICK' ? `Your balance is ¥100 (${m.EventKey})` : m.Event === 'subscribe' ? 'Welcome to Acme' : ''))
+    .image((m, req, res) => res.reply(m.PicUrl && m.MediaId ? 'got your picture' : 'picture without url'))
+    .location((m, req, res) => res.reply(`you are at ${m.Label} (${m.Location_X}, ${m.Location_Y})`))
+    .link((m, req, res) => res.reply('saved ' + m.Title))
+    .event((m, req, res) => res.reply(m.Event === 'CLICK' ? `Your balance is ¥100 (${m.EventKey})` : m.Event === 'subscribe' ? 'Welcome to Acme'
+      : m.Event === 'location_select' ? `nearest ATM to ${m.SendLocationInfo.Label}` : m.Event === 'scancode_waitmsg' ? `scanned ${m.ScanCodeInfo.ScanResult}` : ''))
     .middlewarify();
   const server = http.createServer((req, res) => {
     req.query = Object.fromEntries(new URL(req.url, 'http://localhost').searchParams);
@@ -60,7 +64,7 @@ test('the Herald app, as a follower uses it', async (t) => {
         dev = await devServer(acme.appid);
         const set = await h.op('PUT', `/herald/v1/accounts/${acme.appid}/server`, { url: dev.url, token: TOKEN, encoding_aes_key: AES_KEY, message_mode: 'safe' });
         assert.equal(set.status, 200, JSON.stringify(set.body));
-        const menu = await cgi(h, acme, 'menu/create', { button: [{ type: 'click', name: 'Balance', key: 'BALANCE' }, { name: 'More', sub_button: [{ type: 'view', name: 'Branches', url: 'http://127.0.0.1/branches' }] }] });
+        const menu = await cgi(h, acme, 'menu/create', { button: [{ type: 'click', name: 'Balance', key: 'BALANCE' }, { name: 'More', sub_button: [{ type: 'view', name: 'Branches', url: 'http://127.0.0.1/branches' }, { type: 'location_select', name: 'Nearest ATM', key: 'ATM' }, { type: 'scancode_waitmsg', name: 'Scan a bill', key: 'BILL' }] }] });
         assert.equal(menu.errcode, 0, JSON.stringify(menu));
 
         const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
@@ -101,6 +105,37 @@ test('the Herald app, as a follower uses it', async (t) => {
         await chat.getByText('Your balance is ¥100 (BALANCE)').waitFor();
         await page.getByRole('button', { name: 'More' }).click();
         await page.getByRole('button', { name: 'Branches' }).waitFor();
+        await axe(page, 'chat-menu', backend);
+        // location_select: pick a point; the developer server answers to it.
+        await page.getByRole('button', { name: 'Nearest ATM' }).click();
+        const pick = page.getByRole('form', { name: 'Location' });
+        await pick.getByLabel('Place').fill('People Square');
+        await axe(page, 'chat-location', backend);
+        await pick.getByRole('button', { name: 'Send' }).click();
+        await chat.getByText('nearest ATM to People Square').waitFor();
+        await page.getByRole('button', { name: 'More' }).click();
+        await page.getByRole('button', { name: 'Scan a bill' }).click();
+        await page.getByRole('form', { name: 'Scanned text' }).getByLabel('Scanned text').fill('BILL-2026-001');
+        await page.getByRole('form', { name: 'Scanned text' }).getByRole('button', { name: 'Send' }).click();
+        await chat.getByText('scanned BILL-2026-001').waitFor();
+        // A photo, a location and a link, sent from the keyboard's "+" panel.
+        await page.getByRole('button', { name: 'Keyboard' }).click();
+        await page.getByRole('button', { name: 'More actions' }).click();
+        await page.getByLabel('Photo').first().setInputFiles({ name: 'p.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64)]) });
+        await chat.getByText('got your picture').waitFor();
+        await page.getByRole('button', { name: 'More actions' }).click();
+        await page.getByRole('button', { name: 'Location', exact: true }).click();
+        const here = page.getByRole('form', { name: 'Location' });
+        await here.getByLabel('Place').fill('The Bund');
+        await here.getByRole('button', { name: 'Send' }).click();
+        await chat.getByText('you are at The Bund (31.2304, 121.4737)').waitFor();
+        await page.getByRole('button', { name: 'More actions' }).click();
+        await page.getByRole('button', { name: 'Link', exact: true }).click();
+        const share = page.getByRole('form', { name: 'Link' });
+        await share.getByLabel('Title').fill('Herald docs');
+        await share.getByLabel('URL').fill('https://example.com/docs');
+        await share.getByRole('button', { name: 'Send' }).click();
+        await chat.getByText('saved Herald docs').waitFor();
         await axe(page, 'chat', backend);
 
         // A subscription account's mass article lands in the folder, not as a chat of its own.

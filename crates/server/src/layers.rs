@@ -24,14 +24,14 @@ use crate::state::AppState;
 /// Bodies of most routes: JSON and XML requests (8 articles of 20,000 characters fit).
 pub const BODY_LIMIT: usize = 2 << 20;
 /// Routes that take files: WeChat allows 10 MB images and videos as materials; the rest is the
-/// multipart form around the file.
-pub const UPLOAD_LIMIT: usize = (10 << 20) + (1 << 20);
+/// multipart form around the file (or base64's third, for a follower's picture in JSON).
+pub const UPLOAD_LIMIT: usize = 14 << 20;
 
 const UPLOAD_ROUTES: &[&str] = &["/cgi-bin/media/upload", "/cgi-bin/material/add_material", "/cgi-bin/media/uploadimg"];
 
 /// The most bytes a request to `path` may carry.
 pub fn body_limit(path: &str) -> usize {
-    let scan = path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar"));
+    let scan = path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages"));
     if scan || UPLOAD_ROUTES.contains(&path) {
         UPLOAD_LIMIT
     } else {

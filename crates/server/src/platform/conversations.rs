@@ -25,6 +25,16 @@ fn appid_of(body: &Value) -> Result<AppId, ApiError> {
 pub async fn send_message(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
     let appid = appid_of(&body)?;
+    let mut body = body;
+    // A picture the follower sends (base64 in `image`) becomes a temporary medium of the
+    // account, as WeChat's do: PicUrl and MediaId in the callback, media/get for the account.
+    if body.get("msgtype").and_then(Value::as_str) == Some("image") {
+        if let Some(data) = body.get("image").and_then(Value::as_str) {
+            let (pic_url, media_id) = user_image(&st, &appid, data).await?;
+            body["pic_url"] = json!(pic_url);
+            body["media_id"] = json!(media_id);
+        }
+    }
     let mut msg: UserMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid message: {e}")))?;
     if let UserMessage::Text { content, bizmsgmenuid: Some(id) } = &mut msg {
         let option = menu_choice(&st, &user.id, &appid, id).await?;
@@ -36,6 +46,42 @@ pub async fn send_message(State(st): State<AppState>, _: ActingFor, Path(id): Pa
     msg.check().map_err(ApiError::bad_request)?;
     let stored = receive(&st, &user, &appid, Inbound::Message(msg)).await?;
     Ok((StatusCode::CREATED, Json(message_json(&stored))))
+}
+
+/// The largest picture a follower sends (WeChat's image media limit).
+const USER_IMAGE_MAX: usize = 10 << 20;
+
+/// Stores a follower's picture as a temporary image medium of the account: its URL (on the
+/// content origin) and media id.
+async fn user_image(st: &AppState, appid: &AppId, b64: &str) -> Result<(String, String), ApiError> {
+    use base64::Engine;
+    let b64 = b64.split_once(',').map_or(b64, |(head, rest)| if head.starts_with("data:") { rest } else { b64 });
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| ApiError::bad_request("image is not base64"))?;
+    if bytes.is_empty() || bytes.len() > USER_IMAGE_MAX {
+        return Err(ApiError::bad_request("a picture is 1 byte to 10 MB"));
+    }
+    let content_type = crate::cgi::content::sniff(&bytes);
+    if !matches!(content_type, "image/png" | "image/jpeg" | "image/gif") {
+        return Err(ApiError::bad_request("a picture is a PNG, JPEG or GIF"));
+    }
+    let hash = st.blobs.put(&bytes).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let now = st.clock.now().await?;
+    let m = herald_store::Media {
+        media_id: herald_domain::content::media_id(&mut rand::thread_rng()),
+        appid: appid.clone(),
+        kind: "temp".into(),
+        media_type: "image".into(),
+        blob_hash: Some(hash.clone()),
+        filename: "image".into(),
+        content_type: content_type.into(),
+        size: bytes.len() as i64,
+        meta: "{}".into(),
+        created_at: now,
+        updated_at: now,
+        expires_at: Some(now + herald_domain::content::TEMP_MEDIA_SECS),
+    };
+    st.store.put_media(&m).await?;
+    Ok((crate::cgi::content::file_url(st, &hash), m.media_id))
 }
 
 /// The text of option `id` of the latest customer-service menu message (msgmenu) in the
