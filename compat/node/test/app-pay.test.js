@@ -91,6 +91,28 @@ test('scan, pay and open a red packet in the Herald app', async (t) => {
         await page.getByRole('link', { name: 'Done' }).click();
         await page.getByText('¥11.20').first().waitFor();
 
+        // A coupon the merchant sends shows in the wallet (its minimum is above the orders here).
+        const v3 = async (method, url, params) => {
+          const full = 'https://api.mch.weixin.qq.com' + url;
+          const headers = pay.getHeaders(pay.buildAuthorization(method, full, params), { 'Content-Type': 'application/json' });
+          return method === 'POST' ? pay.httpService.post(full, params, headers) : pay.httpService.get(full, headers);
+        };
+        const day = (d) => new Date(Date.now() + d * 86400e3).toISOString().replace(/\.\d+Z$/, '+00:00');
+        const stock = await v3('POST', '/v3/marketing/favor/coupon-stocks', {
+          stock_name: 'Tea 5 off', belong_merchant: m.mchid, out_request_no: 'AS' + crypto.randomBytes(6).toString('hex'),
+          available_begin_time: day(-1), available_end_time: day(7), stock_type: 'NORMAL', no_cash: false,
+          stock_use_rule: { max_coupons: 10, max_amount: 500, max_amount_by_day: 500, max_coupons_per_user: 1 },
+          coupon_use_rule: { fixed_normal_coupon: { coupon_amount: 50, transaction_minimum: 5000 } },
+        });
+        assert.equal(stock.status, 200, JSON.stringify(stock));
+        await v3('POST', `/v3/marketing/favor/stocks/${stock.data.stock_id}/start`, { stock_creator_mchid: m.mchid });
+        const given = await v3('POST', `/v3/marketing/favor/users/${rel.openid}/coupons`, { stock_id: stock.data.stock_id, out_request_no: 'AR1', appid: acc.appid, stock_creator_mchid: m.mchid });
+        assert.equal(given.status, 200, JSON.stringify(given));
+        await page.reload();
+        await page.getByRole('heading', { name: 'Coupons' }).waitFor();
+        await page.getByText('Tea 5 off').waitFor();
+        await page.getByText('¥0.50 off orders from ¥50.00', { exact: false }).waitFor();
+
         // A red packet from the merchant, opened in the app.
         const openid = rel.openid;
         const billno = m.mchid + '20261207' + String(Date.now()).slice(-10);

@@ -216,6 +216,7 @@ routes! {
     POST "/herald/v1/jssdk/verify" => platform::web::jssdk_verify,
     POST "/herald/v1/users/{id}/wallet/topup" => platform::wallet::topup,
     GET "/herald/v1/users/{id}/wallet" => platform::wallet::show,
+    GET "/herald/v1/users/{id}/coupons" => platform::wallet::coupons,
     GET "/herald/v1/ledger" => platform::wallet::audit,
     POST "/herald/v1/merchants" => platform::merchants::create,
     GET "/herald/v1/merchants/{mchid}" => platform::merchants::show,

@@ -76,3 +76,20 @@ pub async fn audit(State(st): State<AppState>, _: Operator) -> ApiResult<Value> 
     let world = st.store.balance(&Book::World).await?;
     Ok(Json(json!({"total": total, "books": books, "negative_books": negative, "money_in_platform": -world})))
 }
+
+/// `GET /herald/v1/users/{id}/coupons`: the coupons the user can use now, with their stock's
+/// name, amount, minimum order and end.
+pub async fn coupons(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<Value> {
+    let user = load_user(&st, &id).await?;
+    let coupons: Vec<Value> = st
+        .store
+        .usable_coupons(&user.id.0)
+        .await?
+        .into_iter()
+        .map(|(c, s)| {
+            json!({"coupon_id": c.coupon_id, "stock_id": s.stock_id, "stock_name": s.stock_name, "mchid": s.mchid, "amount": s.coupon_amount,
+                   "transaction_minimum": s.transaction_minimum, "available_end_time": s.available_end_time, "create_time": c.create_time})
+        })
+        .collect();
+    Ok(Json(json!({"coupons": coupons})))
+}
