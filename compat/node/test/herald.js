@@ -29,14 +29,18 @@ async function backends() {
   return out;
 }
 
-async function start(backend) {
-  let db;
+// A fresh database URL for a backend.
+function freshDb(backend) {
   if (backend === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-node-'));
-    db = 'sqlite://' + path.join(dir, 'herald.db');
-  } else {
-    db = PG_BASE.replace(/\/[^/]*$/, '') + '/herald_t_node_' + crypto.randomBytes(5).toString('hex');
+    return 'sqlite://' + path.join(dir, 'herald.db');
   }
+  return PG_BASE.replace(/\/[^/]*$/, '') + '/herald_t_node_' + crypto.randomBytes(5).toString('hex');
+}
+
+// Starts `herald serve` for a backend, on a new database unless `db` names one (several nodes
+// may share a PostgreSQL database).
+async function start(backend, db = freshDb(backend)) {
   const env = { ...process.env, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn', HERALD_ALLOW_PRIVATE_CALLBACKS: 'true' };
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((resolve, reject) => {
@@ -104,4 +108,4 @@ async function start(backend) {
   return h;
 }
 
-module.exports = { backends, start };
+module.exports = { backends, start, freshDb };
