@@ -210,6 +210,7 @@ pub async fn receive(st: &AppState, user: &User, appid: &AppId, inbound: Inbound
                 .await?;
         }
     }
+    st.live.poke();
     Ok(stored)
 }
 

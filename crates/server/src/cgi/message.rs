@@ -53,6 +53,7 @@ pub async fn custom_send(State(st): State<AppState>, c: Caller, WxJson(body): Wx
             created_at: c.now,
         })
         .await?;
+    st.live.poke();
     Ok(Json(WxOk))
 }
 

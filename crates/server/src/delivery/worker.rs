@@ -53,6 +53,10 @@ pub async fn run(st: AppState, stop: Arc<Notify>) {
             let started = std::time::Instant::now();
             match st.store.finish_and_claim(&done, &worker_id, system_now_ms(), LEASE_MS, limit).await {
                 Ok((_, jobs)) => {
+                    if !done.is_empty() {
+                        // Replies joined conversations: open apps hear of them at once.
+                        st.live.poke();
+                    }
                     let in_flight = MAX_IN_FLIGHT - permits.available_permits() - held.len();
                     tracing::debug!(finished = done.len(), claimed = jobs.len(), in_flight, us = started.elapsed().as_micros() as u64, "round");
                     jobs

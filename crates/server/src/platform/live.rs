@@ -24,7 +24,9 @@ use crate::error::ApiError;
 use crate::extract::ActingFor;
 use crate::state::AppState;
 
-const TICK: Duration = Duration::from_millis(200);
+/// How often the watcher reads the shared feed at the latest: what other nodes stored shows
+/// within this; what this node stored is read at once (`poke`).
+const TICK: Duration = Duration::from_millis(100);
 /// How far back each read looks again, for ids committed out of order on PostgreSQL.
 const LOOKBACK: i64 = 256;
 const BATCH: i64 = 5_000;
@@ -38,9 +40,17 @@ type Tx = mpsc::Sender<Event>;
 pub struct LiveHub {
     listeners: Mutex<HashMap<UserId, Vec<Tx>>>,
     watching: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 impl LiveHub {
+    /// This node stored something a follower may be waiting for: read the feed now.
+    pub fn poke(&self) {
+        if self.watching.load(std::sync::atomic::Ordering::Relaxed) {
+            self.wake.notify_one();
+        }
+    }
+
     fn add(&self, user: UserId, tx: Tx) {
         let mut l = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         l.entry(user).or_default().push(tx);
@@ -134,7 +144,10 @@ async fn watch(st: AppState) {
     let mut seen = Seen::default();
     let mut names: HashMap<AppId, (String, bool)> = HashMap::new();
     loop {
-        tokio::time::sleep(TICK).await;
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = hub.wake.notified() => {}
+        }
         if hub.listener_count() == 0 {
             // Nobody listens: stop, and start afresh (from the head) with the next listener.
             hub.watching.store(false, std::sync::atomic::Ordering::SeqCst);
