@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 CLIENTS=${1:-10000}
 FOLLOWERS=${2:-1000000}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cargo build --release -q -p herald -p herald-server --example live_bench
+cargo build --release -q -p herald
+cargo build --release -q -p herald-server --example live_bench
 WORK=$(mktemp -d /tmp/herald-live.XXXX)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 DB="sqlite://$WORK/h.db"
 echo "seeding $FOLLOWERS followers..."
 SEED=$(HERALD_LOG=warn target/release/herald seed --bulk --followers "$FOLLOWERS" --database-url "$DB")

@@ -35,6 +35,9 @@ pub struct Config {
     pub callback_ips: Option<String>,
     /// Run the delivery worker in this process (turn off for API-only nodes).
     pub worker: bool,
+    /// Followers may top up their own wallets (the sandbox's money from nowhere). Turn off on a
+    /// platform where wallets hold real money: then only the operator funds wallets.
+    pub self_topup: bool,
     /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
     /// it. Defaults to `<database file>-blobs` for SQLite and `herald-blobs` otherwise.
     pub blob_dir: Option<String>,
@@ -53,6 +56,7 @@ impl Default for Config {
             allow_private_callbacks: false,
             callback_ips: None,
             worker: true,
+            self_topup: true,
             blob_dir: None,
         }
     }

@@ -197,14 +197,17 @@ impl FromRequestParts<AppState> for Me {
 /// Who may act on `/herald/v1/users/{id}/…`: the operator (bearer token), or that user's own
 /// session (CSRF-checked on writes). Another user's session learns nothing: it gets the same
 /// 404 as a user that does not exist.
-pub struct ActingFor;
+pub struct ActingFor {
+    /// The operator called (not the user's own session).
+    pub operator: bool,
+}
 
 impl FromRequestParts<AppState> for ActingFor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
-            return Operator::from_request_parts(parts, st).await.map(|_| ActingFor);
+            return Operator::from_request_parts(parts, st).await.map(|_| ActingFor { operator: true });
         }
         let Some((user, session_hash)) = crate::web::session_user(parts, st).await? else {
             return Err(ApiError::new(
@@ -219,6 +222,6 @@ impl FromRequestParts<AppState> for ActingFor {
             return Err(ApiError::not_found("user"));
         }
         check_csrf(parts, &session_hash)?;
-        Ok(ActingFor)
+        Ok(ActingFor { operator: false })
     }
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     /// Wakes this node's delivery worker when work is queued here.
     pub wake: Arc<tokio::sync::Notify>,
     pub allow_private_callbacks: bool,
+    /// Followers may top up their own wallets (`Config::self_topup`).
+    pub self_topup: bool,
     /// What `/cgi-bin/getcallbackip` answers (see `cgi::misc`).
     pub callback_ips: Arc<[String]>,
     /// The HTTP client for developer servers.
@@ -54,6 +56,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
             allow_private_callbacks: cfg.allow_private_callbacks,
+            self_topup: cfg.self_topup,
             callback_ips: crate::cgi::misc::callback_ips_of(cfg.callback_ips.as_deref()).into(),
             http: crate::delivery::client(cfg.allow_private_callbacks),
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),

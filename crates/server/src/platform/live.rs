@@ -30,8 +30,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// How far back each read looks again, for ids committed out of order on PostgreSQL.
 const LOOKBACK: i64 = 256;
 const BATCH: i64 = 5_000;
-/// Events waiting for a slow browser before newer ones are dropped (each only says "look").
-const QUEUE: usize = 64;
+/// Events waiting for a slow browser before newer ones are dropped (each only says "look", so
+/// a few are plenty).
+const QUEUE: usize = 8;
 
 type Tx = mpsc::Sender<Event>;
 
@@ -197,22 +198,15 @@ async fn watch(st: AppState) {
 /// `GET /herald/v1/users/{id}/live`: the user's live events.
 pub async fn live(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> Result<axum::response::Response, ApiError> {
     let user = load_user(&st, &id).await?;
+    // One small channel per browser, read straight by the response body: the hub sees it
+    // closed when the browser goes.
     let (tx, rx) = mpsc::channel::<Event>(QUEUE);
-    let (out_tx, out_rx) = mpsc::channel::<Result<Event, Infallible>>(QUEUE);
-    // Forward, so the hub's channel closes when the browser goes.
-    tokio::spawn(async move {
-        let mut rx = rx;
-        while let Some(ev) = rx.recv().await {
-            if out_tx.send(Ok(ev)).await.is_err() {
-                break;
-            }
-        }
-    });
     st.live.add(user.id.clone(), tx);
     if !st.live.watching.swap(true, std::sync::atomic::Ordering::SeqCst) {
         tokio::spawn(watch(st.clone()));
     }
-    let sse = Sse::new(ReceiverStream::new(out_rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let stream = tokio_stream::StreamExt::map(ReceiverStream::new(rx), Ok::<Event, Infallible>);
+    let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut r = axum::response::IntoResponse::into_response(sse);
     // Proxies must not buffer the stream.
     r.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));

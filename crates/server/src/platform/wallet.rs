@@ -27,8 +27,13 @@ pub struct TopUpIn {
 }
 
 /// `POST /herald/v1/users/{id}/wallet/topup`.
-pub async fn topup(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+/// A follower tops up its own wallet only where the operator allows it (`self_topup`, on by
+/// default: the sandbox); the operator always may.
+pub async fn topup(State(st): State<AppState>, by: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<TopUpIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user = load_user(&st, &id).await?;
+    if !by.operator && !st.self_topup {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "topup_disabled", "this platform does not let followers top up their own wallets"));
+    }
     let (status, balance, replayed, request) = fund(&st, Book::Wallet(user.id.0.clone()), &format!("topup:{}", user.id), &b).await?;
     Ok((status, Json(json!({"user": user.id, "balance": balance, "replayed": replayed, "request_id": request}))))
 }

@@ -262,3 +262,23 @@ async fn an_avatar_is_a_picture_on_the_content_origin() {
         let _ = openid;
     }
 }
+
+/// Where wallets hold real money the operator turns off followers' own top-ups.
+#[tokio::test]
+async fn self_top_up_can_be_turned_off() {
+    let path = std::env::temp_dir().join(format!("herald-it-topup-{}.db", suffix()));
+    let mut cfg = crate::config(&format!("sqlite://{}", path.display()));
+    cfg.self_topup = false;
+    let app = crate::start_with("sqlite", cfg).await;
+    let b = Browser::signup(&app, &format!("top{}", suffix())).await;
+    let (s, v) = b.call(&app, "POST", &format!("/herald/v1/users/{}/wallet/topup", b.id), Some(json!({"amount": 100})), true).await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("topup_disabled")));
+    let (s, _) = app.op("POST", &format!("/herald/v1/users/{}/wallet/topup", b.id), Some(json!({"amount": 100}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // With the default (the sandbox), the follower's own top-up works.
+    for app in apps().await {
+        let b = Browser::signup(&app, &format!("top{}", suffix())).await;
+        let (s, v) = b.call(&app, "POST", &format!("/herald/v1/users/{}/wallet/topup", b.id), Some(json!({"amount": 250})), true).await;
+        assert_eq!((s, v["balance"].as_i64()), (StatusCode::CREATED, Some(250)), "{v}");
+    }
+}
