@@ -16,7 +16,7 @@ class Quiet(WSGIRequestHandler):
         pass
 
 
-def main(appid):
+def make_robot(appid):
     robot = werobot.WeRoBot(token=TOKEN, app_id=appid, encoding_aes_key=AES_KEY, SESSION_STORAGE=False)
 
     @robot.subscribe
@@ -31,6 +31,16 @@ def main(appid):
     def clicked(message):
         return "clicked " + message.key
 
+    return robot
+
+
+def make_app(appid):
+    """For WSGI servers (gunicorn 'werobot_server:make_app("wx…")')."""
+    return make_robot(appid).wsgi
+
+
+def main(appid):
+    robot = make_robot(appid)
     srv = make_server("127.0.0.1", 0, robot.wsgi, handler_class=Quiet)
     print("http://127.0.0.1:%d/wx" % srv.server_port, flush=True)
     srv.serve_forever()

@@ -68,6 +68,7 @@ pub trait LiveStore: Send + Sync {
     async fn live_head(&self) -> Result<LiveCursor>;
     /// Changes after `from` less `lookback` (rows committed late on PostgreSQL, whose ids are
     /// handed out before commit, are still seen; the caller drops what it has seen), at most
-    /// `limit` of each kind, oldest first.
+    /// `limit` of each kind, oldest first. SQLite's single writer commits ids in order, so it
+    /// needs no lookback and reads from `from` itself.
     async fn live_changes(&self, from: LiveCursor, lookback: i64, limit: i64) -> Result<Vec<LiveChange>>;
 }

@@ -145,11 +145,13 @@ async fn watch(st: AppState) {
     let mut seen = Seen::default();
     let mut names: HashMap<AppId, (String, bool)> = HashMap::new();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = hub.wake.notified() => {}
-        }
-        if hub.listener_count() == 0 {
+        let ticked = tokio::select! {
+            _ = tokio::time::sleep(TICK) => true,
+            _ = hub.wake.notified() => false,
+        };
+        // Who still listens is counted on the clock, not on every poke (it walks every
+        // listener).
+        if ticked && hub.listener_count() == 0 {
             // Nobody listens: stop, and start afresh (from the head) with the next listener.
             hub.watching.store(false, std::sync::atomic::Ordering::SeqCst);
             if hub.listener_count() == 0 || hub.watching.swap(true, std::sync::atomic::Ordering::SeqCst) {

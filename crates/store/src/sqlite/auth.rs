@@ -112,9 +112,11 @@ impl crate::LiveStore for SqliteStore {
         })
     }
 
-    async fn live_changes(&self, from: crate::LiveCursor, lookback: i64, limit: i64) -> Result<Vec<crate::LiveChange>> {
+    async fn live_changes(&self, from: crate::LiveCursor, _lookback: i64, limit: i64) -> Result<Vec<crate::LiveChange>> {
         use crate::LiveChange;
         use herald_wire::AppId;
+        // One writer: ids are committed in order, nothing appears behind the cursor later.
+        let lookback = 0;
         self.read(|c| {
             let mut out = Vec::new();
             let mut st = c.prepare_cached("SELECT seq, user_id, appid, direction FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
