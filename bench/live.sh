@@ -19,7 +19,7 @@ SEED=$(HERALD_LOG=warn target/release/herald seed --bulk --followers "$FOLLOWERS
 APPID=$(echo "$SEED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["appid"])')
 SECRET=$(echo "$SEED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["app_secret"])')
 OP=bench-operator-token-0123456789
-HERALD_LOG=warn HERALD_OPERATOR_TOKEN=$OP HERALD_DATABASE_URL="$DB" target/release/herald serve --listen 127.0.0.1:0 > "$WORK/out" &
+env ${HERALD_BENCH_ENV:-} HERALD_LOG=warn HERALD_OPERATOR_TOKEN=$OP HERALD_DATABASE_URL="$DB" target/release/herald serve --listen 127.0.0.1:0 > "$WORK/out" &
 PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(sed -n 's/^herald listening on //p' "$WORK/out")
