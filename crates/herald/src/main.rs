@@ -42,8 +42,9 @@ enum Cmd {
     },
     /// Start the server on a fresh demo data set and print how to use it.
     Demo {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
+        /// Defaults to the `listen` setting (127.0.0.1:8080 unless configured).
+        #[arg(long)]
+        listen: Option<String>,
         /// Defaults to a new SQLite file in the system's temporary directory.
         #[arg(long)]
         database_url: Option<String>,
@@ -114,7 +115,22 @@ async fn shutdown_signal() {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The cause chain on one line; the backtrace only when asked (HERALD_BACKTRACE=1),
+            // not whenever RUST_BACKTRACE happens to be set.
+            eprintln!("herald: {e:#}");
+            if std::env::var_os("HERALD_BACKTRACE").is_some_and(|v| v != "0") {
+                eprintln!("{}", e.backtrace());
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -176,15 +192,25 @@ async fn main() -> anyhow::Result<()> {
             herald_server::serve_with(state, listeners, shutdown_signal(), cfg.worker).await?;
         }
         Cmd::Demo { listen, database_url } => {
-            cfg.listen = listen;
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
             cfg.clock = "simulated".into();
+            cfg.log_requests = true;
             // The demo's developer server is usually on this machine.
             cfg.allow_private_callbacks = true;
-            cfg.database_url = database_url.unwrap_or_else(|| {
-                let p = std::env::temp_dir().join(format!("herald-demo-{}.db", std::process::id()));
-                let _ = std::fs::remove_file(&p);
-                format!("sqlite://{}", p.display())
-            });
+            // A database of its own in the temporary directory (removed when the demo stops)
+            // unless one is named: `--database-url`, or HERALD_DATABASE_URL / the config file.
+            let named = database_url.or_else(|| std::env::var("HERALD_DATABASE_URL").ok());
+            let scratch = named.is_none().then(|| std::env::temp_dir().join(format!("herald-demo-{}.db", std::process::id())));
+            cfg.database_url = match (&named, &scratch) {
+                (Some(u), _) => u.clone(),
+                (None, Some(p)) => {
+                    let _ = std::fs::remove_file(p);
+                    format!("sqlite://{}", p.display())
+                }
+                (None, None) => unreachable!("one of the two is set"),
+            };
             let listeners = herald_server::Listeners::bind(&cfg).await?;
             let addr = listeners.app.local_addr()?;
             let state = herald_server::prepare(&cfg).await?;
@@ -213,6 +239,12 @@ async fn main() -> anyhow::Result<()> {
             println!("SDKs: point wechatpy's WeChatClient.API_BASE_URL at {base}/cgi-bin/ (see README).");
             println!("Press Ctrl-C to stop.");
             herald_server::serve(state, listeners, shutdown_signal()).await?;
+            if let Some(p) = scratch {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
+                let _ = std::fs::remove_dir_all(format!("{}-blobs", p.display()));
+            }
         }
     }
     Ok(())

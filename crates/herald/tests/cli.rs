@@ -112,3 +112,54 @@ fn migrate_then_serve_on_port_zero() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The first line of a running command's stdout that starts with `prefix`.
+fn line_with(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: &str) -> String {
+    lines.map(|l| l.unwrap()).find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no line starting with {prefix:?}"))
+}
+
+#[test]
+fn listen_colon_zero_picks_a_free_port() {
+    let dir = tmp("colon");
+    let db = format!("sqlite://{}", dir.join("h.db").display());
+    let mut child = herald().arg("serve").env("HERALD_LISTEN", ":0").env("HERALD_DATABASE_URL", &db).env("HERALD_LOG", "warn").stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = line_with(&mut lines, "herald listening on ");
+    assert!(first.starts_with("herald listening on http://127.0.0.1:") && !first.ends_with(":0"), "{first}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn the_demo_on_a_database_it_seeded_before_seeds_nothing_twice() {
+    let dir = tmp("demo");
+    let db = format!("sqlite://{}", dir.join("d.db").display());
+    let mut appids = Vec::new();
+    for _ in 0..2 {
+        let mut child = herald().args(["demo", "--listen", "127.0.0.1:0", "--database-url", &db]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        appids.push(line_with(&mut lines, "  AppID:"));
+        assert!(line_with(&mut lines, "The Herald app: open ").contains("herald-demo"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    assert_eq!(appids[0], appids[1], "the second run found the first run's accounts");
+    // HERALD_LISTEN is honoured by the demo too.
+    let mut child = herald().args(["demo", "--database-url", &db]).env("HERALD_LISTEN", ":0").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = line_with(&mut lines, "herald listening on ");
+    assert!(!first.ends_with(":8080"), "{first}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn errors_are_one_line_and_an_unreachable_postgres_is_named_at_once() {
+    let started = std::time::Instant::now();
+    let out = herald().args(["migrate", "--database-url", "postgres://127.0.0.1:1/nothing"]).env("RUST_BACKTRACE", "1").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach PostgreSQL at 127.0.0.1:1"), "{err}");
+    assert!(!err.contains("stack backtrace") && !err.contains("Stack backtrace") && err.lines().filter(|l| !l.trim().is_empty()).count() <= 2, "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+}

@@ -38,6 +38,8 @@ pub struct Config {
     /// Followers may top up their own wallets (the sandbox's money from nowhere). Turn off on a
     /// platform where wallets hold real money: then only the operator funds wallets.
     pub self_topup: bool,
+    /// Log one line per request at `info` (the demo does; `serve` only when asked).
+    pub log_requests: bool,
     /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
     /// it. Defaults to `<database file>-blobs` for SQLite and `herald-blobs` otherwise.
     pub blob_dir: Option<String>,
@@ -57,6 +59,7 @@ impl Default for Config {
             callback_ips: None,
             worker: true,
             self_topup: true,
+            log_requests: false,
             blob_dir: None,
         }
     }
@@ -81,18 +84,25 @@ impl Config {
         }
     }
 
+    /// The address to bind: `:PORT` (no host) means 127.0.0.1:PORT, so `:0` picks a free
+    /// port on this machine.
+    pub fn listen_addr(&self) -> String {
+        normalize_addr(&self.listen)
+    }
+
     /// Where the content origin listens (see `content_listen`).
     pub fn content_listen(&self) -> String {
         if let Some(l) = &self.content_listen {
-            return l.clone();
+            return normalize_addr(l);
         }
-        match self.listen.rsplit_once(':') {
+        let listen = self.listen_addr();
+        match listen.rsplit_once(':') {
             Some((host, port)) => match port.parse::<u16>() {
                 Ok(0) => format!("{host}:0"),
                 Ok(p) => format!("{host}:{}", p.saturating_add(1)),
-                Err(_) => self.listen.clone(),
+                Err(_) => listen.clone(),
             },
-            None => self.listen.clone(),
+            None => listen.clone(),
         }
     }
 
@@ -119,6 +129,14 @@ impl Config {
             anyhow::ensure!(t.len() >= 16, "operator_token must be at least 16 characters");
         }
         Ok(())
+    }
+}
+
+/// `:PORT` is 127.0.0.1:PORT; anything else is as written.
+fn normalize_addr(a: &str) -> String {
+    match a.strip_prefix(':') {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => a.to_string(),
     }
 }
 
@@ -151,6 +169,8 @@ mod tests {
         assert_eq!(c.content_listen(), "[::1]:0");
         c.content_listen = Some("0.0.0.0:9000".into());
         assert_eq!(c.content_listen(), "0.0.0.0:9000");
+        let c = Config { listen: ":0".into(), ..Config::default() };
+        assert_eq!((c.listen_addr(), c.content_listen()), ("127.0.0.1:0".into(), "127.0.0.1:0".into()));
     }
 
     #[test]

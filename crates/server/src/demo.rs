@@ -30,6 +30,39 @@ fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> Acco
 }
 
 pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
+    // A database seeded before (the demo run again on it) is used as it is, not seeded twice.
+    if let Some(done) = st.store.setting(DEMO_SETTING).await? {
+        return load(st, &done).await;
+    }
+    let demo = seed_fresh(st).await?;
+    let record = serde_json::json!({
+        "subscription": demo.subscription.appid, "service": demo.service.appid,
+        "users": demo.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+    });
+    st.store.setting_or_insert(DEMO_SETTING, &record.to_string()).await?;
+    Ok(demo)
+}
+
+/// Where a seeded database remembers its demo data set.
+const DEMO_SETTING: &str = "demo";
+
+async fn load(st: &AppState, record: &str) -> anyhow::Result<Demo> {
+    let v: serde_json::Value = serde_json::from_str(record)?;
+    let account = |k: &str| {
+        let appid = v[k].as_str().unwrap_or_default().to_string();
+        async move { st.store.account(&appid).await?.ok_or_else(|| anyhow::anyhow!("the demo's account {appid} is gone")) }
+    };
+    let (subscription, service) = (account("subscription").await?, account("service").await?);
+    let mut people = Vec::new();
+    for id in v["users"].as_array().into_iter().flatten().filter_map(|u| u.as_str()) {
+        if let Some(u) = st.store.user(&herald_wire::UserId(id.into())).await? {
+            people.push(u);
+        }
+    }
+    Ok(Demo { subscription, service, users: people })
+}
+
+async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
     let (subscription, _) = accounts::create_account(st, &new_account("Li Wei's Notes", "subscription", "individual", "Li Wei"))
         .await

@@ -120,6 +120,19 @@ pub fn content_csp(app_url: &str) -> String {
     )
 }
 
+/// One line per request at `info` when the node logs requests (`Config::log_requests`; the demo
+/// does): method, path (never the query, which carries access tokens), status, milliseconds.
+pub async fn log_request(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if !st.log_requests {
+        return next.run(req).await;
+    }
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let started = std::time::Instant::now();
+    let r = next.run(req).await;
+    tracing::info!(target: "herald::request", "{method} {path} {} {:.1} ms", r.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    r
+}
+
 /// Headers of the app origin's responses.
 pub async fn app_headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let mut r = next.run(req).await;

@@ -49,7 +49,8 @@ pub struct Listeners {
 impl Listeners {
     /// Binds `cfg.listen` and the content origin's address (`Config::content_listen`).
     pub async fn bind(cfg: &Config) -> anyhow::Result<Listeners> {
-        let app = TcpListener::bind(&cfg.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
+        let addr = cfg.listen_addr();
+        let app = TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
         Listeners::beside(cfg, app).await
     }
 

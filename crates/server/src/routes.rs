@@ -286,7 +286,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(layers::read_body))
-        .layer(middleware::from_fn_with_state(state, layers::app_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), layers::app_headers))
+        .layer(middleware::from_fn_with_state(state, layers::log_request))
         .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }
 
@@ -300,6 +301,7 @@ pub fn content_router(state: AppState) -> Router<AppState> {
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(layers::read_body))
-        .layer(middleware::from_fn_with_state(state, layers::content_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), layers::content_headers))
+        .layer(middleware::from_fn_with_state(state, layers::log_request))
         .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub allow_private_callbacks: bool,
     /// Followers may top up their own wallets (`Config::self_topup`).
     pub self_topup: bool,
+    /// Log one line per request (`Config::log_requests`).
+    pub log_requests: bool,
     /// What `/cgi-bin/getcallbackip` answers (see `cgi::misc`).
     pub callback_ips: Arc<[String]>,
     /// The HTTP client for developer servers.
@@ -57,6 +59,7 @@ impl AppState {
             wake: Arc::new(tokio::sync::Notify::new()),
             allow_private_callbacks: cfg.allow_private_callbacks,
             self_topup: cfg.self_topup,
+            log_requests: cfg.log_requests,
             callback_ips: crate::cgi::misc::callback_ips_of(cfg.callback_ips.as_deref()).into(),
             http: crate::delivery::client(cfg.allow_private_callbacks),
             blobs: Arc::new(DirBlobStore::new(cfg.blob_dir())?),

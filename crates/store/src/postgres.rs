@@ -21,11 +21,21 @@ mod dialect {
 
 impl PgStore {
     /// Connects, creating the database first if it does not exist.
+    /// Connects (creating the database if it is missing). An unreachable server is named as
+    /// such within seconds, not after the pool's 30-second wait.
     pub async fn connect(url: &str) -> Result<Self> {
-        if !sqlx::Postgres::database_exists(url).await.unwrap_or(true) {
-            sqlx::Postgres::create_database(url).await?;
+        let place = url::Url::parse(url)
+            .ok()
+            .map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port().unwrap_or(5432)))
+            .unwrap_or_else(|| "the configured address".into());
+        let probe = tokio::time::timeout(std::time::Duration::from_secs(5), sqlx::Postgres::database_exists(url)).await;
+        match probe {
+            Err(_) => return Err(crate::StoreError::Other(format!("PostgreSQL at {place} did not answer within 5 s"))),
+            Ok(Err(e)) => return Err(crate::StoreError::Other(format!("cannot reach PostgreSQL at {place}: {e}"))),
+            Ok(Ok(false)) => sqlx::Postgres::create_database(url).await?,
+            Ok(Ok(true)) => {}
         }
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(std::time::Duration::from_secs(10)).connect(url).await?;
         Ok(PgStore { pool })
     }
 
