@@ -177,6 +177,12 @@ test('the Herald app, as a follower uses it', async (t) => {
         await page.getByRole('link', { name: 'Me' }).click();
         await page.getByRole('heading', { name: 'Xiao Ming' }).waitFor();
         await page.getByRole('button', { name: /Sign out this device: This device/ }).waitFor();
+        await page.getByRole('textbox', { name: 'Nickname' }).fill('Ming');
+        await page.getByRole('textbox', { name: 'Region' }).fill('Hangzhou');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByRole('heading', { name: 'Ming' }).waitFor();
+        const saved = (await h.op('GET', `/herald/v1/users/${me.id}`)).body;
+        assert.deepEqual([saved.nickname, saved.profile.city], ['Ming', 'Hangzhou']);
         await axe(page, 'me', backend);
         await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
         await page.getByRole('link', { name: '通讯录' }).waitFor();

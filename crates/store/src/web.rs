@@ -121,4 +121,5 @@ pub trait WebStore: Send + Sync {
     async fn set_web_domain(&self, appid: &AppId, domain: Option<&str>) -> Result<bool>;
     async fn web_domain(&self, appid: &AppId) -> Result<Option<String>>;
     async fn set_user_profile(&self, user: &UserId, profile: &str) -> Result<bool>;
+    async fn set_user_nickname(&self, user: &UserId, nickname: &str) -> Result<bool>;
 }

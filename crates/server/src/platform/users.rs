@@ -70,6 +70,23 @@ pub async fn show(State(st): State<AppState>, _: ActingFor, Path(id): Path<Strin
     Ok(Json(user_out(&load_user(&st, &id).await?)))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NicknameIn {
+    nickname: String,
+}
+
+/// `PUT /herald/v1/users/{id}/nickname`: 1 to 64 characters (what `sns/userinfo` answers).
+pub async fn set_nickname(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>, ApiJson(b): ApiJson<NicknameIn>) -> ApiResult<UserOut> {
+    let mut user = load_user(&st, &id).await?;
+    let nickname = b.nickname.trim();
+    if nickname.is_empty() || nickname.chars().count() > 64 {
+        return Err(ApiError::bad_request("a nickname must be 1 to 64 characters"));
+    }
+    st.store.set_user_nickname(&user.id, nickname).await?;
+    user.nickname = nickname.to_string();
+    Ok(Json(user_out(&user)))
+}
+
 /// The largest avatar picture accepted.
 const AVATAR_MAX: usize = 2 << 20;
 

@@ -333,4 +333,9 @@ impl crate::WebStore for Backend {
         let done = sqlx::query("UPDATE users SET profile = $2 WHERE id = $1").bind(user.as_str()).bind(profile).execute(self.writer()).await?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn set_user_nickname(&self, user: &herald_wire::UserId, nickname: &str) -> crate::Result<bool> {
+        let done = sqlx::query("UPDATE users SET nickname = $2 WHERE id = $1").bind(user.as_str()).bind(nickname).execute(self.writer()).await?;
+        Ok(done.rows_affected() > 0)
+    }
 }

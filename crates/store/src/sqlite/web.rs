@@ -292,4 +292,8 @@ impl WebStore for SqliteStore {
     async fn set_user_profile(&self, user: &UserId, profile: &str) -> Result<bool> {
         self.write(|tx| Ok(tx.prepare_cached("UPDATE users SET profile = ?2 WHERE id = ?1")?.execute(params![user.as_str(), profile])? > 0))
     }
+
+    async fn set_user_nickname(&self, user: &UserId, nickname: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.prepare_cached("UPDATE users SET nickname = ?2 WHERE id = ?1")?.execute(params![user.as_str(), nickname])? > 0))
+    }
 }
