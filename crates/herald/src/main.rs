@@ -8,6 +8,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use herald_server::Config;
 
+mod triggers;
+
 /// mimalloc rather than the system allocator: under many small allocations and frees glibc's
 /// malloc consolidated its free lists on each large allocation (RSA signing allocates one),
 /// 2–3% of the server's CPU in the payments benchmark (docs/PERFORMANCE.md).
@@ -51,6 +53,21 @@ enum Cmd {
     },
     /// Print the settings in effect.
     Config,
+    /// A follower's actions against a running Herald, as the follower app does them
+    /// (create, follow, unfollow, say, scan, tap, location, pay, open-redpack, topup).
+    User {
+        #[command(flatten)]
+        target: triggers::Target,
+        #[command(subcommand)]
+        cmd: triggers::UserCmd,
+    },
+    /// The simulated clock of a running Herald: show, advance 48h, set, freeze.
+    Clock {
+        #[command(flatten)]
+        target: triggers::Target,
+        #[command(subcommand)]
+        cmd: triggers::ClockCmd,
+    },
     /// Load-testing aid: create a verified service account with N followers and print its
     /// AppID and AppSecret as JSON.
     Seed {
@@ -160,6 +177,12 @@ async fn run() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
             println!("echo server listening on http://{}/", listener.local_addr()?);
             herald_server::echo::serve(listener, token, aes_key, appid, shutdown_signal()).await?;
+        }
+        Cmd::User { target, cmd } => {
+            println!("{}", serde_json::to_string_pretty(&triggers::user(&target, cmd).await?)?);
+        }
+        Cmd::Clock { target, cmd } => {
+            println!("{}", serde_json::to_string_pretty(&triggers::clock(&target, cmd).await?)?);
         }
         Cmd::Config => {
             println!("{}", serde_json::to_string_pretty(&cfg.masked())?);

@@ -163,3 +163,58 @@ fn errors_are_one_line_and_an_unreachable_postgres_is_named_at_once() {
     assert!(!err.contains("stack backtrace") && !err.contains("Stack backtrace") && err.lines().filter(|l| !l.trim().is_empty()).count() <= 2, "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
 }
+
+/// `herald user …` and `herald clock …` drive a running Herald as the follower app does.
+#[test]
+fn triggers_act_as_a_follower() {
+    let dir = tmp("triggers");
+    let db = format!("sqlite://{}", dir.join("t.db").display());
+    let op = "cli-operator-token-0123456789";
+    let mut child = herald()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+        .env("HERALD_OPERATOR_TOKEN", op)
+        .env("HERALD_CLOCK", "simulated")
+        .env("HERALD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = herald().args(args).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // An account to act on, through the platform API.
+    let acc: serde_json::Value = {
+        use std::io::{Read, Write};
+        let body = r#"{"name":"CLI Bank","type":"service","owner":{"kind":"organisation","name":"C"},"verified":true}"#;
+        let addr = url.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "POST /herald/v1/accounts HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {op}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    };
+    let appid = acc["appid"].as_str().unwrap();
+    let u = run(&["user", "create", "Ming", "--login", "ming", "--password", "correct horse"]);
+    let id = u["id"].as_str().unwrap();
+    let f = run(&["user", "follow", id, appid]);
+    assert_eq!(f["subscribed"], true, "{f}");
+    let m = run(&["user", "say", id, appid, "hello from the terminal"]);
+    assert_eq!(m["body"]["content"], "hello from the terminal", "{m}");
+    let l = run(&["user", "location", id, appid, "31.23", "121.47"]);
+    assert_eq!(l["msgtype"], "event", "{l}");
+    let w = run(&["user", "topup", id, "1234"]);
+    assert_eq!(w["balance"], 1234, "{w}");
+    let before = run(&["clock", "show"])["now"].as_i64().unwrap();
+    let after = run(&["clock", "advance", "48h"])["now"].as_i64().unwrap();
+    assert!((after - before - 172_800).abs() <= 2, "{before} -> {after}");
+    run(&["user", "unfollow", id, appid]);
+    // A bad call fails with the platform's error, and the exit status says so.
+    let bad = herald().args(["user", "say", "u_nobody", appid, "x"]).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("404"), "{}", String::from_utf8_lossy(&bad.stderr));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

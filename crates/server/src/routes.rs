@@ -208,6 +208,7 @@ routes! {
     PUT "/herald/v1/users/{id}/profile" => platform::users::set_profile,
     PUT "/herald/v1/users/{id}/avatar" => platform::users::set_avatar,
     PUT "/herald/v1/users/{id}/nickname" => platform::users::set_nickname,
+    POST "/herald/v1/users/{id}/login" => platform::auth::give_login,
     POST "/herald/v1/users/{id}/scan" => platform::web::scan,
     GET "/herald/v1/users/{id}/menus/{appid}" => platform::web::user_menu,
     POST "/herald/v1/users/{id}/menus/{appid}/tap" => platform::web::tap,

@@ -77,6 +77,29 @@ pub async fn signup(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): 
     signed_in(&st, &user, &headers, StatusCode::CREATED).await
 }
 
+/// `POST /herald/v1/users/{id}/login` (operator): gives an existing user a login and password
+/// for the app (409 if the user has one or the login is taken).
+pub async fn give_login(State(st): State<AppState>, _: crate::extract::Operator, Path(id): Path<String>, ApiJson(b): ApiJson<SignInIn>) -> Result<(StatusCode, Json<MeLogin>), ApiError> {
+    let user = super::users::load_user(&st, &id).await?;
+    let login = rules::normalize_login(&b.login).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    rules::check_password(&b.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if st.store.login_of(&user.id).await?.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "has_login", "this user has a login already"));
+    }
+    let hash = hash_password(b.password.clone()).await?;
+    let now = st.clock.now().await?;
+    if !st.store.create_login(&login, &user.id, &hash, now).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "login_taken", "that login is taken"));
+    }
+    Ok((StatusCode::CREATED, Json(MeLogin { user: user.id.0, login })))
+}
+
+#[derive(serde::Serialize)]
+pub struct MeLogin {
+    user: String,
+    login: String,
+}
+
 /// `POST /herald/v1/auth/signin`: 401 for a wrong login or password (the same answer for
 /// both); 429 after five failures for a login within 15 minutes, until the window passes.
 pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<SignInIn>) -> Result<Response, ApiError> {
