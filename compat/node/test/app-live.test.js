@@ -10,9 +10,8 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
-const { backends, start, freshDb } = require('./herald');
+const { backends, start, freshDb, launchChromium } = require('./herald');
 
-const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const PYTHON = path.join(__dirname, '../../../.venv/bin/python');
 const ROBOT = path.join(__dirname, '../../python/werobot_server.py');
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
@@ -34,9 +33,7 @@ test('live across two nodes, with WeRoBot answering', { skip: !fs.existsSync(PYT
   const db = freshDb('postgres');
   const a = await start('postgres', db);
   const b = await start('postgres', db);
-  const { chromium } = require('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false,
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await launchChromium();
   let robot;
   try {
     const acc = (await a.op('POST', '/herald/v1/accounts', { name: 'Robot Bank', type: 'service', owner: { kind: 'organisation', name: 'Robot' }, verified: true })).body;

@@ -11,20 +11,10 @@ const os = require('node:os');
 const path = require('node:path');
 const QRCode = require('qrcode');
 const WxPay = require('wechatpay-node-v3');
-const { backends, start } = require('./herald');
+const { backends, start, launchChromium, payTransport } = require('./herald');
 
-const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 
-function transport(base) {
-  const swap = (u) => u.replace('https://api.mch.weixin.qq.com', base);
-  const wrap = async (r) => { const text = await r.text(); return { status: r.status, data: text ? JSON.parse(text) : '' }; };
-  return {
-    async post(url, params, headers) { return wrap(await fetch(swap(url), { method: 'POST', headers, body: JSON.stringify(params) })); },
-    async get(url, headers) { return wrap(await fetch(swap(url), { method: 'GET', headers })); },
-    async upload() { throw new Error('not used'); },
-  };
-}
 
 // A v2 request signed with MD5 under the merchant's API key, as the SDKs send it.
 function v2xml(fields, key) {
@@ -37,9 +27,7 @@ test('scan, pay and open a red packet in the Herald app', async (t) => {
   for (const backend of await backends()) {
     await t.test(backend, async () => {
       const h = await start(backend);
-      const { chromium } = require('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false,
-        args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+      const browser = await launchChromium();
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-app-'));
       try {
         const acc = (await h.op('POST', '/herald/v1/accounts', { name: 'Tea House', type: 'service', owner: { kind: 'organisation', name: 'Tea' }, verified: true })).body;
@@ -70,7 +58,7 @@ test('scan, pay and open a red packet in the Herald app', async (t) => {
         const m = (await h.op('POST', '/herald/v1/merchants', { name: 'Tea House Pay', appids: [acc.appid] })).body;
         await h.op('POST', `/herald/v1/merchants/${m.mchid}/topup`, { amount: 100000 });
         const pay = new WxPay({ appid: acc.appid, mchid: m.mchid, publicKey: Buffer.from(m.certificate), privateKey: Buffer.from(m.private_key), key: m.apiv3_key });
-        pay.createHttp(transport(h.base));
+        pay.createHttp(payTransport(h.base));
         const no = 'AP' + crypto.randomBytes(6).toString('hex');
         const order = await pay.transactions_native({ description: 'Oolong', out_trade_no: no, notify_url: 'https://shop.example/notify', amount: { total: 880 } });
         assert.equal(order.status, 200, JSON.stringify(order));

@@ -11,9 +11,8 @@ const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
 const wechat = require('wechat');
-const { backends, start } = require('./herald');
+const { backends, start, launchChromium } = require('./herald');
 
-const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const TOKEN = 'apptoken42';
@@ -54,9 +53,7 @@ test('the Herald app, as a follower uses it', async (t) => {
   for (const backend of await backends()) {
     await t.test(backend, async () => {
       const h = await start(backend);
-      const { chromium } = require('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false,
-        args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+      const browser = await launchChromium();
       let dev;
       try {
         const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;

@@ -108,4 +108,30 @@ async function start(backend, db = freshDb(backend)) {
   return h;
 }
 
-module.exports = { backends, start, freshDb };
+// wechatpay-node-v3's custom transport (IPayRequest): its requests go to Herald instead of
+// api.mch.weixin.qq.com. Errors keep their body (`error`); non-JSON answers (bills) stay text.
+function payTransport(base) {
+  const swap = (u) => u.replace('https://api.mch.weixin.qq.com', base);
+  const wrap = async (r) => {
+    const text = await r.text();
+    if (r.status >= 400) return { status: r.status, error: text, errRaw: text };
+    if (!(r.headers.get('content-type') || '').includes('json')) return { status: r.status, data: text };
+    return { status: r.status, data: text ? JSON.parse(text) : '' };
+  };
+  return {
+    async post(url, params, headers) { return wrap(await fetch(swap(url), { method: 'POST', headers, body: JSON.stringify(params) })); },
+    async get(url, headers) { return wrap(await fetch(swap(url), { method: 'GET', headers })); },
+    async upload() { throw new Error('not used here'); },
+  };
+}
+
+// Debian's Chromium, headless, quiet on this closed network (never a downloaded browser).
+function launchChromium() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.HERALD_CHROMIUM || '/usr/bin/chromium', headless: true, chromiumSandbox: false,
+    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+module.exports = { backends, start, freshDb, payTransport, launchChromium };

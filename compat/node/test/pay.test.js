@@ -10,27 +10,11 @@ const crypto = require('node:crypto');
 const WxPay = require('wechatpay-node-v3');
 const fs = require('node:fs');
 const path = require('node:path');
-const { backends, start } = require('./herald');
+const { backends, start, payTransport } = require('./herald');
 
 const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 
-// IPayRequest: the SDK's requests, sent to Herald instead of api.mch.weixin.qq.com.
-function transport(base) {
-  const swap = (u) => u.replace('https://api.mch.weixin.qq.com', base);
-  const wrap = async (r) => {
-    const text = await r.text();
-    if (r.status >= 400) return { status: r.status, error: text, errRaw: text };
-    // A bill download is a CSV (or gzip) file, not JSON.
-    if (!(r.headers.get('content-type') || '').includes('json')) return { status: r.status, data: text };
-    return { status: r.status, data: text ? JSON.parse(text) : '' };
-  };
-  return {
-    async post(url, params, headers) { return wrap(await fetch(swap(url), { method: 'POST', headers, body: JSON.stringify(params) })); },
-    async get(url, headers) { return wrap(await fetch(swap(url), { method: 'GET', headers })); },
-    async upload() { throw new Error('not used here'); },
-  };
-}
 
 // A merchant's notify_url: keeps what arrives, answers 200.
 async function receiver() {
@@ -76,7 +60,7 @@ test('wechatpay-node-v3 against Herald', async (t) => {
         const openid = await h.follow(user, acc);
         const m = (await h.op('POST', '/herald/v1/merchants', { name: 'Noodle Bar', appids: [acc.appid] })).body;
         const pay = new WxPay({ appid: acc.appid, mchid: m.mchid, publicKey: Buffer.from(m.certificate), privateKey: Buffer.from(m.private_key), key: m.apiv3_key });
-        pay.createHttp(transport(h.base));
+        pay.createHttp(payTransport(h.base));
 
         const certs = await pay.get_certificates(m.apiv3_key);
         assert.equal(certs[0].serial_no, m.platform_serial);

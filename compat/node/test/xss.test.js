@@ -10,20 +10,10 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const WxPay = require('wechatpay-node-v3');
-const { backends, start } = require('./herald');
+const { backends, start, launchChromium, payTransport } = require('./herald');
 
-const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 
-function transport(base) {
-  const swap = (u) => u.replace('https://api.mch.weixin.qq.com', base);
-  const wrap = async (r) => { const text = await r.text(); return { status: r.status, data: text ? JSON.parse(text) : '' }; };
-  return {
-    async post(url, params, headers) { return wrap(await fetch(swap(url), { method: 'POST', headers, body: JSON.stringify(params) })); },
-    async get(url, headers) { return wrap(await fetch(swap(url), { method: 'GET', headers })); },
-    async upload() { throw new Error('not used'); },
-  };
-}
 
 // What the attacker's script does, with the app origin's absolute URL: fetch the cashier with
 // the reader's cookie, copy the form's fields, post them.
@@ -38,9 +28,7 @@ test('a hostile article cannot pay from its reader\'s wallet', async (t) => {
   for (const backend of await backends()) {
     await t.test(backend, async () => {
       const h = await start(backend);
-      const { chromium } = require('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false,
-        args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+      const browser = await launchChromium();
       try {
         const acc = await h.account('service');
         const reader = await h.user('reader');
@@ -48,7 +36,7 @@ test('a hostile article cannot pay from its reader\'s wallet', async (t) => {
         await h.op('POST', `/herald/v1/users/${reader}/wallet/topup`, { amount: 50000 });
         const m = (await h.op('POST', '/herald/v1/merchants', { name: 'Trap Shop', appids: [acc.appid] })).body;
         const pay = new WxPay({ appid: acc.appid, mchid: m.mchid, publicKey: Buffer.from(m.certificate), privateKey: Buffer.from(m.private_key), key: m.apiv3_key });
-        pay.createHttp(transport(h.base));
+        pay.createHttp(payTransport(h.base));
         const no = 'XS' + crypto.randomBytes(6).toString('hex');
         const order = await pay.transactions_native({ description: 'Trap', out_trade_no: no, notify_url: 'https://shop.example/notify', amount: { total: 31400 } });
         assert.equal(order.status, 200, JSON.stringify(order));
