@@ -159,3 +159,16 @@ def test_refetch_and_retry_after_42001_reuses_the_pooled_connection(herald):
     pools = adapter.poolmanager.pools
     opened = sum(pools[k].num_connections for k in pools.keys())
     assert opened == 1, opened
+
+
+def test_a_fault_makes_the_first_call_expire_and_the_sdk_retries(herald):
+    """Issue 29: a fault rule answers wechatpy's first user/get with 42001; wechatpy refetches
+    its token and retries, and the retry succeeds."""
+    acc = herald.account()
+    _, openids = setup_followers(herald, acc, 2)
+    client = herald.wechatpy(acc)
+    first_token = client.access_token
+    herald.op("POST", "/herald/v1/faults", {"path": "/cgi-bin/user/get", "appid": acc["appid"], "errcode": 42001, "count": 1}, expect=201)
+    assert client.user.get_followers()["total"] == 2
+    assert client.access_token != first_token, "the SDK refetched after 42001"
+    assert herald.op("GET", "/herald/v1/faults")["faults"] == [], "the rule was used once"

@@ -8,6 +8,7 @@ pub mod broadcast;
 pub mod content;
 pub mod coupon;
 pub mod conversation;
+pub mod fault;
 pub mod follower;
 pub mod idgen;
 pub mod ledger;

@@ -61,6 +61,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: triggers::UserCmd,
     },
+    /// Faults on purpose in a running Herald: add, list, rm, clear.
+    Fault {
+        #[command(flatten)]
+        target: triggers::Target,
+        #[command(subcommand)]
+        cmd: triggers::FaultCmd,
+    },
     /// The simulated clock of a running Herald: show, advance 48h, set, freeze.
     Clock {
         #[command(flatten)]
@@ -180,6 +187,9 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::User { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::user(&target, cmd).await?)?);
+        }
+        Cmd::Fault { target, cmd } => {
+            println!("{}", serde_json::to_string_pretty(&triggers::fault(&target, cmd).await?)?);
         }
         Cmd::Clock { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::clock(&target, cmd).await?)?);

@@ -65,6 +65,43 @@ pub enum UserCmd {
 }
 
 #[derive(Subcommand)]
+pub enum FaultCmd {
+    /// A rule: calls matching --path (a glob) [--appid] [--mchid] answer --errcode (WeChat's
+    /// message unless --errmsg) or --status (with --code on /v3/), after --delay ms, with
+    /// --probability, at most --count times; or a --preset (list shows them) refined by these.
+    Add {
+        #[arg(long)]
+        preset: Option<String>,
+        #[arg(long)]
+        path: Option<String>,
+        #[arg(long)]
+        appid: Option<String>,
+        #[arg(long)]
+        mchid: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        errcode: Option<i64>,
+        #[arg(long)]
+        errmsg: Option<String>,
+        #[arg(long)]
+        status: Option<u16>,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        probability: Option<f64>,
+        #[arg(long)]
+        delay: Option<u64>,
+        #[arg(long)]
+        count: Option<i64>,
+    },
+    /// The rules in force and the presets.
+    List,
+    /// Removes one rule.
+    Rm { id: i64 },
+    /// Removes every rule.
+    Clear,
+}
+
+#[derive(Subcommand)]
 pub enum ClockCmd {
     /// The platform clock.
     Show,
@@ -189,6 +226,20 @@ pub async fn user(t: &Target, cmd: UserCmd) -> anyhow::Result<Value> {
         }
         UserCmd::OpenRedpack { user, send_listid } => api.post(&user_path(&user, &format!("/redpacks/{}/open", url_segment(&send_listid))), json!({})).await,
         UserCmd::Topup { user, amount } => api.post(&user_path(&user, "/wallet/topup"), json!({"amount": amount})).await,
+    }
+}
+
+pub async fn fault(t: &Target, cmd: FaultCmd) -> anyhow::Result<Value> {
+    let api = Api::new(t)?;
+    match cmd {
+        FaultCmd::Add { preset, path, appid, mchid, errcode, errmsg, status, code, probability, delay, count } => {
+            let body = json!({"preset": preset, "path": path, "appid": appid, "mchid": mchid, "errcode": errcode, "errmsg": errmsg,
+                              "http_status": status, "code": code, "probability": probability, "delay_ms": delay, "count": count});
+            api.post("/herald/v1/faults", body).await
+        }
+        FaultCmd::List => api.call(reqwest::Method::GET, "/herald/v1/faults", None).await,
+        FaultCmd::Rm { id } => api.call(reqwest::Method::DELETE, &format!("/herald/v1/faults/{id}"), None).await,
+        FaultCmd::Clear => api.call(reqwest::Method::DELETE, "/herald/v1/faults", None).await,
     }
 }
 

@@ -210,6 +210,11 @@ fn triggers_act_as_a_follower() {
     let before = run(&["clock", "show"])["now"].as_i64().unwrap();
     let after = run(&["clock", "advance", "48h"])["now"].as_i64().unwrap();
     assert!((after - before - 172_800).abs() <= 2, "{before} -> {after}");
+    // Faults from the terminal: a preset narrowed to one path, once.
+    let f = run(&["fault", "add", "--preset", "system-busy", "--path", "/cgi-bin/getcallbackip", "--count", "1"]);
+    assert_eq!((f["errcode"].as_i64(), f["remaining"].as_i64()), (Some(-1), Some(1)), "{f}");
+    assert_eq!(run(&["fault", "list"])["faults"].as_array().unwrap().len(), 1);
+    assert!(run(&["fault", "clear"])["cleared"].as_i64().unwrap() >= 1);
     run(&["user", "unfollow", id, appid]);
     // A bad call fails with the platform's error, and the exit status says so.
     let bad = herald().args(["user", "say", "u_nobody", appid, "x"]).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod echo;
 pub mod error;
 pub mod extract;
+pub mod faults;
 pub mod layers;
 pub mod pay;
 pub mod platform;

@@ -233,6 +233,10 @@ routes! {
     GET "/herald/v1/users/{id}/redpacks" => platform::redpacks::list,
     POST "/herald/v1/users/{id}/redpacks/{send_listid}/open" => platform::redpacks::open,
     GET "/herald/v1/clock" => platform::clock::show,
+    POST "/herald/v1/faults" => crate::faults::add,
+    GET "/herald/v1/faults" => crate::faults::list,
+    DELETE "/herald/v1/faults" => crate::faults::clear,
+    DELETE "/herald/v1/faults/{id}" => crate::faults::delete,
     POST "/herald/v1/clock" => platform::clock::change,
 }
 
@@ -287,6 +291,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     table()
         .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), crate::faults::apply))
         .layer(middleware::from_fn(layers::read_body))
         .layer(middleware::from_fn_with_state(state.clone(), layers::app_headers))
         .layer(middleware::from_fn_with_state(state, layers::log_request))

@@ -35,6 +35,8 @@ pub struct AppState {
     pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
     /// Merchants' API public keys as parsed from their PEM text (a cache keyed by the text
     /// itself, so a changed key is simply a different entry; see `pay::merchant_key`).
+    /// This node's copy of the fault rules (see `faults`).
+    pub faults: Arc<crate::faults::FaultCache>,
     /// This node's live-update listeners (see `platform::live`).
     pub live: crate::platform::live::Hub,
     pub pay_public_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<herald_wire::pay::keys::PublicKey>>>>,
@@ -66,6 +68,7 @@ impl AppState {
             pay_key: Arc::new(tokio::sync::OnceCell::new()),
             pay_public_keys: Arc::default(),
             live: Arc::default(),
+            faults: Arc::default(),
         })
     }
 

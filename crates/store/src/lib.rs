@@ -9,6 +9,7 @@ pub mod auth;
 pub mod broadcast;
 pub mod content;
 pub mod coupon;
+pub mod fault;
 mod error;
 mod keys;
 mod postgres;
@@ -39,6 +40,7 @@ pub use ledger::{Entry, LedgerStore, Posted};
 pub use pay::PayStore;
 pub use redpack::RedPackStore;
 pub use coupon::CouponStore;
+pub use fault::{FaultStore, StoredFault};
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -196,11 +198,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    AuthStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + FaultStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: AuthStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + FaultStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

@@ -7,6 +7,7 @@ mod app;
 mod broadcast;
 mod conversations;
 mod devserver;
+mod faults;
 mod nodes;
 mod openapi;
 mod security;

@@ -21,6 +21,7 @@ mod tags;
 mod tokens;
 mod users;
 mod auth;
+mod fault;
 mod web;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +55,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "ready jobs table", include_str!("../../migrations/sqlite/0019_ready_jobs.sql")),
     (20, "merchant h5 domain", include_str!("../../migrations/sqlite/0020_merchant_h5_domain.sql")),
     (21, "user logins", include_str!("../../migrations/sqlite/0021_user_logins.sql")),
+    (22, "faults", include_str!("../../migrations/sqlite/0022_faults.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -1,0 +1,27 @@
+//! Fault rules (see `herald_domain::fault`): stored so every node applies the same ones and
+//! shares their counts.
+
+use async_trait::async_trait;
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFault {
+    pub id: i64,
+    /// The rule, as JSON.
+    pub spec: String,
+    /// Uses left, for a counted rule.
+    pub remaining: Option<i64>,
+    pub created_at: i64,
+}
+
+#[async_trait]
+pub trait FaultStore: Send + Sync {
+    async fn add_fault(&self, spec: &str, remaining: Option<i64>, now: i64) -> Result<i64>;
+    /// The rules, oldest first, spent ones (no use left) left out.
+    async fn faults(&self) -> Result<Vec<StoredFault>>;
+    async fn delete_fault(&self, id: i64) -> Result<bool>;
+    async fn clear_faults(&self) -> Result<u64>;
+    /// Takes one use of a counted rule: false when none is left (another call took the last).
+    async fn take_fault(&self, id: i64) -> Result<bool>;
+}
