@@ -36,6 +36,16 @@ enum Cmd {
         /// sqlite://PATH or postgres://…
         #[arg(long)]
         database_url: Option<String>,
+        /// A seed file (YAML or TOML) applied before serving, idempotently.
+        #[arg(long, env = "HERALD_SEED")]
+        seed: Option<PathBuf>,
+    },
+    /// Apply a seed file (YAML or TOML: accounts with fixed credentials, users, follows, tags,
+    /// merchants, balances) to the database, idempotently, and print what it created.
+    ApplySeed {
+        file: PathBuf,
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Run the database migrations and exit.
     Migrate {
@@ -205,15 +215,29 @@ async fn run() -> anyhow::Result<()> {
             herald_store::open(&cfg.database_url, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("migrated {}", cfg.database_url);
         }
-        Cmd::Serve { listen, database_url } => {
+        Cmd::ApplySeed { file, database_url } => {
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            let seed = read_seed(&file)?;
+            let state = herald_server::prepare(&cfg).await?;
+            let applied = herald_server::seedfile::apply(&state, &seed).await.with_context(|| format!("applying {}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&applied)?);
+        }
+        Cmd::Serve { listen, database_url, seed } => {
             if let Some(l) = listen {
                 cfg.listen = l;
             }
             if let Some(u) = database_url {
                 cfg.database_url = u;
             }
+            let seed = seed.map(|f| read_seed(&f).map(|s| (f, s))).transpose()?;
             let listeners = herald_server::Listeners::bind(&cfg).await?;
             let state = herald_server::prepare(&cfg).await?;
+            if let Some((file, seed)) = &seed {
+                let applied = herald_server::seedfile::apply(&state, seed).await.with_context(|| format!("applying {}", file.display()))?;
+                tracing::info!(created = applied.created.len(), kept = applied.kept.len(), "seed file {} applied", file.display());
+            }
             let addr = listeners.app.local_addr()?;
             println!("herald listening on http://{addr}");
             println!("content origin on {}", cfg.content_url.clone().unwrap_or_else(|| format!("http://{}", listeners.content.local_addr().map(|a| a.to_string()).unwrap_or_default())));
@@ -281,6 +305,16 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A seed file, by its extension: `.toml`, or YAML otherwise.
+fn read_seed(path: &std::path::Path) -> anyhow::Result<herald_server::seedfile::SeedFile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "toml") {
+        Figment::from(Toml::string(&text)).extract().with_context(|| format!("{} is not a seed file", path.display()))
+    } else {
+        serde_yaml::from_str(&text).with_context(|| format!("{} is not a seed file", path.display()))
+    }
 }
 
 /// A database URL without its password.

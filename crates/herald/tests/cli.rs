@@ -223,3 +223,66 @@ fn triggers_act_as_a_follower() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+fn pg_url(name: &str) -> Option<String> {
+    let base = std::env::var("HERALD_TEST_PG").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+    let ok = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), std::time::Duration::from_secs(2)).is_ok();
+    ok.then(|| format!("{}/herald_t_cli_{name}_{}", base.rsplit_once('/').unwrap().0, std::process::id()))
+}
+
+/// A seed file applied twice gives one copy, with the credentials it names (both backends).
+#[test]
+fn a_seed_file_applies_once_with_its_credentials() {
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed.yaml");
+    let dir = tmp("seed");
+    let mut dbs = vec![format!("sqlite://{}", dir.join("s.db").display())];
+    dbs.extend(pg_url("seed"));
+    for db in dbs {
+        let apply = || {
+            let out = herald().args(["apply-seed", seed, "--database-url", &db]).env("HERALD_LOG", "warn").output().unwrap();
+            assert!(out.status.success(), "{db}: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        };
+        let first = apply();
+        assert!(first["created"].as_array().unwrap().len() >= 6, "{first}");
+        let second = apply();
+        assert_eq!(second["created"], serde_json::json!([]), "{db}: the second run created {}", second["created"]);
+        // Served with --seed (a third application), the credentials work.
+        let mut child = herald()
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db, "--seed", seed])
+            .env("HERALD_OPERATOR_TOKEN", "seed-operator-token-0123456789")
+            .env("HERALD_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
+        let addr = url.trim_start_matches("http://").to_string();
+        let call = |method: &str, path: &str, body: &str, bearer: bool| -> serde_json::Value {
+            use std::io::{Read, Write};
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            let auth = if bearer { "Authorization: Bearer seed-operator-token-0123456789\r\n" } else { "" };
+            write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+            let mut r = String::new();
+            s.read_to_string(&mut r).unwrap();
+            serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap_or(serde_json::Value::Null)
+        };
+        let tok = call("GET", "/cgi-bin/token?grant_type=client_credential&appid=wx0123456789abcdef&secret=0123456789abcdef0123456789abcdef", "", false);
+        let tok = tok["access_token"].as_str().unwrap_or_else(|| panic!("{db}: {tok}")).to_string();
+        let followers = call("GET", &format!("/cgi-bin/user/get?access_token={tok}"), "", false);
+        assert_eq!(followers["total"], 2, "{db}: {followers}");
+        let tags = call("GET", &format!("/cgi-bin/tags/get?access_token={tok}"), "", false);
+        let vip = tags["tags"].as_array().unwrap().iter().find(|t| t["name"] == "vip").unwrap().clone();
+        assert_eq!(vip["count"], 1, "{db}: {tags}");
+        let accounts = call("GET", "/herald/v1/accounts", "", true);
+        assert_eq!(accounts["accounts"].as_array().unwrap().len(), 2, "{db}: one copy");
+        let signin = call("POST", "/herald/v1/auth/signin", r#"{"login":"alice","password":"correct horse"}"#, false);
+        assert_eq!(signin["user"]["id"], "u_alice", "{db}: {signin}");
+        let wallet = call("GET", "/herald/v1/users/u_alice/wallet", "", true);
+        assert_eq!(wallet["balance"], 50000, "{db}: {wallet}");
+        let m = call("GET", "/herald/v1/merchants/1900000109", "", true);
+        assert_eq!((m["apiv3_key"].as_str(), m["balance"].as_i64()), (Some("0123456789abcdef0123456789abcdef"), Some(1_000_000)), "{db}: {m}");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}

@@ -26,6 +26,8 @@ fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> Acco
         owner: Some(OwnerIn { kind: owner_kind.into(), name: owner_name.into() }),
         verified: Some(owner_kind == "organisation"),
         owner_id: None,
+        appid: None,
+        app_secret: None,
     }
 }
 
@@ -74,7 +76,7 @@ async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
     let now = st.clock.now().await?;
     let password = crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(err)?;
     for nickname in ["Alice", "Bob", "Chen", "Dana"] {
-        let u = users::create_user(st, &UserCreate { nickname: nickname.into(), profile: None }).await.map_err(err)?;
+        let u = users::create_user(st, &UserCreate { id: None, nickname: nickname.into(), profile: None }).await.map_err(err)?;
         // Each signs in to the app as their name in lower case, with the demo password.
         st.store.create_login(&nickname.to_lowercase(), &u.id, &password, now).await?;
         for appid in [&subscription.appid, &service.appid] {
@@ -106,7 +108,7 @@ pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, 
         .map_err(err)?;
     let follow = FollowIn { appid: account.appid.clone(), scene: None };
     for i in 0..n {
-        let u = users::create_user(st, &UserCreate { nickname: format!("load{i}"), profile: None }).await.map_err(err)?;
+        let u = users::create_user(st, &UserCreate { id: None, nickname: format!("load{i}"), profile: None }).await.map_err(err)?;
         users::follow_account(st, &u, &follow).await.map_err(err)?;
     }
     Ok((account.appid.0, account.app_secret))

@@ -17,6 +17,7 @@ pub mod pay;
 pub mod platform;
 pub mod qrimage;
 pub mod routes;
+pub mod seedfile;
 pub mod state;
 pub mod token_cache;
 pub mod web;

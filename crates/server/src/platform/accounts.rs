@@ -92,11 +92,27 @@ pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account
     if verified {
         account::check_verify(owner.kind)?;
     }
+    let alnum = |s: &str| s.bytes().all(|c| c.is_ascii_alphanumeric());
+    if let Some(a) = &b.appid {
+        if !(a.len() == 18 && a.starts_with("wx") && alnum(a)) {
+            return Err(ApiError::bad_request("appid is wx and 16 letters or digits"));
+        }
+        if st.store.account(a).await?.is_some() {
+            return Err(ApiError::new(StatusCode::CONFLICT, "exists", format!("account {a} exists")));
+        }
+    }
+    if b.app_secret.as_deref().is_some_and(|s| !(s.len() == 32 && alnum(s))) {
+        return Err(ApiError::bad_request("app_secret is 32 letters or digits"));
+    }
     let owner = if owner_is_new { new_owner(st, b.owner.as_ref().unwrap_or(&OwnerIn::default())).await? } else { owner };
     let (appid, original_id, app_secret) = {
         let mut rng = rand::thread_rng();
         let original = format!("gh_{:012x}", rand::Rng::gen::<u64>(&mut rng) & 0xffff_ffff_ffff);
-        (AppId(idgen::appid(&mut rng)), original, idgen::app_secret(&mut rng))
+        (
+            AppId(b.appid.clone().unwrap_or_else(|| idgen::appid(&mut rng))),
+            original,
+            b.app_secret.clone().unwrap_or_else(|| idgen::app_secret(&mut rng)),
+        )
     };
     let a = Account {
         appid,

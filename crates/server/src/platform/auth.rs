@@ -69,7 +69,7 @@ pub async fn signup(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): 
     }
     let nickname = b.nickname.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| b.login.trim().to_string());
     let hash = hash_password(b.password.clone()).await?;
-    let user = create_user(&st, &UserCreate { nickname, profile: None }).await?;
+    let user = create_user(&st, &UserCreate { id: None, nickname, profile: None }).await?;
     let now = st.clock.now().await?;
     if !st.store.create_login(&login, &user.id, &hash, now).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "login_taken", "that login is taken"));

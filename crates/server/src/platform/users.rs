@@ -51,7 +51,18 @@ pub async fn create_user(st: &AppState, b: &UserCreate) -> Result<User, ApiError
     }
     let profile = b.profile.clone().unwrap_or_default();
     profile.check().map_err(ApiError::bad_request)?;
-    let id = UserId(idgen::prefixed_id(&mut rand::thread_rng(), "u_"));
+    let id = match &b.id {
+        Some(id) => {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+                return Err(ApiError::bad_request("a user id is 1 to 64 letters, digits, '_' or '-'"));
+            }
+            if st.store.user(&UserId(id.clone())).await?.is_some() {
+                return Err(ApiError::new(StatusCode::CONFLICT, "exists", format!("user {id} exists")));
+            }
+            UserId(id.clone())
+        }
+        None => UserId(idgen::prefixed_id(&mut rand::thread_rng(), "u_")),
+    };
     let u = User { id, nickname: nickname.to_string(), created_at: st.clock.now().await?, profile };
     st.store.insert_user(&u).await?;
     Ok(u)

@@ -42,6 +42,13 @@ pub struct AccountCreate {
     /// Verify at once (organisations only).
     #[serde(default)]
     pub verified: Option<bool>,
+    /// A fixed AppID (`wx` and 16 letters or digits), so tests and seed files can hard-code
+    /// credentials; made here when absent.
+    #[serde(default)]
+    pub appid: Option<String>,
+    /// A fixed AppSecret (32 letters or digits); made here when absent.
+    #[serde(default)]
+    pub app_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

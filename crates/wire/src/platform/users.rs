@@ -9,6 +9,9 @@ use crate::ids::{AppId, OpenId, TagId, UnionId, UserId};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UserCreate {
+    /// A fixed id (1 to 64 of letters, digits, `_` and `-`); made here when absent.
+    #[serde(default)]
+    pub id: Option<String>,
     pub nickname: String,
     #[serde(default)]
     pub profile: Option<super::profile::Profile>,
