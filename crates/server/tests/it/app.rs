@@ -282,3 +282,23 @@ async fn self_top_up_can_be_turned_off() {
         assert_eq!((s, v["balance"].as_i64()), (StatusCode::CREATED, Some(250)), "{v}");
     }
 }
+
+/// Accounts and users take fixed ids (for seed files and CI), once.
+#[tokio::test]
+async fn fixed_ids_are_taken_once() {
+    for app in apps().await {
+        let appid = format!("wx{:016}", rand::random::<u64>() % 10_000_000_000_000_000);
+        let body = json!({"name": "Fixed", "type": "service", "owner": {"kind": "organisation", "name": "F"}, "verified": true,
+                          "appid": appid, "app_secret": "0123456789abcdef0123456789abcdef"});
+        let (s, a) = app.op("POST", "/herald/v1/accounts", Some(body.clone())).await;
+        assert_eq!((s, a["appid"].as_str(), a["app_secret"].as_str()), (StatusCode::CREATED, Some(appid.as_str()), Some("0123456789abcdef0123456789abcdef")), "{a}");
+        assert_eq!(app.op("POST", "/herald/v1/accounts", Some(body)).await.0, StatusCode::CONFLICT);
+        let bad = json!({"name": "Bad", "type": "service", "owner": {"kind": "organisation", "name": "F"}, "appid": "wx-not-an-appid"});
+        assert_eq!(app.op("POST", "/herald/v1/accounts", Some(bad)).await.0, StatusCode::BAD_REQUEST);
+        let id = format!("u_fixed_{}", suffix());
+        let (s, u) = app.op("POST", "/herald/v1/users", Some(json!({"id": id, "nickname": "Fixed"}))).await;
+        assert_eq!((s, u["id"].as_str()), (StatusCode::CREATED, Some(id.as_str())));
+        assert_eq!(app.op("POST", "/herald/v1/users", Some(json!({"id": id, "nickname": "Again"}))).await.0, StatusCode::CONFLICT);
+        assert_eq!(app.op("POST", "/herald/v1/users", Some(json!({"id": "has space", "nickname": "X"}))).await.0, StatusCode::BAD_REQUEST);
+    }
+}
