@@ -65,6 +65,7 @@ pub enum UserCmd {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum FaultCmd {
     /// A rule: calls matching --path (a glob) [--appid] [--mchid] answer --errcode (WeChat's
     /// message unless --errmsg) or --status (with --code on /v3/), after --delay ms, with

@@ -205,7 +205,7 @@ pub async fn apply(st: &AppState, f: &SeedFile) -> anyhow::Result<Applied> {
             for name in tags {
                 let tag = all.iter().find(|t| &t.name == name).ok_or_else(|| anyhow::anyhow!("{what}: {} has no tag {name:?} (list it under the account's tags)", appid.as_str()))?;
                 if !rel.tag_ids.contains(&tag.id) {
-                    st.store.set_tagged(&appid, tag.id, &[rel.openid.0.clone()], true).await?;
+                    st.store.set_tagged(&appid, tag.id, std::slice::from_ref(&rel.openid.0), true).await?;
                 }
             }
         }
