@@ -78,6 +78,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: triggers::FaultCmd,
     },
+    /// Returns a running Herald to its seed file (every row goes; the seed is applied again).
+    Reset {
+        #[command(flatten)]
+        target: triggers::Target,
+    },
     /// The simulated clock of a running Herald: show, advance 48h, set, freeze.
     Clock {
         #[command(flatten)]
@@ -201,6 +206,9 @@ async fn run() -> anyhow::Result<()> {
         Cmd::Fault { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::fault(&target, cmd).await?)?);
         }
+        Cmd::Reset { target } => {
+            println!("{}", serde_json::to_string_pretty(&triggers::reset(&target).await?)?);
+        }
         Cmd::Clock { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::clock(&target, cmd).await?)?);
         }
@@ -233,10 +241,11 @@ async fn run() -> anyhow::Result<()> {
             }
             let seed = seed.map(|f| read_seed(&f).map(|s| (f, s))).transpose()?;
             let listeners = herald_server::Listeners::bind(&cfg).await?;
-            let state = herald_server::prepare(&cfg).await?;
-            if let Some((file, seed)) = &seed {
-                let applied = herald_server::seedfile::apply(&state, seed).await.with_context(|| format!("applying {}", file.display()))?;
+            let mut state = herald_server::prepare(&cfg).await?;
+            if let Some((file, seed)) = seed {
+                let applied = herald_server::seedfile::apply(&state, &seed).await.with_context(|| format!("applying {}", file.display()))?;
                 tracing::info!(created = applied.created.len(), kept = applied.kept.len(), "seed file {} applied", file.display());
+                state.seed = Some(std::sync::Arc::new(seed));
             }
             let addr = listeners.app.local_addr()?;
             println!("herald listening on http://{addr}");

@@ -244,6 +244,10 @@ pub async fn fault(t: &Target, cmd: FaultCmd) -> anyhow::Result<Value> {
     }
 }
 
+pub async fn reset(t: &Target) -> anyhow::Result<Value> {
+    Api::new(t)?.post("/herald/v1/reset", json!({})).await
+}
+
 pub async fn clock(t: &Target, cmd: ClockCmd) -> anyhow::Result<Value> {
     let api = Api::new(t)?;
     match cmd {

@@ -282,6 +282,21 @@ fn a_seed_file_applies_once_with_its_credentials() {
         assert_eq!(wallet["balance"], 50000, "{db}: {wallet}");
         let m = call("GET", "/herald/v1/merchants/1900000109", "", true);
         assert_eq!((m["apiv3_key"].as_str(), m["balance"].as_i64()), (Some("0123456789abcdef0123456789abcdef"), Some(1_000_000)), "{db}: {m}");
+        // A test suite's reset: what it added goes, the seed comes back.
+        let extra = call("POST", "/herald/v1/users", r#"{"nickname":"Extra"}"#, true);
+        let extra = extra["id"].as_str().unwrap().to_string();
+        call("POST", "/herald/v1/users/u_alice/wallet/topup", r#"{"amount":1}"#, true);
+        let out = herald().args(["reset"]).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", "seed-operator-token-0123456789").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["reset"], true, "{r}");
+        assert_eq!(call("GET", &format!("/herald/v1/users/{extra}"), "", true)["code"], "not_found");
+        assert_eq!(call("GET", "/herald/v1/users/u_alice/wallet", "", true)["balance"], 50000);
+        assert_eq!(call("GET", "/herald/v1/accounts", "", true)["accounts"].as_array().unwrap().len(), 2);
+        let old = call("GET", &format!("/cgi-bin/user/get?access_token={tok}"), "", false);
+        assert_ne!(old["errcode"], 0, "{db}: tokens issued before the reset are gone: {old}");
+        let tok = call("GET", "/cgi-bin/token?grant_type=client_credential&appid=wx0123456789abcdef&secret=0123456789abcdef0123456789abcdef", "", false);
+        assert!(tok["access_token"].is_string(), "{db}: {tok}");
         child.kill().unwrap();
         child.wait().unwrap();
     }

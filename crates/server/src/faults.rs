@@ -31,6 +31,11 @@ pub struct FaultCache {
 }
 
 impl FaultCache {
+    /// Drops this node's copy (after a reset).
+    pub fn forget_all(&self) {
+        self.forget();
+    }
+
     fn forget(&self) {
         *self.rules.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }

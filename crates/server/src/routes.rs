@@ -233,6 +233,7 @@ routes! {
     GET "/herald/v1/users/{id}/redpacks" => platform::redpacks::list,
     POST "/herald/v1/users/{id}/redpacks/{send_listid}/open" => platform::redpacks::open,
     GET "/herald/v1/clock" => platform::clock::show,
+    POST "/herald/v1/reset" => crate::seedfile::reset,
     POST "/herald/v1/faults" => crate::faults::add,
     GET "/herald/v1/faults" => crate::faults::list,
     DELETE "/herald/v1/faults" => crate::faults::clear,

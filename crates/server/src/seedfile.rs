@@ -216,6 +216,25 @@ pub async fn apply(st: &AppState, f: &SeedFile) -> anyhow::Result<Applied> {
     Ok(out)
 }
 
+/// `POST /herald/v1/reset` (operator): every row goes (but the platform's settings, the clock
+/// and the migrations), then the seed file the node was started with is applied again: a test
+/// suite's fresh start.
+pub async fn reset(State(st): State<AppState>, _: Operator) -> crate::error::ApiResult<Value> {
+    let started = std::time::Instant::now();
+    st.store.wipe().await?;
+    st.tokens.clear();
+    st.faults.forget_all();
+    let applied = match &st.seed {
+        Some(seed) => Some(apply(&st, seed).await.map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "seed_failed", e.to_string()))?),
+        None => None,
+    };
+    Ok(axum::Json(json!({
+        "reset": true,
+        "seeded": applied.as_ref().map(|a| a.created.len()),
+        "ms": started.elapsed().as_millis() as u64,
+    })))
+}
+
 /// Tops a book up to `target` fen (never down).
 async fn top_up_to(st: &AppState, book: Book, reason: &str, target: i64) -> anyhow::Result<()> {
     let have = st.store.balance(&book).await?;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
     /// Merchants' API public keys as parsed from their PEM text (a cache keyed by the text
     /// itself, so a changed key is simply a different entry; see `pay::merchant_key`).
+    /// The seed file this node was started with: what a reset returns to.
+    pub seed: Option<Arc<crate::seedfile::SeedFile>>,
     /// This node's copy of the fault rules (see `faults`).
     pub faults: Arc<crate::faults::FaultCache>,
     /// This node's live-update listeners (see `platform::live`).
@@ -69,6 +71,7 @@ impl AppState {
             pay_public_keys: Arc::default(),
             live: Arc::default(),
             faults: Arc::default(),
+            seed: None,
         })
     }
 

@@ -25,3 +25,16 @@ pub trait FaultStore: Send + Sync {
     /// Takes one use of a counted rule: false when none is left (another call took the last).
     async fn take_fault(&self, id: i64) -> Result<bool>;
 }
+
+/// Returning a database to nothing (the reset a test suite calls between tests).
+#[async_trait]
+pub trait ResetStore: Send + Sync {
+    /// Deletes every row of every table but the platform's settings (the operator token, the
+    /// payment platform key), the clock and the migrations; ids start again.
+    async fn wipe(&self) -> Result<()>;
+}
+
+/// Tables a wipe keeps.
+pub(crate) const KEPT_TABLES: &[&str] = &["settings", "clock", "_herald_migrations", "_sqlx_migrations"];
+/// Settings a wipe forgets (they describe data that is gone).
+pub(crate) const FORGOTTEN_SETTINGS: &[&str] = &["demo"];

@@ -33,3 +33,25 @@ impl crate::FaultStore for Backend {
         Ok(sqlx::query("UPDATE faults SET remaining = remaining - 1 WHERE id = $1 AND remaining > 0").bind(id).execute(self.writer()).await?.rows_affected() > 0)
     }
 }
+
+#[async_trait::async_trait]
+impl crate::fault::ResetStore for Backend {
+    async fn wipe(&self) -> crate::Result<()> {
+        let tables: Vec<String> = sqlx::query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            .fetch_all(self.writer())
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, sqlx::Error>>()?;
+        let wiped: Vec<String> = tables.iter().filter(|t| !crate::fault::KEPT_TABLES.contains(&t.as_str())).map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+        let mut tx = self.begin().await?;
+        if !wiped.is_empty() {
+            sqlx::query(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", wiped.join(", "))).execute(&mut *tx).await?;
+        }
+        for k in crate::fault::FORGOTTEN_SETTINGS {
+            sqlx::query("DELETE FROM settings WHERE key = $1").bind(*k).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

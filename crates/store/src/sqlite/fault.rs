@@ -36,3 +36,27 @@ impl crate::FaultStore for SqliteStore {
         self.write(|tx| Ok(tx.prepare_cached("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1 AND remaining > 0")?.execute([id])? > 0))
     }
 }
+
+#[async_trait]
+impl crate::fault::ResetStore for SqliteStore {
+    async fn wipe(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            let tables: Vec<String> = tx
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for t in tables.iter().filter(|t| !crate::fault::KEPT_TABLES.contains(&t.as_str())) {
+                tx.execute(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")), [])?;
+            }
+            let sequences: bool = tx.query_row("SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'sqlite_sequence'", [], |r| r.get(0))?;
+            if sequences {
+                tx.execute("DELETE FROM sqlite_sequence", [])?;
+            }
+            for k in crate::fault::FORGOTTEN_SETTINGS {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [k])?;
+            }
+            Ok(())
+        })
+    }
+}
