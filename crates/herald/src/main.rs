@@ -78,6 +78,19 @@ enum Cmd {
         #[command(subcommand)]
         cmd: triggers::FaultCmd,
     },
+    /// The calls a running Herald answered (secrets masked): one line each, or --json.
+    Logs {
+        #[command(flatten)]
+        target: triggers::Target,
+        /// Only this account's calls.
+        #[arg(long)]
+        appid: Option<String>,
+        /// Keep printing new calls.
+        #[arg(long, short)]
+        follow: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Returns a running Herald to its seed file (every row goes; the seed is applied again).
     Reset {
         #[command(flatten)]
@@ -205,6 +218,9 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::Fault { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::fault(&target, cmd).await?)?);
+        }
+        Cmd::Logs { target, appid, follow, json } => {
+            triggers::logs(&target, appid, follow, json).await?;
         }
         Cmd::Reset { target } => {
             println!("{}", serde_json::to_string_pretty(&triggers::reset(&target).await?)?);

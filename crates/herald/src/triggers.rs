@@ -244,6 +244,33 @@ pub async fn fault(t: &Target, cmd: FaultCmd) -> anyhow::Result<Value> {
     }
 }
 
+/// `herald logs`: recorded calls, one line each (`--json` for the records); `--follow` keeps
+/// printing new ones.
+pub async fn logs(t: &Target, appid: Option<String>, follow: bool, json_out: bool) -> anyhow::Result<()> {
+    let api = Api::new(t)?;
+    let mut after = 0i64;
+    loop {
+        let q = format!("/herald/v1/logs?after={after}&limit=500{}", appid.as_deref().map(|a| format!("&appid={}", url_segment(a))).unwrap_or_default());
+        let page = api.call(reqwest::Method::GET, &q, None).await?;
+        for c in page["calls"].as_array().into_iter().flatten() {
+            if json_out {
+                println!("{c}");
+            } else {
+                let secs = c["at_ms"].as_i64().unwrap_or(0) / 1000;
+                let fault = c["fault"].as_i64().map(|f| format!(" fault #{f}")).unwrap_or_default();
+                let who = c["appid"].as_str().or(c["mchid"].as_str()).unwrap_or("-");
+                let errcode = c["errcode"].as_i64().map(|e| format!(" errcode {e}")).unwrap_or_default();
+                println!("{secs} {who} {} {} {}{errcode} {} ms{fault}", c["method"].as_str().unwrap_or(""), c["path"].as_str().unwrap_or(""), c["status"], c["latency_ms"]);
+            }
+        }
+        after = page["next"].as_i64().unwrap_or(after);
+        if !follow {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
 pub async fn reset(t: &Target) -> anyhow::Result<Value> {
     Api::new(t)?.post("/herald/v1/reset", json!({})).await
 }

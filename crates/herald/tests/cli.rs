@@ -216,6 +216,11 @@ fn triggers_act_as_a_follower() {
     assert_eq!(run(&["fault", "list"])["faults"].as_array().unwrap().len(), 1);
     assert!(run(&["fault", "clear"])["cleared"].as_i64().unwrap() >= 1);
     run(&["user", "unfollow", id, appid]);
+    // The request log shows what was done, one line per call.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let logs = herald().args(["logs"]).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
+    let text = String::from_utf8_lossy(&logs.stdout);
+    assert!(text.contains("POST /herald/v1/users/") && text.contains("/messages 201"), "{text}");
     // A bad call fails with the platform's error, and the exit status says so.
     let bad = herald().args(["user", "say", "u_nobody", appid, "x"]).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
     assert!(!bad.status.success());

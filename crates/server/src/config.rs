@@ -38,6 +38,8 @@ pub struct Config {
     /// Followers may top up their own wallets (the sandbox's money from nowhere). Turn off on a
     /// platform where wallets hold real money: then only the operator funds wallets.
     pub self_topup: bool,
+    /// Record every WeChat-compatible and platform call in the request log (`herald logs`).
+    pub request_log: bool,
     /// Log one line per request at `info` (the demo does; `serve` only when asked).
     pub log_requests: bool,
     /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
@@ -60,6 +62,7 @@ impl Default for Config {
             worker: true,
             self_topup: true,
             log_requests: false,
+            request_log: true,
             blob_dir: None,
         }
     }

@@ -134,10 +134,12 @@ pub async fn apply(State(st): State<AppState>, req: Request, next: Next) -> Resp
         if rule.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
         }
-        return match answer(rule.answer(&path)) {
+        let mut r = match answer(rule.answer(&path)) {
             Some(r) => r,
             None => next.run(req).await,
         };
+        r.extensions_mut().insert(crate::requestlog::AppliedFault(*id));
+        return r;
     }
     next.run(req).await
 }

@@ -16,6 +16,7 @@ pub mod layers;
 pub mod pay;
 pub mod platform;
 pub mod qrimage;
+pub mod requestlog;
 pub mod routes;
 pub mod seedfile;
 pub mod state;

@@ -234,6 +234,7 @@ routes! {
     POST "/herald/v1/users/{id}/redpacks/{send_listid}/open" => platform::redpacks::open,
     GET "/herald/v1/clock" => platform::clock::show,
     POST "/herald/v1/reset" => crate::seedfile::reset,
+    GET "/herald/v1/logs" => crate::requestlog::list,
     POST "/herald/v1/faults" => crate::faults::add,
     GET "/herald/v1/faults" => crate::faults::list,
     DELETE "/herald/v1/faults" => crate::faults::clear,
@@ -293,6 +294,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), crate::faults::apply))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::requestlog::record))
         .layer(middleware::from_fn(layers::read_body))
         .layer(middleware::from_fn_with_state(state.clone(), layers::app_headers))
         .layer(middleware::from_fn_with_state(state, layers::log_request))

@@ -35,6 +35,10 @@ pub struct AppState {
     pub pay_key: Arc<tokio::sync::OnceCell<Arc<herald_wire::pay::keys::PrivateKey>>>,
     /// Merchants' API public keys as parsed from their PEM text (a cache keyed by the text
     /// itself, so a changed key is simply a different entry; see `pay::merchant_key`).
+    /// The request log's queue (see `requestlog`).
+    pub request_log: crate::requestlog::RequestLog,
+    /// Record calls in the request log (`Config::request_log`).
+    pub log_requests_db: bool,
     /// The seed file this node was started with: what a reset returns to.
     pub seed: Option<Arc<crate::seedfile::SeedFile>>,
     /// This node's copy of the fault rules (see `faults`).
@@ -53,6 +57,7 @@ impl AppState {
             None => store.setting_or_insert("operator_token", &generated).await?,
         };
         let clock = Clock::new(store.clone(), cfg.simulated_clock()).await?;
+        let request_log = crate::requestlog::RequestLog::start(store.clone());
         Ok(AppState {
             store,
             clock,
@@ -72,6 +77,8 @@ impl AppState {
             live: Arc::default(),
             faults: Arc::default(),
             seed: None,
+            request_log,
+            log_requests_db: cfg.request_log,
         })
     }
 

@@ -38,3 +38,30 @@ pub trait ResetStore: Send + Sync {
 pub(crate) const KEPT_TABLES: &[&str] = &["settings", "clock", "_herald_migrations", "_sqlx_migrations"];
 /// Settings a wipe forgets (they describe data that is gone).
 pub(crate) const FORGOTTEN_SETTINGS: &[&str] = &["demo"];
+
+/// One call in the request log.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LoggedCall {
+    pub id: i64,
+    pub at_ms: i64,
+    pub appid: Option<String>,
+    pub mchid: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    pub errcode: Option<i64>,
+    pub latency_ms: i64,
+    pub request: String,
+    pub response: String,
+    /// The fault rule that answered, if one did.
+    pub fault: Option<i64>,
+}
+
+#[async_trait]
+pub trait RequestLogStore: Send + Sync {
+    /// Records calls (their ids are ignored) and forgets all but the newest `keep` and those
+    /// older than `forget_before_ms`.
+    async fn log_calls(&self, calls: &[LoggedCall], keep: i64, forget_before_ms: i64) -> Result<()>;
+    /// Calls after id `after`, oldest first, at most `limit`, of one AppID when given.
+    async fn logged_calls(&self, after: i64, appid: Option<&str>, limit: i64) -> Result<Vec<LoggedCall>>;
+}

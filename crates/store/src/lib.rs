@@ -40,7 +40,7 @@ pub use ledger::{Entry, LedgerStore, Posted};
 pub use pay::PayStore;
 pub use redpack::RedPackStore;
 pub use coupon::CouponStore;
-pub use fault::{FaultStore, ResetStore, StoredFault};
+pub use fault::{FaultStore, LoggedCall, RequestLogStore, ResetStore, StoredFault};
 
 /// Platform-wide settings and the shared clock.
 #[async_trait]
@@ -198,11 +198,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    AuthStore + FaultStore + ResetStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: AuthStore + FaultStore + ResetStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

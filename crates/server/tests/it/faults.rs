@@ -61,3 +61,36 @@ async fn faults_answer_as_wechat_fails() {
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
 }
+
+/// The request log (issue 29, item 4): calls with their account, errcode and masked secrets,
+/// and the fault that answered one.
+#[tokio::test]
+async fn the_request_log_shows_calls_with_secrets_masked() {
+    for app in apps().await {
+        let a = app.account("service", "organisation", true).await;
+        let secret = a["app_secret"].as_str().unwrap().to_string();
+        let token = app.token(&a).await;
+        let (_, f) = app.op("POST", "/herald/v1/faults", Some(json!({"path": "/cgi-bin/tags/get", "errcode": 45009, "count": 1}))).await;
+        assert_eq!(errcode(&app.wx_get(&format!("/cgi-bin/tags/get?access_token={token}")).await), 45009);
+        let created = app.wx_post(&format!("/cgi-bin/tags/create?access_token={token}"), json!({"tag": {"name": "logged"}})).await;
+        assert!(created["tag"]["id"].is_i64(), "{created}");
+        let mut calls = Vec::new();
+        for _ in 0..50 {
+            let (_, page) = app.op("GET", &format!("/herald/v1/logs?appid={}", a["appid"].as_str().unwrap()), None).await;
+            calls = page["calls"].as_array().cloned().unwrap_or_default();
+            if calls.len() >= 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let paths: Vec<&str> = calls.iter().map(|c| c["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["/cgi-bin/token", "/cgi-bin/tags/get", "/cgi-bin/tags/create"], "{calls:?}");
+        let all = serde_json::to_string(&calls).unwrap();
+        assert!(!all.contains(&secret) && !all.contains(&token), "secrets are masked: {all}");
+        assert!(calls[0]["request"].as_str().unwrap().contains("secret=***"));
+        assert_eq!((calls[1]["errcode"].as_i64(), calls[1]["fault"].as_i64()), (Some(45009), f["id"].as_i64()));
+        assert_eq!(calls[2]["errcode"].as_i64(), None, "{}", calls[2]);
+        assert!(calls[2]["request"].as_str().unwrap().contains("\"logged\""));
+        assert!(calls[2]["response"].as_str().unwrap().contains("\"logged\""));
+    }
+}

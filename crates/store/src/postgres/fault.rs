@@ -55,3 +55,66 @@ impl crate::fault::ResetStore for Backend {
         Ok(())
     }
 }
+
+#[async_trait::async_trait]
+impl crate::fault::RequestLogStore for Backend {
+    async fn log_calls(&self, calls: &[crate::fault::LoggedCall], keep: i64, forget_before_ms: i64) -> crate::Result<()> {
+        let mut tx = self.begin().await?;
+        for c in calls {
+            sqlx::query(
+                "INSERT INTO request_log (at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(c.at_ms)
+            .bind(&c.appid)
+            .bind(&c.mchid)
+            .bind(&c.method)
+            .bind(&c.path)
+            .bind(c.status)
+            .bind(c.errcode)
+            .bind(c.latency_ms)
+            .bind(&c.request)
+            .bind(&c.response)
+            .bind(c.fault)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM request_log WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM request_log) - $1 OR at_ms < $2")
+            .bind(keep)
+            .bind(forget_before_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn logged_calls(&self, after: i64, appid: Option<&str>, limit: i64) -> crate::Result<Vec<crate::fault::LoggedCall>> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault FROM request_log \
+             WHERE id > $1 AND ($2::text IS NULL OR appid = $2) ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(appid)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::fault::LoggedCall {
+                    id: r.try_get(0)?,
+                    at_ms: r.try_get(1)?,
+                    appid: r.try_get(2)?,
+                    mchid: r.try_get(3)?,
+                    method: r.try_get(4)?,
+                    path: r.try_get(5)?,
+                    status: r.try_get(6)?,
+                    errcode: r.try_get(7)?,
+                    latency_ms: r.try_get(8)?,
+                    request: r.try_get(9)?,
+                    response: r.try_get(10)?,
+                    fault: r.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+}

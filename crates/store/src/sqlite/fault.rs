@@ -60,3 +60,48 @@ impl crate::fault::ResetStore for SqliteStore {
         })
     }
 }
+
+fn call_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::fault::LoggedCall> {
+    Ok(crate::fault::LoggedCall {
+        id: r.get(0)?,
+        at_ms: r.get(1)?,
+        appid: r.get(2)?,
+        mchid: r.get(3)?,
+        method: r.get(4)?,
+        path: r.get(5)?,
+        status: r.get(6)?,
+        errcode: r.get(7)?,
+        latency_ms: r.get(8)?,
+        request: r.get(9)?,
+        response: r.get(10)?,
+        fault: r.get(11)?,
+    })
+}
+
+#[async_trait]
+impl crate::fault::RequestLogStore for SqliteStore {
+    async fn log_calls(&self, calls: &[crate::fault::LoggedCall], keep: i64, forget_before_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO request_log (at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for c in calls {
+                st.execute(params![c.at_ms, c.appid, c.mchid, c.method, c.path, c.status, c.errcode, c.latency_ms, c.request, c.response, c.fault])?;
+            }
+            tx.prepare_cached("DELETE FROM request_log WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM request_log) - ?1 OR at_ms < ?2")?.execute(params![keep, forget_before_ms])?;
+            Ok(())
+        })
+    }
+
+    async fn logged_calls(&self, after: i64, appid: Option<&str>, limit: i64) -> Result<Vec<crate::fault::LoggedCall>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault FROM request_log \
+                 WHERE id > ?1 AND (?2 IS NULL OR appid = ?2) ORDER BY id LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![after, appid, limit], call_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}

@@ -56,6 +56,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "merchant h5 domain", include_str!("../../migrations/sqlite/0020_merchant_h5_domain.sql")),
     (21, "user logins", include_str!("../../migrations/sqlite/0021_user_logins.sql")),
     (22, "faults", include_str!("../../migrations/sqlite/0022_faults.sql")),
+    (23, "request log", include_str!("../../migrations/sqlite/0023_request_log.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
