@@ -116,7 +116,7 @@ async fn a_session_acts_only_as_its_own_user() {
             let body = (*method != "GET").then(|| json!({"appid": appid, "msgtype": "text", "content": "hi", "amount": 100}));
             let (s, v) = mallory.call(&app, method, &path, body, true).await;
             // 404 as for a user that does not exist; 401 where only the operator may call.
-            let want = if rest == "/signin_links" { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
+            let want = if ["/signin_links", "/login"].contains(&rest) { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
             assert_eq!(s, want, "{method} {path} with another user's session: {v}");
             let anon = app.http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(&path)).send().await.unwrap();
             assert_eq!(anon.status(), StatusCode::UNAUTHORIZED, "{method} {path} with no credential");
