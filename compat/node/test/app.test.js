@@ -177,7 +177,8 @@ test('the Herald app, as a follower uses it', async (t) => {
         await page.getByRole('textbox', { name: 'Nickname' }).fill('Ming');
         await page.getByRole('textbox', { name: 'Region' }).fill('Hangzhou');
         await page.getByRole('button', { name: 'Save' }).click();
-        await page.getByRole('heading', { name: 'Ming' }).waitFor();
+        await page.getByRole('heading', { name: 'Ming', exact: true }).waitFor();
+        await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
         const saved = (await h.op('GET', `/herald/v1/users/${me.id}`)).body;
         assert.deepEqual([saved.nickname, saved.profile.city], ['Ming', 'Hangzhou']);
         await axe(page, 'me', backend);
