@@ -118,6 +118,33 @@ fn line_with(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: 
     lines.map(|l| l.unwrap()).find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no line starting with {prefix:?}"))
 }
 
+/// `herald serve` on port 0 with `args` and `env` added: the child and its URL.
+fn serve(args: &[&str], env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let mut cmd = herald();
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args).env("HERALD_LOG", "warn").stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
+    // Keep reading what it prints, so its stdout never closes under it.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+/// One HTTP/1.1 call with std only: the JSON answer (Null when it is none).
+fn http(url: &str, method: &str, path: &str, body: &str, bearer: Option<&str>) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let auth = bearer.map(|b| format!("Authorization: Bearer {b}\r\n")).unwrap_or_default();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap_or("")).unwrap_or(serde_json::Value::Null)
+}
+
 #[test]
 fn listen_colon_zero_picks_a_free_port() {
     let dir = tmp("colon");
@@ -170,32 +197,15 @@ fn triggers_act_as_a_follower() {
     let dir = tmp("triggers");
     let db = format!("sqlite://{}", dir.join("t.db").display());
     let op = "cli-operator-token-0123456789";
-    let mut child = herald()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
-        .env("HERALD_OPERATOR_TOKEN", op)
-        .env("HERALD_CLOCK", "simulated")
-        .env("HERALD_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
+    let (mut child, url) = serve(&["--database-url", &db], &[("HERALD_OPERATOR_TOKEN", op), ("HERALD_CLOCK", "simulated")]);
     let run = |args: &[&str]| -> serde_json::Value {
         let out = herald().args(args).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
     // An account to act on, through the platform API.
-    let acc: serde_json::Value = {
-        use std::io::{Read, Write};
-        let body = r#"{"name":"CLI Bank","type":"service","owner":{"kind":"organisation","name":"C"},"verified":true}"#;
-        let addr = url.trim_start_matches("http://");
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        write!(s, "POST /herald/v1/accounts HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {op}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-        let mut r = String::new();
-        s.read_to_string(&mut r).unwrap();
-        serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap()
-    };
+    let body = r#"{"name":"CLI Bank","type":"service","owner":{"kind":"organisation","name":"C"},"verified":true}"#;
+    let acc = http(&url, "POST", "/herald/v1/accounts", body, Some(op));
     let appid = acc["appid"].as_str().unwrap();
     let u = run(&["user", "create", "Ming", "--login", "ming", "--password", "correct horse"]);
     let id = u["id"].as_str().unwrap();
@@ -253,25 +263,9 @@ fn a_seed_file_applies_once_with_its_credentials() {
         let second = apply();
         assert_eq!(second["created"], serde_json::json!([]), "{db}: the second run created {}", second["created"]);
         // Served with --seed (a third application), the credentials work.
-        let mut child = herald()
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db, "--seed", seed])
-            .env("HERALD_OPERATOR_TOKEN", "seed-operator-token-0123456789")
-            .env("HERALD_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
-        let addr = url.trim_start_matches("http://").to_string();
-        let call = |method: &str, path: &str, body: &str, bearer: bool| -> serde_json::Value {
-            use std::io::{Read, Write};
-            let mut s = std::net::TcpStream::connect(&addr).unwrap();
-            let auth = if bearer { "Authorization: Bearer seed-operator-token-0123456789\r\n" } else { "" };
-            write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-            let mut r = String::new();
-            s.read_to_string(&mut r).unwrap();
-            serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap_or(serde_json::Value::Null)
-        };
+        let op = "seed-operator-token-0123456789";
+        let (mut child, url) = serve(&["--database-url", &db, "--seed", seed], &[("HERALD_OPERATOR_TOKEN", op)]);
+        let call = |method: &str, path: &str, body: &str, bearer: bool| http(&url, method, path, body, bearer.then_some(op));
         let tok = call("GET", "/cgi-bin/token?grant_type=client_credential&appid=wx0123456789abcdef&secret=0123456789abcdef0123456789abcdef", "", false);
         let tok = tok["access_token"].as_str().unwrap_or_else(|| panic!("{db}: {tok}")).to_string();
         let followers = call("GET", &format!("/cgi-bin/user/get?access_token={tok}"), "", false);
