@@ -279,6 +279,7 @@ async fn run() -> anyhow::Result<()> {
             }
             cfg.clock = "simulated".into();
             cfg.log_requests = true;
+            cfg.request_log = true;
             // The demo's developer server is usually on this machine.
             cfg.allow_private_callbacks = true;
             // A database of its own in the temporary directory (removed when the demo stops)

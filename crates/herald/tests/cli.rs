@@ -197,7 +197,7 @@ fn triggers_act_as_a_follower() {
     let dir = tmp("triggers");
     let db = format!("sqlite://{}", dir.join("t.db").display());
     let op = "cli-operator-token-0123456789";
-    let (mut child, url) = serve(&["--database-url", &db], &[("HERALD_OPERATOR_TOKEN", op), ("HERALD_CLOCK", "simulated")]);
+    let (mut child, url) = serve(&["--database-url", &db], &[("HERALD_OPERATOR_TOKEN", op), ("HERALD_CLOCK", "simulated"), ("HERALD_REQUEST_LOG", "true")]);
     let run = |args: &[&str]| -> serde_json::Value {
         let out = herald().args(args).env("HERALD_URL", &url).env("HERALD_OPERATOR_TOKEN", op).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -54,6 +54,7 @@ pub fn config(database_url: &str) -> herald_server::Config {
         clock: "simulated".into(),
         operator_token: Some(OPERATOR.into()),
         allow_private_callbacks: true,
+        request_log: true,
         blob_dir: Some(std::env::temp_dir().join("herald-it-blobs").to_string_lossy().into_owned()),
         ..herald_server::Config::default()
     }
