@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use herald_domain::fault::{preset, FaultAnswer, FaultSpec, PRESETS};
@@ -102,23 +101,35 @@ fn answer(a: FaultAnswer) -> Option<Response> {
     }
 }
 
-/// The layer: the first matching rule that applies answers (or delays) the call.
-pub async fn apply(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if !faultable(&path) {
-        return next.run(req).await;
+/// What the rules look at in a call, read before anything is awaited.
+pub struct Call {
+    path: String,
+    query: Option<String>,
+    mchid: Option<String>,
+}
+
+impl Call {
+    pub fn of(req: &Request) -> Call {
+        Call { path: req.uri().path().to_string(), query: req.uri().query().map(str::to_string), mchid: mchid_of(req) }
     }
-    let rules = st.faults.get(&st).await;
+}
+
+/// The first matching rule that applies answers the call (None: the handler runs, perhaps after
+/// a rule's delay).
+pub async fn answer_for(st: &AppState, call: &Call) -> Option<Response> {
+    if !faultable(&call.path) {
+        return None;
+    }
+    let rules = st.faults.get(st).await;
     if rules.is_empty() {
-        return next.run(req).await;
+        return None;
     }
+    let (path, query, mchid) = (&call.path, &call.query, &call.mchid);
     let now = st.clock.now().await.unwrap_or(0);
     let needs_appid = rules.iter().any(|(_, _, r)| r.appid.is_some());
-    let query = req.uri().query().map(str::to_string);
-    let appid = if needs_appid { appid_of(&st, query.as_deref()).await } else { None };
-    let mchid = mchid_of(&req);
+    let appid = if needs_appid { appid_of(st, query.as_deref()).await } else { None };
     for (id, remaining, rule) in rules.iter() {
-        if !rule.matches(&path, appid.as_deref(), mchid.as_deref(), now) {
+        if !rule.matches(path, appid.as_deref(), mchid.as_deref(), now) {
             continue;
         }
         if rule.probability.is_some_and(|p| rand::random::<f64>() >= p) {
@@ -134,14 +145,11 @@ pub async fn apply(State(st): State<AppState>, req: Request, next: Next) -> Resp
         if rule.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
         }
-        let mut r = match answer(rule.answer(&path)) {
-            Some(r) => r,
-            None => next.run(req).await,
-        };
+        let mut r = answer(rule.answer(path))?;
         r.extensions_mut().insert(crate::requestlog::AppliedFault(*id));
-        return r;
+        return Some(r);
     }
-    next.run(req).await
+    None
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::body::{Body, HttpBody};
 use axum::extract::{Query, Request, State};
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::Response;
 use axum::Json;
 use herald_store::LoggedCall;
@@ -135,18 +134,28 @@ fn content_type(h: &axum::http::HeaderMap) -> String {
     h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
-/// The layer: records the call once it is answered.
-pub async fn record(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if !st.log_requests_db || !logged(&path) {
-        return next.run(req).await;
+/// What the log keeps of a request while it is answered.
+pub struct Pending {
+    started: std::time::Instant,
+    method: String,
+    path: String,
+    request: String,
+    token: Option<String>,
+    appid: Option<String>,
+    mchid: Option<String>,
+}
+
+/// Before the call: what to record of the request (None when the log is off or the path is
+/// not logged); the request, its body back in place.
+pub async fn before(st: &AppState, req: Request) -> (Request, Option<Pending>) {
+    if !st.log_requests_db || !logged(req.uri().path()) {
+        return (req, None);
     }
-    let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let req_bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(mask_query).unwrap_or_default();
-    let token = parts.uri.query().and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned()));
-    let qappid = parts.uri.query().and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "appid").map(|(_, v)| v.into_owned()));
+    let param = |name: &str| parts.uri.query().and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()));
     let mchid = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -154,9 +163,13 @@ pub async fn record(State(st): State<AppState>, req: Request, next: Next) -> Res
         .and_then(|a| a.split("mchid=\"").nth(1))
         .and_then(|r| r.split('"').next())
         .map(str::to_string);
-    let request_text = format!("{} {}{}{}\n{}", parts.method, path, if query.is_empty() { "" } else { "?" }, query, mask_body(&req_bytes, &content_type(&parts.headers)));
-    let method = parts.method.to_string();
-    let resp = next.run(Request::from_parts(parts, Body::from(req_bytes))).await;
+    let request = format!("{} {}{}{}\n{}", parts.method, path, if query.is_empty() { "" } else { "?" }, query, mask_body(&req_bytes, &content_type(&parts.headers)));
+    let pending = Pending { started: std::time::Instant::now(), method: parts.method.to_string(), path, request, token: param("access_token"), appid: param("appid"), mchid };
+    (Request::from_parts(parts, Body::from(req_bytes)), Some(pending))
+}
+
+/// After the call: records it (in the background) and hands the response on.
+pub async fn after(st: &AppState, p: Pending, resp: Response) -> Response {
     let status = resp.status().as_u16() as i64;
     let fault = resp.extensions().get::<AppliedFault>().map(|f| f.0);
     let small = resp.body().size_hint().exact().is_some_and(|n| n <= BODY_MAX);
@@ -172,7 +185,7 @@ pub async fn record(State(st): State<AppState>, req: Request, next: Next) -> Res
     };
     // The token's account is in this node's cache once the handler has checked it; a call
     // answered before that (a fault) looks it up.
-    let appid = match (qappid, token) {
+    let appid = match (p.appid, p.token) {
         (Some(a), _) => Some(a),
         (None, Some(t)) => match st.tokens.get(&t) {
             Some((_, a)) => Some(a.appid.0),
@@ -184,13 +197,13 @@ pub async fn record(State(st): State<AppState>, req: Request, next: Next) -> Res
         id: 0,
         at_ms: crate::clock::system_now_ms(),
         appid,
-        mchid,
-        method,
-        path,
+        mchid: p.mchid,
+        method: p.method,
+        path: p.path,
         status,
         errcode,
-        latency_ms: started.elapsed().as_millis() as i64,
-        request: request_text,
+        latency_ms: p.started.elapsed().as_millis() as i64,
+        request: p.request,
         response: response_text,
         fault,
     };

@@ -293,11 +293,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     table()
         .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(state.clone(), crate::faults::apply))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::requestlog::record))
-        .layer(middleware::from_fn(layers::read_body))
-        .layer(middleware::from_fn_with_state(state.clone(), layers::app_headers))
-        .layer(middleware::from_fn_with_state(state, layers::log_request))
+        .layer(middleware::from_fn_with_state(state, layers::app))
         .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }
 
@@ -310,8 +306,6 @@ pub fn content_router(state: AppState) -> Router<AppState> {
         .route("/s/mass/{appid}/{msg_id}/{idx}", get(cgi::content::mass_article))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn(layers::read_body))
-        .layer(middleware::from_fn_with_state(state.clone(), layers::content_headers))
-        .layer(middleware::from_fn_with_state(state, layers::log_request))
+        .layer(middleware::from_fn_with_state(state, layers::content))
         .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }
