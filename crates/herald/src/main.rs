@@ -261,7 +261,7 @@ async fn run() -> anyhow::Result<()> {
             if let Some((file, seed)) = seed {
                 let applied = herald_server::seedfile::apply(&state, &seed).await.with_context(|| format!("applying {}", file.display()))?;
                 tracing::info!(created = applied.created.len(), kept = applied.kept.len(), "seed file {} applied", file.display());
-                state.seed = Some(std::sync::Arc::new(seed));
+                state.edit().seed = Some(std::sync::Arc::new(seed));
             }
             let addr = listeners.app.local_addr()?;
             println!("herald listening on http://{addr}");

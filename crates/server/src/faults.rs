@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 const KEEP: Duration = Duration::from_millis(500);
 
-type Rules = Arc<Vec<(i64, Option<i64>, FaultSpec)>>;
+pub type Rules = Arc<Vec<(i64, Option<i64>, FaultSpec)>>;
 
 /// This node's copy of the rules.
 #[derive(Default)]
@@ -58,7 +58,7 @@ impl FaultCache {
 }
 
 /// Paths faults apply to: the WeChat-compatible APIs.
-fn faultable(path: &str) -> bool {
+pub fn faultable(path: &str) -> bool {
     ["/cgi-bin/", "/sns/", "/wxa/", "/v3/", "/mmpaymkttransfers/", "/sandboxnew/"].iter().any(|p| path.starts_with(p))
 }
 
@@ -101,29 +101,32 @@ fn answer(a: FaultAnswer) -> Option<Response> {
     }
 }
 
-/// What the rules look at in a call, read before anything is awaited.
+/// What the rules look at in a call, copied out of the request only when there are rules
+/// (the common case, none, costs a cached lookup and no allocation).
 pub struct Call {
     path: String,
     query: Option<String>,
     mchid: Option<String>,
 }
 
-impl Call {
-    pub fn of(req: &Request) -> Call {
-        Call { path: req.uri().path().to_string(), query: req.uri().query().map(str::to_string), mchid: mchid_of(req) }
+/// The rules that could apply to a call (`faultable`: on a path rules apply to; None: no rule
+/// can). The common case costs a cached lookup and no allocation.
+pub async fn rules_for(st: &AppState, faultable: bool) -> Option<Rules> {
+    if !faultable {
+        return None;
     }
+    let rules = st.faults.get(st).await;
+    (!rules.is_empty()).then_some(rules)
+}
+
+/// What `rules` look at in `req`, copied out before anything is awaited.
+pub fn call_of(rules: Rules, req: &Request) -> (Rules, Call) {
+    (rules, Call { path: req.uri().path().to_string(), query: req.uri().query().map(str::to_string), mchid: mchid_of(req) })
 }
 
 /// The first matching rule that applies answers the call (None: the handler runs, perhaps after
 /// a rule's delay).
-pub async fn answer_for(st: &AppState, call: &Call) -> Option<Response> {
-    if !faultable(&call.path) {
-        return None;
-    }
-    let rules = st.faults.get(st).await;
-    if rules.is_empty() {
-        return None;
-    }
+pub async fn answer_for(st: &AppState, (rules, call): (Rules, Call)) -> Option<Response> {
     let (path, query, mchid) = (&call.path, &call.query, &call.mchid);
     let now = st.clock.now().await.unwrap_or(0);
     let needs_appid = rules.iter().any(|(_, _, r)| r.appid.is_some());

@@ -170,8 +170,12 @@ pub async fn app(State(st): State<AppState>, req: Request, next: Next) -> Respon
         Err(r) => r,
         Ok(req) => {
             let (req, pending) = crate::requestlog::before(&st, req).await;
-            let call = crate::faults::Call::of(&req);
-            let r = match crate::faults::answer_for(&st, &call).await {
+            let faultable = crate::faults::faultable(req.uri().path());
+            let answer = match crate::faults::rules_for(&st, faultable).await {
+                Some(rules) => crate::faults::answer_for(&st, crate::faults::call_of(rules, &req)).await,
+                None => None,
+            };
+            let r = match answer {
                 Some(r) => r,
                 None => next.run(req).await,
             };

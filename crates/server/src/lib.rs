@@ -70,10 +70,10 @@ impl Listeners {
 /// Fills in the public URLs left unset from the addresses actually bound.
 fn settle_urls(state: &mut AppState, l: &Listeners) -> std::io::Result<()> {
     if state.public_url.is_none() {
-        state.public_url = Some(format!("http://{}", l.app.local_addr()?).into());
+        state.edit().public_url = Some(format!("http://{}", l.app.local_addr()?).into());
     }
     if state.content_url.is_none() {
-        state.content_url = Some(format!("http://{}", l.content.local_addr()?).into());
+        state.edit().content_url = Some(format!("http://{}", l.content.local_addr()?).into());
     }
     Ok(())
 }

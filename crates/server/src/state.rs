@@ -6,10 +6,23 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::token_cache::TokenCache;
 
-/// What every handler sees. Holds no state of its own beyond configuration and a one-second
-/// token cache: everything that changes lives in the database, so several nodes can share one.
+/// What every handler sees: one pointer to the node's [`Shared`] parts, so the per-request
+/// clones (every layer and every `State` extractor takes one) cost one reference count, not
+/// one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The node's parts. Holds no state of its own beyond configuration and a one-second token
+/// cache: everything that changes lives in the database, so several nodes can share one.
+#[derive(Clone)]
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub operator_token: Arc<str>,
@@ -58,7 +71,7 @@ impl AppState {
         };
         let clock = Clock::new(store.clone(), cfg.simulated_clock()).await?;
         let request_log = crate::requestlog::RequestLog::start(store.clone());
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             clock,
             operator_token: operator_token.into(),
@@ -79,7 +92,13 @@ impl AppState {
             seed: None,
             request_log,
             log_requests_db: cfg.request_log,
-        })
+        })))
+    }
+
+    /// Changes settings while the node starts (before it serves; a clone taken earlier keeps
+    /// what it had).
+    pub fn edit(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// The URL users and SDKs reach this server at (no trailing slash).
