@@ -50,6 +50,21 @@ pub fn normalize_login(raw: &str) -> Result<String, LoginError> {
     }
 }
 
+/// An owner's console email as stored: trimmed and lower-cased; one `@` with something on each
+/// side, a dot in the domain, no spaces, at most 254 bytes. None if it is not one.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let e = raw.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = e.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(e)
+}
+
 pub fn check_password(p: &str) -> Result<(), LoginError> {
     if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > MAX_PASSWORD_BYTES {
         return Err(LoginError::WeakPassword);
@@ -76,6 +91,15 @@ pub fn session_id(session_hash: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(normalize_email(" Owner@Example.COM ").as_deref(), Some("owner@example.com"));
+        for bad in ["", "owner", "@example.com", "owner@", "owner@example", "a b@example.com", "a@b@example.com", "owner@.com", "owner@example."] {
+            assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+        assert_eq!(normalize_email(&format!("{}@example.com", "a".repeat(250))), None);
+    }
 
     #[test]
     fn logins_are_usernames_or_phone_numbers() {

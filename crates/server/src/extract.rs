@@ -158,12 +158,12 @@ fn writes(parts: &Parts) -> bool {
     !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS)
 }
 
-fn forbidden(message: &str) -> ApiError {
+pub(crate) fn forbidden(message: &str) -> ApiError {
     ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden", message)
 }
 
 /// A session-authenticated write must carry the session's CSRF token in `X-CSRF-Token`.
-fn check_csrf(parts: &Parts, session_hash: &str) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(parts: &Parts, session_hash: &str) -> Result<(), ApiError> {
     if !writes(parts) {
         return Ok(());
     }

@@ -174,6 +174,13 @@ routes! {
     PUT "/herald/v1/me/password" => platform::auth::change_password,
     GET "/herald/v1/me/sessions" => platform::auth::sessions,
     DELETE "/herald/v1/me/sessions/{id}" => platform::auth::end_session,
+    POST "/herald/v1/console/signin" => platform::console::signin,
+    POST "/herald/v1/console/signout" => platform::console::signout,
+    GET "/herald/v1/console/me" => platform::console::me,
+    PUT "/herald/v1/console/password" => platform::console::change_password,
+    GET "/herald/v1/console/sessions" => platform::console::sessions,
+    DELETE "/herald/v1/console/sessions/{id}" => platform::console::end_session,
+    PUT "/herald/v1/owners/{id}/login" => platform::console::set_owner_login,
     POST "/herald/v1/owners" => platform::accounts::create_owner,
     GET "/herald/v1/owners" => platform::accounts::list_owners,
     POST "/herald/v1/accounts" => platform::accounts::create,
@@ -183,6 +190,11 @@ routes! {
     POST "/herald/v1/accounts/{appid}/upgrade" => platform::accounts::upgrade,
     POST "/herald/v1/accounts/{appid}/reset_secret" => platform::accounts::reset_secret,
     PUT "/herald/v1/accounts/{appid}/server" => platform::accounts::set_server,
+    GET "/herald/v1/accounts/{appid}/menu" => platform::manage::get_menu,
+    PUT "/herald/v1/accounts/{appid}/menu" => platform::manage::put_menu,
+    DELETE "/herald/v1/accounts/{appid}/menu" => platform::manage::delete_menu,
+    GET "/herald/v1/accounts/{appid}/followers" => platform::manage::followers,
+    GET "/herald/v1/accounts/{appid}/overview" => platform::manage::overview,
     POST "/herald/v1/users" => platform::users::create,
     GET "/herald/v1/users" => platform::users::list,
     GET "/herald/v1/users/{id}" => platform::users::show,
@@ -253,7 +265,7 @@ fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> Metho
 }
 
 /// The first path segments of the web app's own pages (served its `index.html`).
-const APP_PAGES: &[&str] = &["signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me", "scan"];
+const APP_PAGES: &[&str] = &["console", "signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me", "scan"];
 
 /// The web app: its files under `/assets/` (hashed names, cached for good; a missing one is a
 /// real 404) and its page for `/` and each of its routes (never cached, so a new build shows).

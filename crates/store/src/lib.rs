@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod broadcast;
+pub mod console;
 pub mod content;
 pub mod coupon;
 pub mod fault;
@@ -29,6 +30,7 @@ use herald_wire::{AppId, OwnerId, TagId, UserId};
 
 pub use auth::{AuthStore, LiveChange, LiveCursor, LiveStore, SessionInfo};
 pub use broadcast::*;
+pub use console::{ConsoleStore, FollowerFilter, FollowerRow};
 pub use content::*;
 pub use error::{Result, StoreError};
 pub use keys::conversation_key;
@@ -198,11 +200,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    AuthStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + ConsoleStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: AuthStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + ConsoleStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

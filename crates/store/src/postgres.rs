@@ -62,6 +62,7 @@ include!("postgres/settings.rs");
 include!("postgres/accounts.rs");
 include!("postgres/users.rs");
 include!("postgres/auth.rs");
+include!("postgres/console.rs");
 include!("postgres/fault.rs");
 include!("postgres/followers.rs");
 include!("postgres/tags.rs");

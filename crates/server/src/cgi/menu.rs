@@ -48,7 +48,7 @@ pub async fn viewer(st: &AppState, f: &Follower) -> Result<Viewer, herald_store:
 }
 
 /// The jump domains of `buttons` together with those of the menus kept beside them: at most 3.
-fn check_domains(buttons: &[Value], kept: &[MenuDef]) -> Result<(), WxError> {
+pub fn check_domains(buttons: &[Value], kept: &[MenuDef]) -> Result<(), WxError> {
     let mut all = menu::domains_of(buttons);
     for m in kept {
         all.extend(menu::domains_of(&m.buttons));

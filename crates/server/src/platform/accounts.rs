@@ -11,6 +11,7 @@ use herald_wire::{AppId, OwnerId};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
+use super::console::{masked_secret, AccountAccess, Principal};
 use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
 
@@ -130,20 +131,31 @@ pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account
     Ok((a, owner))
 }
 
-pub async fn list(State(st): State<AppState>, _: Operator) -> ApiResult<AccountList> {
-    let accounts = st.store.accounts().await?;
+/// `GET /herald/v1/accounts`: every account for the operator; an owner's console session sees
+/// its own (AppSecrets masked).
+pub async fn list(State(st): State<AppState>, who: Principal) -> ApiResult<AccountList> {
+    let accounts: Vec<Account> = st.store.accounts().await?.into_iter().filter(|a| who.sees(&a.owner_id)).collect();
     let owners = st.store.owners().await?;
     let mut out = Vec::with_capacity(accounts.len());
     for a in &accounts {
         let o = owners.iter().find(|o| o.id == a.owner_id).ok_or_else(|| ApiError::not_found("owner"))?;
-        out.push(account_out(a, o));
+        let mut a = account_out(a, o);
+        if !matches!(who, Principal::Operator) {
+            a.app_secret = masked_secret(&a.app_secret);
+        }
+        out.push(a);
     }
     Ok(Json(AccountList { accounts: out }))
 }
 
-pub async fn show(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
-    let (a, o) = load(&st, &appid).await?;
-    Ok(Json(account_out(&a, &o)))
+/// `GET /herald/v1/accounts/{appid}`: an owner's session sees the AppSecret masked (it is shown
+/// whole once, when reset).
+pub async fn show(acc: AccountAccess) -> ApiResult<AccountOut> {
+    let mut out = account_out(&acc.account, &acc.owner);
+    if !acc.operator {
+        out.app_secret = masked_secret(&out.app_secret);
+    }
+    Ok(Json(out))
 }
 
 pub async fn verify(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
@@ -162,8 +174,8 @@ pub struct UpgradeIn {
     pub to: Option<String>,
 }
 
-pub async fn upgrade(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<UpgradeIn>) -> ApiResult<AccountOut> {
-    let (mut a, o) = load(&st, &appid).await?;
+pub async fn upgrade(State(st): State<AppState>, acc: AccountAccess, ApiJson(b): ApiJson<UpgradeIn>) -> ApiResult<AccountOut> {
+    let (mut a, o) = (acc.account, acc.owner);
     let to = match b.to.as_deref() {
         None => AccountType::Service,
         Some(t) => AccountType::parse(t).ok_or_else(|| ApiError::bad_request("type must be \"subscription\" or \"service\""))?,
@@ -172,19 +184,26 @@ pub async fn upgrade(State(st): State<AppState>, _: Operator, Path(appid): Path<
     a.ty = to;
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    Ok(Json(account_out(&a, &o)))
+    let mut out = account_out(&a, &o);
+    if !acc.operator {
+        out.app_secret = masked_secret(&out.app_secret);
+    }
+    Ok(Json(out))
 }
 
-pub async fn reset_secret(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
-    let (mut a, o) = load(&st, &appid).await?;
+/// `POST /herald/v1/accounts/{appid}/reset_secret`: a new AppSecret, answered whole this once;
+/// tokens issued with the old one stay valid until they expire, as on WeChat.
+pub async fn reset_secret(State(st): State<AppState>, acc: AccountAccess) -> ApiResult<AccountOut> {
+    let (mut a, o) = (acc.account, acc.owner);
     a.app_secret = idgen::app_secret(&mut rand::thread_rng());
     st.store.update_account(&a).await?;
     st.tokens.clear();
     Ok(Json(account_out(&a, &o)))
 }
 
-pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<ServerSettingsIo>) -> ApiResult<AccountOut> {
-    let (mut a, o) = load(&st, &appid).await?;
+pub async fn set_server(State(st): State<AppState>, acc: AccountAccess, ApiJson(b): ApiJson<ServerSettingsIo>) -> ApiResult<AccountOut> {
+    let operator = acc.operator;
+    let (mut a, o) = (acc.account, acc.owner);
     let mode = match b.message_mode.as_deref() {
         None => MessageMode::Plain,
         Some(m) => MessageMode::parse(m).ok_or_else(|| ApiError::bad_request("message_mode must be plain, compatible or safe"))?,
@@ -202,5 +221,9 @@ pub async fn set_server(State(st): State<AppState>, _: Operator, Path(appid): Pa
     a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    Ok(Json(account_out(&a, &o)))
+    let mut out = account_out(&a, &o);
+    if !operator {
+        out.app_secret = masked_secret(&out.app_secret);
+    }
+    Ok(Json(out))
 }

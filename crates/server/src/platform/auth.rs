@@ -25,7 +25,7 @@ fn user_out(u: &User) -> UserOut {
 }
 
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng)).map(|h| h.to_string())
     })
@@ -34,7 +34,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
-async fn password_matches(password: String, stored: String) -> bool {
+pub(crate) async fn password_matches(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()))
         .await
         .unwrap_or(false)
@@ -42,12 +42,12 @@ async fn password_matches(password: String, stored: String) -> bool {
 
 /// A hash verified when a login does not exist, so that unknown and known logins take the
 /// same time (made once per process).
-async fn decoy() -> Result<String, ApiError> {
+pub(crate) async fn decoy() -> Result<String, ApiError> {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY.get_or_try_init(|| hash_password(herald_domain::idgen::secret_token(&mut rand::thread_rng(), "decoy_"))).await.cloned()
 }
 
-fn agent(headers: &HeaderMap) -> &str {
+pub(crate) fn agent(headers: &HeaderMap) -> &str {
     headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 

@@ -14,7 +14,8 @@ use super::users::load_user;
 use crate::clock::system_now_ms;
 use crate::conversation::{message_json, receive, AutoReplies};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ActingFor, ApiJson, Operator};
+use super::console::AccountAccess;
+use crate::extract::{ActingFor, ApiJson};
 use crate::state::AppState;
 
 fn appid_of(body: &Value) -> Result<AppId, ApiError> {
@@ -163,7 +164,7 @@ pub struct DeliveryQuery {
 }
 
 /// `GET /herald/v1/accounts/{appid}/deliveries`: callbacks newest first, each with its attempts.
-pub async fn deliveries(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
+pub async fn deliveries(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
     if let Some(s) = &q.state {
         if !matches!(s.as_str(), "pending" | "done" | "failed") {
             return Err(ApiError::bad_request("state must be pending, done or failed"));
@@ -178,7 +179,7 @@ pub async fn deliveries(State(st): State<AppState>, _: Operator, Path(appid): Pa
 }
 
 /// `POST /herald/v1/accounts/{appid}/deliveries/{id}/redeliver`.
-pub async fn redeliver(State(st): State<AppState>, _: Operator, Path((appid, id)): Path<(String, i64)>) -> ApiResult<Value> {
+pub async fn redeliver(State(st): State<AppState>, _: AccountAccess, Path((appid, id)): Path<(String, i64)>) -> ApiResult<Value> {
     let job = st.store.job(id).await?.filter(|j| j.appid.as_str() == appid).ok_or_else(|| ApiError::not_found("delivery"))?;
     if !st.store.requeue(job.id, system_now_ms()).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "pending", "the delivery is still pending"));
@@ -188,19 +189,19 @@ pub async fn redeliver(State(st): State<AppState>, _: Operator, Path((appid, id)
 }
 
 /// `POST /herald/v1/accounts/{appid}/deliveries/redeliver_failed`.
-pub async fn redeliver_failed(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<Value> {
+pub async fn redeliver_failed(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<Value> {
     let n = st.store.requeue_failed(&AppId(appid), system_now_ms()).await?;
     st.wake.notify_one();
     Ok(Json(json!({"requeued": n})))
 }
 
 /// `GET /herald/v1/accounts/{appid}/auto_replies`.
-pub async fn get_auto_replies(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AutoReplies> {
+pub async fn get_auto_replies(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<AutoReplies> {
     Ok(Json(AutoReplies::stored(&st, &AppId(appid)).await?))
 }
 
 /// `PUT /herald/v1/accounts/{appid}/auto_replies`: used when the account has no developer server.
-pub async fn set_auto_replies(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(mut b): ApiJson<AutoReplies>) -> ApiResult<AutoReplies> {
+pub async fn set_auto_replies(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, ApiJson(mut b): ApiJson<AutoReplies>) -> ApiResult<AutoReplies> {
     st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
     b.check().map_err(ApiError::bad_request)?;
     b.saved_at = st.clock.now().await?;

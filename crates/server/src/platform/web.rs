@@ -21,6 +21,7 @@ use crate::cgi::menu::{load as load_menus, viewer};
 use crate::cgi::qrcode::{account_code, code_url, image_path};
 use crate::conversation::{message_json, receive};
 use crate::error::{ApiError, ApiResult};
+use super::console::AccountAccess;
 use crate::extract::{ActingFor, ApiJson, Operator};
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ fn gone(msg: &str) -> ApiError {
 }
 
 /// `GET /herald/v1/accounts/{appid}/qrcode`: the account's own code.
-pub async fn account_qrcode(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<Value> {
+pub async fn account_qrcode(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<Value> {
     let account = st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
     let now = st.clock.now().await?;
     let code = account_code(&st, &account.appid, now).await.map_err(|e| ApiError::bad_request(e.0.errmsg()))?;
@@ -50,7 +51,7 @@ pub struct DomainIn {
 }
 
 /// `PUT /herald/v1/accounts/{appid}/web_domain`: where web OAuth may redirect.
-pub async fn set_web_domain(State(st): State<AppState>, _: Operator, Path(appid): Path<String>, ApiJson(b): ApiJson<DomainIn>) -> ApiResult<Value> {
+pub async fn set_web_domain(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, ApiJson(b): ApiJson<DomainIn>) -> ApiResult<Value> {
     let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => Some(normalize_domain(d).ok_or_else(|| ApiError::bad_request("domain must be a host name, optionally with :port (no scheme or path)"))?),
         None => None,

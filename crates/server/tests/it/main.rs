@@ -5,6 +5,7 @@
 mod accounts;
 mod app;
 mod broadcast;
+mod console;
 mod conversations;
 mod devserver;
 mod faults;

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod broadcast;
+mod console;
 mod content;
 mod coupon;
 mod conversations;
@@ -57,6 +58,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "user logins", include_str!("../../migrations/sqlite/0021_user_logins.sql")),
     (22, "faults", include_str!("../../migrations/sqlite/0022_faults.sql")),
     (23, "request log", include_str!("../../migrations/sqlite/0023_request_log.sql")),
+    (24, "owner logins", include_str!("../../migrations/sqlite/0024_owner_logins.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

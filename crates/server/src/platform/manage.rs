@@ -1,0 +1,107 @@
+//! What an account's owner manages from the console, through the platform API (callable by the
+//! operator too): the custom menu, the follower list and the overview.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::conversation::WINDOW_SECS;
+use herald_domain::menu;
+use herald_store::FollowerFilter;
+use herald_wire::platform::console::{FollowerOut, FollowerPage, OverviewOut};
+use herald_wire::WxError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::console::AccountAccess;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// A menu rule refused, as the console shows it: WeChat's errcode and message.
+fn menu_refused(e: WxError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_menu", format!("{} (errcode {})", e.errmsg(), e.code.code()))
+}
+
+/// `GET /herald/v1/accounts/{appid}/menu`: the default menu (`null` if none) and the
+/// conditional ones, as `/cgi-bin/menu/get` has them.
+pub async fn get_menu(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    let menus = crate::cgi::menu::load(&st, &a.account.appid).await?;
+    let default = menus.iter().find(|m| m.rule.is_none()).map(|d| json!({"button": d.buttons, "menuid": d.menuid}));
+    let conditional: Vec<Value> =
+        menus.iter().filter_map(|m| m.rule.as_ref().map(|r| json!({"button": m.buttons, "matchrule": r.to_json(), "menuid": m.menuid}))).collect();
+    Ok(Json(json!({"menu": default, "conditionalmenu": conditional})))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/menu`: sets the default menu (`{"button": [...]}`, checked
+/// by the same rules as `/cgi-bin/menu/create`).
+pub async fn put_menu(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> ApiResult<Value> {
+    let (buttons, _) = menu::check_menu(&body).map_err(menu_refused)?;
+    let kept: Vec<menu::MenuDef> = crate::cgi::menu::load(&st, &a.account.appid).await?.into_iter().filter(|m| m.rule.is_some()).collect();
+    crate::cgi::menu::check_domains(&buttons, &kept).map_err(menu_refused)?;
+    let now = st.clock.now().await?;
+    let menuid = st.store.set_default_menu(&a.account.appid, &Value::Array(buttons.clone()).to_string(), now).await?;
+    Ok(Json(json!({"menu": {"button": buttons, "menuid": menuid}})))
+}
+
+/// `DELETE /herald/v1/accounts/{appid}/menu`: removes every menu, as `/cgi-bin/menu/delete`.
+pub async fn delete_menu(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    st.store.delete_menus(&a.account.appid).await?;
+    Ok(Json(json!({"deleted": true})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowerQuery {
+    /// An exact openid, or the start of a remark or nickname.
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    blacklisted: Option<bool>,
+    /// The `next` of the page before.
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/followers`: subscribed followers, newest first, 20 a page
+/// (at most 100), keyset-paged by `before`.
+pub async fn followers(State(st): State<AppState>, a: AccountAccess, Query(q): Query<FollowerQuery>) -> ApiResult<FollowerPage> {
+    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+        Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::bad_request("before is the next of the page before"))?),
+        None => None,
+    };
+    if q.q.as_deref().is_some_and(|s| s.chars().count() > 64) {
+        return Err(ApiError::bad_request("a search is at most 64 characters"));
+    }
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let filter = FollowerFilter { search: q.q.clone(), blacklisted: q.blacklisted, before, limit: limit + 1 };
+    let mut rows = st.store.follower_rows(&a.account.appid, &filter).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let now = st.clock.now().await?;
+    let next = if more { rows.last().map(|r| r.follow_order.to_string()) } else { None };
+    let followers = rows
+        .into_iter()
+        .map(|r| FollowerOut {
+            window_left: r.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+            openid: r.openid,
+            nickname: r.nickname,
+            remark: r.remark,
+            subscribe_time: r.subscribe_time,
+            blacklisted: r.blacklisted,
+        })
+        .collect();
+    Ok(Json(FollowerPage { followers, next }))
+}
+
+/// `GET /herald/v1/accounts/{appid}/overview`.
+pub async fn overview(State(st): State<AppState>, a: AccountAccess) -> ApiResult<OverviewOut> {
+    let appid = &a.account.appid;
+    let followers = st.store.subscribed_page(appid, None, 1).await?.total;
+    let blacklisted = st.store.blacklist_page(appid, None, 1).await?.total;
+    let jobs = st.store.jobs(appid, None, 1000).await?;
+    let deliveries_ok = jobs.iter().filter(|j| j.state == "done").count() as i64;
+    let deliveries_failed = jobs.iter().filter(|j| j.state == "failed").count() as i64;
+    let menu_set = crate::cgi::menu::load(&st, appid).await?.iter().any(|m| m.rule.is_none());
+    Ok(Json(OverviewOut { followers, blacklisted, deliveries_ok, deliveries_failed, menu_set, server_configured: a.account.server.url.is_some() }))
+}

@@ -1,0 +1,219 @@
+//! The business console's server side (issue 27): owners' sign-in and its rate limit, console
+//! sessions, and who may call `/herald/v1/accounts/{appid}/…` (the operator, or the owner's own
+//! session with the CSRF token on writes; never another owner). Every test runs on each backend.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::{apps, errcode, suffix, App};
+
+/// An owner's browser: its own cookie jar and the session's CSRF token.
+struct Console {
+    http: reqwest::Client,
+    csrf: String,
+}
+
+impl Console {
+    async fn signin(app: &App, email: &str, password: &str) -> Result<Console, StatusCode> {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let r = http.post(app.url("/herald/v1/console/signin")).json(&json!({"email": email, "password": password})).send().await.unwrap();
+        if r.status() != StatusCode::OK {
+            return Err(r.status());
+        }
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("herald_console=") && cookie.contains("HttpOnly"), "{cookie}");
+        let me: Value = r.json().await.unwrap();
+        Ok(Console { http, csrf: me["csrf_token"].as_str().unwrap().into() })
+    }
+
+    async fn call(&self, app: &App, method: &str, path: &str, body: Option<Value>, csrf: bool) -> (StatusCode, Value) {
+        let mut req = self.http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
+        if csrf {
+            req = req.header("x-csrf-token", &self.csrf);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// An organisation with a verified service account and console credentials.
+async fn owner_with_account(app: &App, name: &str) -> (Value, String) {
+    let acc = app.account("service", "organisation", true).await;
+    let owner = acc["owner"]["id"].as_str().unwrap();
+    let email = format!("{name}{}@example.com", suffix());
+    let (s, v) = app.op("PUT", &format!("/herald/v1/owners/{owner}/login"), Some(json!({"email": email.to_uppercase(), "password": "correct horse"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["email"], email.as_str(), "stored lower-cased");
+    (acc, email)
+}
+
+#[tokio::test]
+async fn owners_sign_in_with_a_rate_limit_and_hold_sessions() {
+    for app in apps().await {
+        app.freeze().await;
+        let (acc, email) = owner_with_account(&app, "shop").await;
+        let (other, other_email) = owner_with_account(&app, "rival").await;
+        // Another owner cannot take the email.
+        let (s, _) = app.op("PUT", &format!("/herald/v1/owners/{}/login", other["owner"]["id"].as_str().unwrap()), Some(json!({"email": email, "password": "correct horse"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        for bad in [json!({"email": "not-an-email", "password": "correct horse"}), json!({"email": "a@example.com", "password": "short"})] {
+            let (s, _) = app.op("PUT", &format!("/herald/v1/owners/{}/login", acc["owner"]["id"].as_str().unwrap()), Some(bad.clone())).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        }
+        // A follower's sign-in does not open the console.
+        let r = app.http.post(app.url("/herald/v1/auth/signin")).json(&json!({"login": email, "password": "correct horse"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let (s, me) = owner.call(&app, "GET", "/herald/v1/console/me", None, false).await;
+        assert_eq!((s, me["email"].as_str(), me["owner"]["id"].clone()), (StatusCode::OK, Some(email.as_str()), acc["owner"]["id"].clone()));
+        assert_eq!(Console::signin(&app, "nobody@example.com", "whatever1").await.err(), Some(StatusCode::UNAUTHORIZED));
+        for _ in 0..5 {
+            assert_eq!(Console::signin(&app, &email, "wrong password").await.err(), Some(StatusCode::UNAUTHORIZED));
+        }
+        assert_eq!(Console::signin(&app, &email, "correct horse").await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+        // The other owner's limit is its own.
+        assert!(Console::signin(&app, &other_email, "correct horse").await.is_ok());
+        app.advance(15 * 60 + 1).await;
+        let second = Console::signin(&app, &email, "correct horse").await.unwrap();
+
+        // Sessions: listed, another ended by id (with the CSRF token only), password changes end
+        // the others.
+        let (_, list) = owner.call(&app, "GET", "/herald/v1/console/sessions", None, false).await;
+        let sessions = list["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 2, "{list}");
+        let theirs = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_string();
+        let (s, _) = owner.call(&app, "DELETE", &format!("/herald/v1/console/sessions/{theirs}"), None, false).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = owner.call(&app, "DELETE", &format!("/herald/v1/console/sessions/{theirs}"), None, true).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = second.call(&app, "GET", "/herald/v1/console/me", None, false).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let third = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let (s, _) = owner.call(&app, "PUT", "/herald/v1/console/password", Some(json!({"current": "wrong one!", "password": "battery staple"})), true).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = owner.call(&app, "PUT", "/herald/v1/console/password", Some(json!({"current": "correct horse", "password": "battery staple"})), true).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(third.call(&app, "GET", "/herald/v1/console/me", None, false).await.0, StatusCode::UNAUTHORIZED);
+        assert!(Console::signin(&app, &email, "battery staple").await.is_ok());
+        let (s, _) = owner.call(&app, "POST", "/herald/v1/console/signout", None, true).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(owner.call(&app, "GET", "/herald/v1/console/me", None, false).await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Every `/herald/v1/accounts/{appid}/…` route a console session may call: another owner's
+/// session gets 404 and changes nothing; the owner's own writes need the CSRF token; operator-only
+/// routes answer 401 to any session.
+#[tokio::test]
+async fn an_owner_acts_only_on_its_own_accounts() {
+    for app in apps().await {
+        let (acc, email) = owner_with_account(&app, "own").await;
+        let (_, mallory_email) = owner_with_account(&app, "mal").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let mallory = Console::signin(&app, &mallory_email, "correct horse").await.unwrap();
+        let before = app.op("GET", &format!("/herald/v1/accounts/{appid}"), None).await.1;
+        let mut checked = 0;
+        for (method, path) in herald_server::routes::ROUTES {
+            let Some(rest) = path.strip_prefix("/herald/v1/accounts/{appid}") else { continue };
+            let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1"));
+            let body = (*method != "GET").then(|| json!({"button": [{"type": "click", "name": "x", "key": "k"}], "type": "service", "domain": "example.com"}));
+            let (s, v) = mallory.call(&app, method, &path, body.clone(), true).await;
+            let want = if rest == "/verify" { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
+            assert_eq!(s, want, "{method} {path} with another owner's session: {v}");
+            if *method != "GET" {
+                let (s, v) = owner.call(&app, method, &path, body, false).await;
+                let want = if rest == "/verify" { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                assert_eq!(s, want, "{method} {path} without the CSRF token: {v}");
+            }
+            checked += 1;
+        }
+        assert!(checked >= 12, "{checked} routes");
+        // Nothing changed: the secret, the menu, the server settings.
+        assert_eq!(app.op("GET", &format!("/herald/v1/accounts/{appid}"), None).await.1, before);
+        assert_eq!(app.op("GET", &format!("/herald/v1/accounts/{appid}/menu"), None).await.1["menu"], Value::Null);
+        // The account list shows each owner its own accounts only, secrets masked.
+        let (_, mine) = owner.call(&app, "GET", "/herald/v1/accounts", None, false).await;
+        let mine = mine["accounts"].as_array().unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["appid"], appid);
+        let secret = before["app_secret"].as_str().unwrap();
+        assert_eq!(mine[0]["app_secret"].as_str().unwrap(), format!("{}{}", "*".repeat(28), &secret[28..]));
+        let (_, theirs) = mallory.call(&app, "GET", "/herald/v1/accounts", None, false).await;
+        assert!(theirs["accounts"].as_array().unwrap().iter().all(|a| a["appid"] != appid));
+        // No session at all: 401.
+        let r = app.http.get(app.url(&format!("/herald/v1/accounts/{appid}/overview"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// The owner runs the account from the console: the menu reaches followers, the AppSecret reset
+/// is shown once and the old one is refused, the follower list pages and searches.
+#[tokio::test]
+async fn an_owner_runs_its_account() {
+    for app in apps().await {
+        app.freeze().await;
+        let (acc, email) = owner_with_account(&app, "run").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+
+        // The menu: refused by WeChat's rules with the errcode named, then set; a follower sees it.
+        let (s, v) = owner.call(&app, "PUT", &format!("/herald/v1/accounts/{appid}/menu"), Some(json!({"button": []})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_menu")), "{v}");
+        let menu = json!({"button": [{"type": "click", "name": "Today", "key": "TODAY"}, {"name": "More", "sub_button": [{"type": "view", "name": "Site", "url": "https://example.com/"}]}]});
+        let (s, v) = owner.call(&app, "PUT", &format!("/herald/v1/accounts/{appid}/menu"), Some(menu.clone()), true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let user = app.user("mei").await;
+        app.follow(&user, &acc).await;
+        let (_, seen) = app.op("GET", &format!("/herald/v1/users/{user}/menus/{appid}"), None).await;
+        assert_eq!(seen.to_string().contains("TODAY"), true, "{seen}");
+        let token = app.token(&acc).await;
+        let got = app.wx_get(&format!("/cgi-bin/menu/get?access_token={token}")).await;
+        assert_eq!(got["menu"]["button"][0]["key"], "TODAY", "{got}");
+
+        // The AppSecret: reset, answered whole once; the old one no longer issues tokens.
+        let old = app.op("GET", &format!("/herald/v1/accounts/{appid}"), None).await.1["app_secret"].as_str().unwrap().to_string();
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/reset_secret"), None, true).await;
+        assert_eq!(s, StatusCode::OK);
+        let new = v["app_secret"].as_str().unwrap().to_string();
+        assert_eq!((new.len(), new != old), (32, true));
+        let (_, shown) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}"), None, false).await;
+        assert!(shown["app_secret"].as_str().unwrap().starts_with("****"), "{shown}");
+        let refused = app.wx_get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={old}")).await;
+        assert_eq!(errcode(&refused), 40125, "{refused}");
+        let issued = app.wx_get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={new}")).await;
+        assert!(issued["access_token"].is_string(), "{issued}");
+
+        // Followers: newest first, paged, searched by remark prefix and by openid.
+        let mut openids = vec![];
+        for i in 0..4 {
+            let u = app.user(&format!("fan{i}")).await;
+            openids.push(app.follow(&u, &acc).await);
+        }
+        let token = issued["access_token"].as_str().unwrap();
+        let r = app.wx_post(&format!("/cgi-bin/user/info/updateremark?access_token={token}"), json!({"openid": openids[1], "remark": "VIP 100%"})).await;
+        assert_eq!(errcode(&r), 0);
+        let (_, p1) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?limit=3"), None, false).await;
+        let names: Vec<&str> = p1["followers"].as_array().unwrap().iter().map(|f| f["nickname"].as_str().unwrap()).collect();
+        assert_eq!(names, ["fan3", "fan2", "fan1"], "{p1}");
+        let next = p1["next"].as_str().unwrap();
+        let (_, p2) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?limit=3&before={next}"), None, false).await;
+        let names: Vec<&str> = p2["followers"].as_array().unwrap().iter().map(|f| f["nickname"].as_str().unwrap()).collect();
+        assert_eq!((names, p2["next"].clone()), (vec!["fan0", "mei"], Value::Null), "{p2}");
+        // The follower who followed has the window open (following is an interaction).
+        let (_, found) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?q=VIP%20100%25"), None, false).await;
+        assert_eq!(found["followers"].as_array().unwrap().len(), 1, "{found}");
+        assert_eq!(found["followers"][0]["openid"], openids[1].as_str());
+        let (_, pct) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?q=VIP%20100_"), None, false).await;
+        assert_eq!(pct["followers"].as_array().unwrap().len(), 0, "a _ in the search is a character, not a wildcard: {pct}");
+        let (_, by_openid) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?q={}", openids[2]), None, false).await;
+        assert_eq!(by_openid["followers"][0]["nickname"], "fan2");
+        let (_, ov) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/overview"), None, false).await;
+        assert_eq!((ov["followers"].as_i64(), ov["menu_set"].as_bool()), (Some(5), Some(true)), "{ov}");
+    }
+}

@@ -1,0 +1,72 @@
+//! How owners use the console: their logins (an email and a password hash), their sessions
+//! (apart from followers' sessions), and the follower list the console pages through.
+
+use async_trait::async_trait;
+use herald_wire::{AppId, OwnerId};
+
+use crate::{Result, SessionInfo};
+
+/// One row of the console's follower list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowerRow {
+    /// The keyset cursor: the follower's place in the account's follow order.
+    pub follow_order: i64,
+    pub openid: String,
+    pub user_id: String,
+    pub nickname: String,
+    pub remark: String,
+    pub subscribe_time: Option<i64>,
+    pub blacklisted: bool,
+    pub last_interaction_at: Option<i64>,
+}
+
+/// Which followers the console lists: subscribed ones, newest first, after a cursor, matching
+/// a search (an exact openid, or a prefix of the remark or of the nickname).
+#[derive(Debug, Clone, Default)]
+pub struct FollowerFilter {
+    pub search: Option<String>,
+    pub blacklisted: Option<bool>,
+    /// Only those whose follow order is below this (the last row of the page before).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait ConsoleStore: Send + Sync {
+    /// Sets `owner`'s email and password hash (replacing any it had); false if the email
+    /// belongs to another owner (nothing changes then).
+    async fn set_owner_login(&self, owner: &OwnerId, email: &str, password_hash: &str, now: i64) -> Result<bool>;
+    /// The owner an email belongs to and the password hash.
+    async fn owner_login(&self, email: &str) -> Result<Option<(OwnerId, String)>>;
+    /// The email an owner signs in with.
+    async fn owner_email(&self, owner: &OwnerId) -> Result<Option<String>>;
+    async fn set_owner_password_hash(&self, owner: &OwnerId, password_hash: &str) -> Result<()>;
+    async fn put_owner_session(&self, id_hash: &str, owner: &OwnerId, now: i64, expires_at: i64, user_agent: &str) -> Result<()>;
+    /// The owner of a session and when it expires.
+    async fn owner_session(&self, id_hash: &str) -> Result<Option<(OwnerId, i64)>>;
+    async fn delete_owner_session(&self, id_hash: &str) -> Result<()>;
+    /// The owner's live sessions, newest first.
+    async fn owner_sessions(&self, owner: &OwnerId, now: i64) -> Result<Vec<SessionInfo>>;
+    /// Ends the owner's sessions whose id hash starts with `prefix` (at least 16 hex
+    /// characters); how many ended.
+    async fn end_owner_sessions(&self, owner: &OwnerId, prefix: &str) -> Result<u64>;
+    /// A page of the account's followers for the console.
+    async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
+}
+
+/// The LIKE pattern matching strings that start with `prefix` (with `\` as the escape).
+pub(crate) fn like_prefix(prefix: &str) -> String {
+    let mut p = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+pub(crate) fn valid_prefix(prefix: &str) -> bool {
+    prefix.len() >= 16 && prefix.bytes().all(|b| b.is_ascii_hexdigit())
+}

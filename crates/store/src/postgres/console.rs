@@ -1,0 +1,124 @@
+// ConsoleStore: owners' logins and console sessions, and the console's follower list.
+
+#[async_trait::async_trait]
+impl crate::ConsoleStore for Backend {
+    async fn set_owner_login(&self, owner: &herald_wire::OwnerId, email: &str, password_hash: &str, now: i64) -> crate::Result<bool> {
+        let mut tx = self.begin().await?;
+        let holder: Option<String> = sqlx::query_scalar("SELECT owner_id FROM owner_logins WHERE email = $1 FOR UPDATE").bind(email).fetch_optional(&mut *tx).await?;
+        if holder.is_some_and(|h| h != owner.as_str()) {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM owner_logins WHERE owner_id = $1").bind(owner.as_str()).execute(&mut *tx).await?;
+        let n = sqlx::query("INSERT INTO owner_logins (email, owner_id, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(email)
+            .bind(owner.as_str())
+            .bind(password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            // Another owner took the email in the meantime.
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn owner_login(&self, email: &str) -> crate::Result<Option<(herald_wire::OwnerId, String)>> {
+        let row = sqlx::query("SELECT owner_id, password_hash FROM owner_logins WHERE email = $1").bind(email).fetch_optional(self.reader()).await?;
+        row.map(|r| Ok((herald_wire::OwnerId(r.try_get(0)?), r.try_get(1)?))).transpose()
+    }
+
+    async fn owner_email(&self, owner: &herald_wire::OwnerId) -> crate::Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT email FROM owner_logins WHERE owner_id = $1").bind(owner.as_str()).fetch_optional(self.reader()).await?)
+    }
+
+    async fn set_owner_password_hash(&self, owner: &herald_wire::OwnerId, password_hash: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE owner_logins SET password_hash = $2 WHERE owner_id = $1").bind(owner.as_str()).bind(password_hash).execute(self.writer()).await?;
+        Ok(())
+    }
+
+    async fn put_owner_session(&self, id_hash: &str, owner: &herald_wire::OwnerId, now: i64, expires_at: i64, user_agent: &str) -> crate::Result<()> {
+        sqlx::query("INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id_hash)
+            .bind(owner.as_str())
+            .bind(now)
+            .bind(expires_at)
+            .bind(user_agent)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    async fn owner_session(&self, id_hash: &str) -> crate::Result<Option<(herald_wire::OwnerId, i64)>> {
+        // The writer: a session just started on this node is found at once.
+        let row = sqlx::query("SELECT owner_id, expires_at FROM owner_sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(self.writer()).await?;
+        row.map(|r| Ok((herald_wire::OwnerId(r.try_get(0)?), r.try_get(1)?))).transpose()
+    }
+
+    async fn delete_owner_session(&self, id_hash: &str) -> crate::Result<()> {
+        sqlx::query("DELETE FROM owner_sessions WHERE id_hash = $1").bind(id_hash).execute(self.writer()).await?;
+        Ok(())
+    }
+
+    async fn owner_sessions(&self, owner: &herald_wire::OwnerId, now: i64) -> crate::Result<Vec<crate::SessionInfo>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions WHERE owner_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id_hash",
+        )
+        .bind(owner.as_str())
+        .bind(now)
+        .fetch_all(self.writer())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(crate::SessionInfo { id_hash: r.try_get(0)?, created_at: r.try_get(1)?, expires_at: r.try_get(2)?, user_agent: r.try_get(3)? }))
+            .collect()
+    }
+
+    async fn end_owner_sessions(&self, owner: &herald_wire::OwnerId, prefix: &str) -> crate::Result<u64> {
+        if !crate::console::valid_prefix(prefix) {
+            return Ok(0);
+        }
+        let n = sqlx::query("DELETE FROM owner_sessions WHERE owner_id = $1 AND substr(id_hash, 1, length($2)) = $2")
+            .bind(owner.as_str())
+            .bind(prefix)
+            .execute(self.writer())
+            .await?
+            .rows_affected();
+        Ok(n)
+    }
+
+    async fn follower_rows(&self, appid: &herald_wire::AppId, f: &crate::FollowerFilter) -> crate::Result<Vec<crate::FollowerRow>> {
+        let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let pattern = search.map(crate::console::like_prefix);
+        let rows = sqlx::query(
+            "SELECT f.follow_order, f.openid, f.user_id, u.nickname, f.remark, f.subscribe_time, f.blacklisted, f.last_interaction_at \
+             FROM followers f JOIN users u ON u.id = f.user_id \
+             WHERE f.appid = $1 AND f.subscribed AND ($2::BIGINT IS NULL OR f.follow_order < $2) AND ($3::BOOLEAN IS NULL OR f.blacklisted = $3) \
+               AND ($4::TEXT IS NULL OR f.openid = $4 OR f.remark LIKE $5 ESCAPE '\\' OR u.nickname LIKE $5 ESCAPE '\\') \
+             ORDER BY f.follow_order DESC LIMIT $6",
+        )
+        .bind(appid.as_str())
+        .bind(f.before)
+        .bind(f.blacklisted)
+        .bind(search)
+        .bind(pattern)
+        .bind(f.limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::FollowerRow {
+                    follow_order: r.try_get(0)?,
+                    openid: r.try_get(1)?,
+                    user_id: r.try_get(2)?,
+                    nickname: r.try_get(3)?,
+                    remark: r.try_get(4)?,
+                    subscribe_time: r.try_get(5)?,
+                    blacklisted: r.try_get(6)?,
+                    last_interaction_at: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,122 @@
+//! ConsoleStore on SQLite.
+
+use async_trait::async_trait;
+use herald_wire::{AppId, OwnerId};
+use rusqlite::{params, OptionalExtension};
+
+use super::SqliteStore;
+use crate::console::{like_prefix, valid_prefix, FollowerFilter, FollowerRow};
+use crate::{Result, SessionInfo};
+
+#[async_trait]
+impl crate::ConsoleStore for SqliteStore {
+    async fn set_owner_login(&self, owner: &OwnerId, email: &str, password_hash: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            let holder: Option<String> =
+                tx.prepare_cached("SELECT owner_id FROM owner_logins WHERE email = ?1")?.query_row([email], |r| r.get(0)).optional()?;
+            if holder.is_some_and(|h| h != owner.as_str()) {
+                return Ok(false);
+            }
+            tx.prepare_cached("DELETE FROM owner_logins WHERE owner_id = ?1")?.execute([owner.as_str()])?;
+            tx.prepare_cached("INSERT INTO owner_logins (email, owner_id, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![email, owner.as_str(), password_hash, now])?;
+            Ok(true)
+        })
+    }
+
+    async fn owner_login(&self, email: &str) -> Result<Option<(OwnerId, String)>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT owner_id, password_hash FROM owner_logins WHERE email = ?1")?
+                .query_row([email], |r| Ok((OwnerId(r.get(0)?), r.get(1)?)))
+                .optional()?)
+        })
+    }
+
+    async fn owner_email(&self, owner: &OwnerId) -> Result<Option<String>> {
+        self.read(|c| Ok(c.prepare_cached("SELECT email FROM owner_logins WHERE owner_id = ?1")?.query_row([owner.as_str()], |r| r.get(0)).optional()?))
+    }
+
+    async fn set_owner_password_hash(&self, owner: &OwnerId, password_hash: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE owner_logins SET password_hash = ?2 WHERE owner_id = ?1")?.execute(params![owner.as_str(), password_hash])?;
+            Ok(())
+        })
+    }
+
+    async fn put_owner_session(&self, id_hash: &str, owner: &OwnerId, now: i64, expires_at: i64, user_agent: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![id_hash, owner.as_str(), now, expires_at, user_agent])?;
+            Ok(())
+        })
+    }
+
+    async fn owner_session(&self, id_hash: &str) -> Result<Option<(OwnerId, i64)>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT owner_id, expires_at FROM owner_sessions WHERE id_hash = ?1")?
+                .query_row([id_hash], |r| Ok((OwnerId(r.get(0)?), r.get(1)?)))
+                .optional()?)
+        })
+    }
+
+    async fn delete_owner_session(&self, id_hash: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM owner_sessions WHERE id_hash = ?1")?.execute([id_hash])?;
+            Ok(())
+        })
+    }
+
+    async fn owner_sessions(&self, owner: &OwnerId, now: i64) -> Result<Vec<SessionInfo>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions WHERE owner_id = ?1 AND expires_at > ?2 \
+                 ORDER BY created_at DESC, id_hash",
+            )?;
+            let rows = st
+                .query_map(params![owner.as_str(), now], |r| Ok(SessionInfo { id_hash: r.get(0)?, created_at: r.get(1)?, expires_at: r.get(2)?, user_agent: r.get(3)? }))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn end_owner_sessions(&self, owner: &OwnerId, prefix: &str) -> Result<u64> {
+        if !valid_prefix(prefix) {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM owner_sessions WHERE owner_id = ?1 AND substr(id_hash, 1, length(?2)) = ?2")?
+                .execute(params![owner.as_str(), prefix])?;
+            Ok(n as u64)
+        })
+    }
+
+    async fn follower_rows(&self, appid: &AppId, f: &FollowerFilter) -> Result<Vec<FollowerRow>> {
+        let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let pattern = search.map(like_prefix);
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT f.follow_order, f.openid, f.user_id, u.nickname, f.remark, f.subscribe_time, f.blacklisted, f.last_interaction_at \
+                 FROM followers f JOIN users u ON u.id = f.user_id \
+                 WHERE f.appid = ?1 AND f.subscribed AND (?2 IS NULL OR f.follow_order < ?2) AND (?3 IS NULL OR f.blacklisted = ?3) \
+                   AND (?4 IS NULL OR f.openid = ?4 OR f.remark LIKE ?5 ESCAPE '\\' OR u.nickname LIKE ?5 ESCAPE '\\') \
+                 ORDER BY f.follow_order DESC LIMIT ?6",
+            )?;
+            let rows = st
+                .query_map(params![appid.as_str(), f.before, f.blacklisted, search, pattern, f.limit], |r| {
+                    Ok(FollowerRow {
+                        follow_order: r.get(0)?,
+                        openid: r.get(1)?,
+                        user_id: r.get(2)?,
+                        nickname: r.get(3)?,
+                        remark: r.get(4)?,
+                        subscribe_time: r.get(5)?,
+                        blacklisted: r.get(6)?,
+                        last_interaction_at: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The business console's own API: owners sign in with an email and a password and act on their
+//! accounts through the same `/herald/v1/accounts/{appid}/…` endpoints the operator uses.
+//! Session-authenticated writes carry `X-CSRF-Token: <csrf_token>`.
+
+use serde::{Deserialize, Serialize};
+
+use super::accounts::OwnerOut;
+use super::auth::SessionOut;
+
+/// `POST /herald/v1/console/signin`; `PUT /herald/v1/owners/{id}/login` (operator) sets them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OwnerSignInIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who is signed in to the console: the owner, its email and the session's CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleMeOut {
+    pub owner: OwnerOut,
+    pub email: String,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSessionList {
+    pub sessions: Vec<SessionOut>,
+}
+
+/// One follower in the console's list (`GET /herald/v1/accounts/{appid}/followers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerOut {
+    pub openid: String,
+    pub nickname: String,
+    pub remark: String,
+    pub subscribe_time: Option<i64>,
+    pub blacklisted: bool,
+    /// Seconds left in the 48-hour customer-service window (0: closed).
+    pub window_left: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerPage {
+    pub followers: Vec<FollowerOut>,
+    /// Pass as `before` for the next page; None on the last.
+    pub next: Option<String>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/overview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewOut {
+    pub followers: i64,
+    pub blacklisted: i64,
+    /// Deliveries to the developer server: how many finished well and how many failed, of the
+    /// most recent (at most 1,000).
+    pub deliveries_ok: i64,
+    pub deliveries_failed: i64,
+    pub menu_set: bool,
+    pub server_configured: bool,
+}
