@@ -5,8 +5,12 @@ export interface UserOut { id: string; nickname: string; created_at: number; pro
 export interface MeOut { user: UserOut; login: string | null; csrf_token: string }
 export interface ApiFailure { status: number; code: string; message: string }
 
-let csrf = '';
-export function setCsrf(token: string) { csrf = token; }
+// Each area's session has its own CSRF token: the follower app's, and the console's (an
+// owner's session, on pages under /console).
+export type Area = 'app' | 'console';
+const csrf: Record<Area, string> = { app: '', console: '' };
+export function setCsrf(token: string, area: Area = 'app') { csrf[area] = token; }
+const area = (): Area => (location.pathname.startsWith('/console') ? 'console' : 'app');
 
 export class ApiError extends Error implements ApiFailure {
   constructor(public status: number, public code: string, message: string) { super(message); }
@@ -15,7 +19,7 @@ export class ApiError extends Error implements ApiFailure {
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
+  if (method !== 'GET' && csrf[area()]) headers['x-csrf-token'] = csrf[area()];
   const r = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   const data = text ? JSON.parse(text) : null;

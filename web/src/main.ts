@@ -2,6 +2,7 @@ import { createApp } from 'vue';
 import { createRouter, createWebHistory } from 'vue-router';
 import App from './App.vue';
 import { checked, loadMe, me } from './session';
+import { loadOwner, owner, ownerChecked } from './console/session';
 import './style.css';
 
 const router = createRouter({
@@ -18,11 +19,28 @@ const router = createRouter({
     { path: '/wallet', component: () => import('./pages/Wallet.vue') },
     { path: '/me', component: () => import('./pages/Me.vue') },
     { path: '/scan', component: () => import('./pages/Scan.vue') },
+    { path: '/console/signin', component: () => import('./console/SignIn.vue'), meta: { public: true, console: true } },
+    {
+      path: '/console',
+      component: () => import('./console/Shell.vue'),
+      meta: { console: true },
+      children: [
+        { path: '', component: () => import('./console/Accounts.vue') },
+        { path: 'accounts/:appid/:section?', component: () => import('./console/Account.vue'), props: true },
+      ],
+    },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
 
 router.beforeEach(async (to) => {
+  // The console (an owner's session) and the app (a follower's) sign in apart.
+  if (to.meta.console) {
+    if (!ownerChecked.value) await loadOwner().catch(() => null);
+    if (!to.meta.public && !owner.value) return { path: '/console/signin', query: to.fullPath === '/console' ? {} : { next: to.fullPath } };
+    if (to.meta.public && owner.value) return '/console';
+    return true;
+  }
   if (!checked.value) await loadMe().catch(() => null);
   if (!to.meta.public && !me.value) return { path: '/signin', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
   if (to.meta.public && me.value) return '/';

@@ -311,6 +311,11 @@ async fn run() -> anyhow::Result<()> {
             println!("Users following both: {}", demo.users.iter().map(|u| format!("{} ({})", u.nickname, u.id)).collect::<Vec<_>>().join(", "));
             println!();
             println!("The Herald app: open {base}/ and sign in as {} with the password {}", demo.users.iter().map(|u| u.nickname.to_lowercase()).collect::<Vec<_>>().join(", "), herald_server::demo::DEMO_PASSWORD);
+            let [sub_owner, svc_owner] = herald_server::demo::DEMO_OWNER_EMAILS;
+            println!(
+                "The console: open {base}/console and sign in as {svc_owner} (Acme Bank's owner) or {sub_owner} (Li Wei's Notes' owner) with the password {}",
+                herald_server::demo::DEMO_PASSWORD
+            );
             println!();
             println!("Try:");
             println!("  curl '{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}'", demo.service.appid, demo.service.app_secret);

@@ -165,8 +165,14 @@ fn the_demo_on_a_database_it_seeded_before_seeds_nothing_twice() {
     for _ in 0..2 {
         let mut child = herald().args(["demo", "--listen", "127.0.0.1:0", "--database-url", &db]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = line_with(&mut lines, "herald listening on ").trim_start_matches("herald listening on ").to_string();
         appids.push(line_with(&mut lines, "  AppID:"));
         assert!(line_with(&mut lines, "The Herald app: open ").contains("herald-demo"));
+        // The console's printed owner signs in with the printed password.
+        let console = line_with(&mut lines, "The console: open ");
+        assert!(console.contains("acme@example.com") && console.contains("herald-demo"), "{console}");
+        let me = http(&url, "POST", "/herald/v1/console/signin", r#"{"email":"acme@example.com","password":"herald-demo"}"#, None);
+        assert_eq!(me["owner"]["name"], "Acme Bank Ltd.", "{me}");
         child.kill().unwrap();
         child.wait().unwrap();
     }

@@ -18,6 +18,22 @@ pub struct Demo {
     pub users: Vec<User>,
 }
 
+/// The console sign-ins of the demo's two owners (email; the password is `DEMO_PASSWORD`):
+/// the subscription account's owner and the service account's.
+pub const DEMO_OWNER_EMAILS: [&str; 2] = ["liwei@example.com", "acme@example.com"];
+
+/// Gives the demo's owners their console logins, unless they have some.
+async fn owner_logins(st: &AppState, demo: &Demo) -> anyhow::Result<()> {
+    let now = st.clock.now().await?;
+    for (account, email) in [&demo.subscription, &demo.service].into_iter().zip(DEMO_OWNER_EMAILS) {
+        if st.store.owner_email(&account.owner_id).await?.is_none() {
+            let hash = crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            st.store.set_owner_login(&account.owner_id, email, &hash, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// An account for a new owner; organisations' accounts are verified.
 fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> AccountCreate {
     AccountCreate {
@@ -34,9 +50,12 @@ fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> Acco
 pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
     // A database seeded before (the demo run again on it) is used as it is, not seeded twice.
     if let Some(done) = st.store.setting(DEMO_SETTING).await? {
-        return load(st, &done).await;
+        let demo = load(st, &done).await?;
+        owner_logins(st, &demo).await?;
+        return Ok(demo);
     }
     let demo = seed_fresh(st).await?;
+    owner_logins(st, &demo).await?;
     let record = serde_json::json!({
         "subscription": demo.subscription.appid, "service": demo.service.appid,
         "users": demo.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),

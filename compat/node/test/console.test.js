@@ -1,0 +1,142 @@
+// The business console in real headless Chromium, driven by role and accessible name (issue 27):
+// an owner signs in with the credentials the operator set, builds a menu (a click button and a
+// sub-menu) and a follower sees it in the app; the owner finds the follower in the list, resets
+// the AppSecret (shown once) and the old one is refused by /cgi-bin/token; switches to Chinese;
+// signs out. Every screen is checked with axe-core: no serious or critical violation.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { backends, start, launchChromium } = require('./herald');
+
+const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function axe(page, screen, backend) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `console-${screen}-${backend}.png`), fullPage: true });
+  await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
+}
+
+const tokenFor = async (h, appid, secret) => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json());
+
+test('the console, as an owner runs an account', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      try {
+        const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        const rival = (await h.op('POST', '/herald/v1/accounts', { name: 'Rival Bank', type: 'service', owner: { kind: 'organisation', name: 'Rival' }, verified: true })).body;
+        assert.equal((await h.op('PUT', `/herald/v1/owners/${acme.owner.id}/login`, { email: 'ops@acme.example', password: 'correct horse' })).status, 200);
+        // A follower with a login, following Acme.
+        const user = (await h.op('POST', '/herald/v1/users', { nickname: 'Xiao Ming' })).body;
+        assert.equal((await h.op('POST', `/herald/v1/users/${user.id}/login`, { login: 'xiaoming', password: 'correct horse' })).status, 201);
+        assert.equal((await h.op('POST', `/herald/v1/users/${user.id}/follow`, { appid: acme.appid })).status, 200);
+
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('dialog', (d) => d.accept());
+
+        // Signing in: a wrong password is refused, the right one opens the account list, which
+        // holds the owner's account and not another owner's.
+        await page.goto(h.base + '/console');
+        await page.getByRole('heading', { name: 'Herald console' }).waitFor();
+        await page.getByLabel('Email').fill('ops@acme.example');
+        await page.getByLabel('Password').fill('wrong password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('alert').getByText('Wrong email or password.').waitFor();
+        await axe(page, 'signin', backend);
+        await page.getByLabel('Password').fill('correct horse');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Your official accounts' }).waitFor();
+        await axe(page, 'accounts', backend);
+        assert.equal(await page.getByRole('link', { name: /^Rival Bank/ }).count(), 0);
+        await page.getByRole('link', { name: /^Acme Bank/ }).click();
+        await page.getByRole('heading', { name: 'Acme Bank' }).waitFor();
+        await page.getByRole('term').filter({ hasText: 'Followers' }).waitFor();
+        await axe(page, 'overview', backend);
+
+        // The menu: a click button and a sub-menu with a link, previewed, saved.
+        await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Menu' }).click();
+        await page.getByRole('button', { name: 'Add a menu button' }).click();
+        const first = page.getByRole('group', { name: 'Button 1' });
+        await first.getByLabel('Name').fill('Balance');
+        await first.getByLabel('Type').selectOption('click');
+        await first.getByLabel('Key').fill('BALANCE');
+        await page.getByRole('button', { name: 'Add a menu button' }).click();
+        const second = page.getByRole('group', { name: 'Button 2', exact: true });
+        await second.getByLabel('Name', { exact: true }).first().fill('More');
+        await second.getByLabel('Type', { exact: true }).first().selectOption('sub');
+        await page.getByRole('button', { name: 'Add a sub-button to More' }).click();
+        const sub = page.getByRole('group', { name: 'Sub-button 1 of More' });
+        await sub.getByLabel('Name').fill('Branches');
+        await sub.getByLabel('Type').selectOption('view');
+        await sub.getByLabel('URL').fill('https://acme.example/branches');
+        await page.getByRole('figure', { name: 'Phone preview' }).getByText('Branches').waitFor();
+        await page.getByRole('button', { name: 'Save menu' }).click();
+        await page.getByRole('status').getByText('Menu saved. Followers see it now.').waitFor();
+        await axe(page, 'menu', backend);
+        // The wire sees it too.
+        const tok = (await tokenFor(h, acme.appid, acme.app_secret)).access_token;
+        const got = await (await fetch(`${h.base}/cgi-bin/menu/get?access_token=${tok}`)).json();
+        assert.deepEqual(got.menu.button.map((b) => b.name), ['Balance', 'More'], JSON.stringify(got));
+
+        // The follower sees the menu in the app.
+        const phone = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+        await phone.goto(h.base + '/signin');
+        await phone.getByLabel('Username or phone number').fill('xiaoming');
+        await phone.getByLabel('Password').fill('correct horse');
+        await phone.getByRole('button', { name: 'Sign in' }).click();
+        await phone.getByRole('heading', { name: 'Chats' }).waitFor();
+        await phone.goto(`${h.base}/chat/${acme.appid}`);
+        // The chat opens on the account's menu.
+        await phone.getByRole('button', { name: 'Balance' }).waitFor();
+        await phone.getByRole('button', { name: 'More' }).click();
+        await phone.getByRole('button', { name: 'Branches' }).waitFor();
+        await phone.close();
+
+        // Followers: the follower is listed, found by nickname.
+        await page.getByRole('link', { name: 'Followers' }).click();
+        await page.getByRole('searchbox', { name: 'Search by openid, remark or nickname' }).fill('Xiao');
+        await page.getByRole('button', { name: 'Search' }).click();
+        await page.getByRole('cell', { name: 'Xiao Ming' }).waitFor();
+        await axe(page, 'followers', backend);
+
+        // Developer settings: the AppSecret is masked, reset shows the new one once; the old one
+        // no longer issues tokens, the new one does.
+        await page.getByRole('link', { name: 'Developer settings' }).click();
+        await page.getByText(acme.app_secret.slice(-4)).waitFor();
+        assert.equal(await page.getByText(acme.app_secret).count(), 0, 'the secret is masked');
+        await page.getByRole('button', { name: 'Reset AppSecret' }).click();
+        const shown = await page.getByRole('alert').filter({ hasText: 'New AppSecret' }).textContent();
+        const fresh = shown.match(/[0-9a-zA-Z]{32}/)[0];
+        assert.notEqual(fresh, acme.app_secret);
+        await axe(page, 'developer', backend);
+        assert.equal((await tokenFor(h, acme.appid, acme.app_secret)).errcode, 40125);
+        assert.ok((await tokenFor(h, acme.appid, fresh)).access_token);
+        // The rival's account cannot be opened.
+        await page.goto(`${h.base}/console/accounts/${rival.appid}`);
+        await page.getByRole('alert').getByText('Something went wrong.').waitFor();
+
+        // Chinese, then signing out.
+        await page.goto(h.base + '/console');
+        await page.getByRole('button', { name: '中文' }).click();
+        await page.getByRole('heading', { name: '你的公众号' }).waitFor();
+        await page.getByRole('button', { name: '退出登录' }).click();
+        await page.getByRole('button', { name: '登录' }).waitFor();
+        const me = await page.request.get(h.base + '/herald/v1/console/me');
+        assert.equal(me.status(), 401);
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});
