@@ -99,7 +99,30 @@ test('the console, as an owner runs an account', async (t) => {
         await phone.getByRole('button', { name: 'Balance' }).waitFor();
         await phone.getByRole('button', { name: 'More' }).click();
         await phone.getByRole('button', { name: 'Branches' }).waitFor();
+        // The follower writes; Acme has no developer server, so an agent answers from the console.
+        await phone.getByRole('button', { name: 'Keyboard' }).click();
+        await phone.getByRole('textbox', { name: 'Message' }).fill('Where is my card?');
+        await phone.getByRole('button', { name: 'Send' }).click();
+
+        await page.getByRole('link', { name: 'Messages' }).click();
+        await page.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Xiao Ming/ }).click();
+        const thread = page.getByRole('list', { name: 'Conversation with Xiao Ming' });
+        await thread.getByText('Where is my card?').waitFor();
+        await page.getByRole('textbox', { name: 'Reply' }).fill('It is on its way.');
+        await page.getByRole('button', { name: 'Send reply' }).click();
+        await thread.getByText('It is on its way.').waitFor();
+        await axe(page, 'messages', backend);
+        // It reaches the follower's open chat live.
+        await phone.getByRole('list', { name: 'Chat with Acme Bank' }).getByText('It is on its way.').waitFor();
         await phone.close();
+        // Two days later the window has closed: the reply is refused with the reason, and the
+        // composer says why once the conversation is reopened.
+        assert.equal((await h.op('POST', '/herald/v1/clock', { advance: 48 * 3600 + 1 })).status, 200);
+        await page.getByRole('textbox', { name: 'Reply' }).fill('Anything else?');
+        await page.getByRole('button', { name: 'Send reply' }).click();
+        await page.getByRole('alert').getByText(/48-hour window is closed/).waitFor();
+        assert.equal(await page.getByRole('textbox', { name: 'Reply' }).isDisabled(), true);
+        assert.equal(await thread.getByText('Anything else?').count(), 0);
 
         // Followers: the follower is listed, found by nickname.
         await page.getByRole('link', { name: 'Followers' }).click();

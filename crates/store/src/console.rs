@@ -52,6 +52,10 @@ pub trait ConsoleStore: Send + Sync {
     async fn end_owner_sessions(&self, owner: &OwnerId, prefix: &str) -> Result<u64>;
     /// A page of the account's followers for the console.
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
+    /// The console's inbox: subscribed followers who have interacted, the latest first.
+    async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>>;
+    /// The last `limit` messages of a conversation (events left out), oldest first.
+    async fn recent_messages(&self, appid: &AppId, user: &herald_wire::UserId, limit: i64) -> Result<Vec<crate::StoredMessage>>;
 }
 
 /// The LIKE pattern matching strings that start with `prefix` (with `\` as the escape).

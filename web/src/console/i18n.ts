@@ -21,6 +21,9 @@ const en = {
   state: 'State', kind: 'Kind', attempts: 'Attempts', lastError: 'Last error', created: 'Created', redeliver: 'Redeliver delivery {id}',
   redeliverFailed: 'Redeliver all failed', requeued: '{n} requeued.', noDeliveries: 'No deliveries yet.', pending: 'Pending', done: 'Delivered', failed: 'Failed',
   language: 'Language',
+  messages: 'Messages', conversations: 'Conversations', noConversations: 'No follower has written yet.', conversationWith: 'Conversation with {name}',
+  you: 'You', reply: 'Reply', sendReply: 'Send reply',
+  windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -43,6 +46,9 @@ const zh: Record<Key, string> = {
   state: '状态', kind: '类型', attempts: '尝试次数', lastError: '最近错误', created: '创建时间', redeliver: '重新推送 {id}',
   redeliverFailed: '重新推送全部失败的', requeued: '已重新排队 {n} 条。', noDeliveries: '还没有推送。', pending: '进行中', done: '成功', failed: '失败',
   language: '语言',
+  messages: '消息管理', conversations: '会话', noConversations: '还没有用户发来消息。', conversationWith: '与 {name} 的会话',
+  you: '我', reply: '回复', sendReply: '发送回复',
+  windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod console;
 pub mod conversations;
 pub mod directory;
+pub mod inbox;
 pub mod live;
 pub mod manage;
 pub mod merchants;

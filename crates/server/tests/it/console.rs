@@ -121,7 +121,7 @@ async fn an_owner_acts_only_on_its_own_accounts() {
         let mut checked = 0;
         for (method, path) in herald_server::routes::ROUTES {
             let Some(rest) = path.strip_prefix("/herald/v1/accounts/{appid}") else { continue };
-            let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1"));
+            let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1").replace("{openid}", "o_x"));
             let body = (*method != "GET").then(|| json!({"button": [{"type": "click", "name": "x", "key": "k"}], "type": "service", "domain": "example.com"}));
             let (s, v) = mallory.call(&app, method, &path, body.clone(), true).await;
             let want = if rest == "/verify" { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
@@ -215,5 +215,52 @@ async fn an_owner_runs_its_account() {
         assert_eq!(by_openid["followers"][0]["nickname"], "fan2");
         let (_, ov) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/overview"), None, false).await;
         assert_eq!((ov["followers"].as_i64(), ov["menu_set"].as_bool()), (Some(5), Some(true)), "{ov}");
+    }
+}
+
+/// The console's messages: the inbox lists who wrote last, an agent replies inside the 48-hour
+/// window and is refused (with the reason) once the clock has moved past it.
+#[tokio::test]
+async fn an_agent_replies_inside_the_window_only() {
+    for app in apps().await {
+        app.freeze().await;
+        let (acc, email) = owner_with_account(&app, "desk").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let quiet = app.user("quiet").await;
+        app.follow(&quiet, &acc).await;
+        let mei = app.user("mei").await;
+        let openid = app.follow(&mei, &acc).await;
+        app.advance(60).await;
+        let (s, _) = app.op("POST", &format!("/herald/v1/users/{mei}/messages"), Some(json!({"appid": appid, "msgtype": "text", "content": "where is my card?"}))).await;
+        assert!(s.is_success());
+        let (_, inbox) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/inbox"), None, false).await;
+        let first = &inbox["conversations"][0];
+        assert_eq!((first["nickname"].as_str(), first["window_left"].as_i64()), (Some("mei"), Some(48 * 3600)), "{inbox}");
+
+        let path = format!("/herald/v1/accounts/{appid}/followers/{openid}/messages");
+        let (s, v) = owner.call(&app, "POST", &path, Some(json!({"content": "It is on its way."})), true).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, conv) = app.op("GET", &format!("/herald/v1/users/{mei}/conversations/{appid}"), None).await;
+        let last = conv["messages"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["direction"].as_str(), last.to_string().contains("It is on its way.")), (Some("out"), true), "{last}");
+        let (_, seen) = owner.call(&app, "GET", &path, None, false).await;
+        let texts: Vec<String> = seen["messages"].as_array().unwrap().iter().map(|m| m.to_string()).collect();
+        assert!(texts[texts.len() - 2].contains("where is my card?") && texts[texts.len() - 1].contains("It is on its way."), "{seen}");
+        assert_eq!(seen["follower"]["window_left"].as_i64(), Some(48 * 3600));
+        let (s, _) = owner.call(&app, "POST", &path, Some(json!({"content": "   "})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // 48 hours later the window is closed: the reply is refused and nothing is stored.
+        app.advance(48 * 3600).await;
+        let (s, v) = owner.call(&app, "POST", &path, Some(json!({"content": "Anything else?"})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("window_closed")), "{v}");
+        let (_, after) = app.op("GET", &format!("/herald/v1/users/{mei}/conversations/{appid}"), None).await;
+        assert!(!after.to_string().contains("Anything else?"));
+        let (_, seen) = owner.call(&app, "GET", &path, None, false).await;
+        assert_eq!(seen["follower"]["window_left"].as_i64(), Some(0));
+        // A follower of another account is not this account's.
+        let (s, _) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers/o_nobody/messages"), None, false).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
     }
 }

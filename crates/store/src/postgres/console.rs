@@ -106,19 +106,49 @@ impl crate::ConsoleStore for Backend {
         .bind(f.limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::FollowerRow {
-                    follow_order: r.try_get(0)?,
-                    openid: r.try_get(1)?,
-                    user_id: r.try_get(2)?,
-                    nickname: r.try_get(3)?,
-                    remark: r.try_get(4)?,
-                    subscribe_time: r.try_get(5)?,
-                    blacklisted: r.try_get(6)?,
-                    last_interaction_at: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(pg_follower_row).collect()
     }
+
+    async fn inbox(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<crate::FollowerRow>> {
+        let rows = sqlx::query(
+            "SELECT f.follow_order, f.openid, f.user_id, u.nickname, f.remark, f.subscribe_time, f.blacklisted, f.last_interaction_at \
+             FROM followers f JOIN users u ON u.id = f.user_id \
+             WHERE f.appid = $1 AND f.subscribed AND f.last_interaction_at IS NOT NULL \
+             ORDER BY f.last_interaction_at DESC, f.follow_order DESC LIMIT $2",
+        )
+        .bind(appid.as_str())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(pg_follower_row).collect()
+    }
+
+    async fn recent_messages(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, limit: i64) -> crate::Result<Vec<crate::StoredMessage>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = $3 AND appid = $1 AND user_id = $2 AND msg_type <> 'event' ORDER BY seq DESC LIMIT $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(appid.as_str())
+            .bind(user.as_str())
+            .bind(crate::conversation_key(appid.as_str(), user.as_str()))
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        let mut out = rows.iter().map(message_from_row).collect::<crate::Result<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
+}
+
+fn pg_follower_row(r: &DbRow) -> crate::Result<crate::FollowerRow> {
+    Ok(crate::FollowerRow {
+        follow_order: r.try_get(0)?,
+        openid: r.try_get(1)?,
+        user_id: r.try_get(2)?,
+        nickname: r.try_get(3)?,
+        remark: r.try_get(4)?,
+        subscribe_time: r.try_get(5)?,
+        blacklisted: r.try_get(6)?,
+        last_interaction_at: r.try_get(7)?,
+    })
 }

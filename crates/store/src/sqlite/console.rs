@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use herald_wire::{AppId, OwnerId};
 use rusqlite::{params, OptionalExtension};
 
+use super::conversations::{message, MESSAGE_COLS};
 use super::SqliteStore;
 use crate::console::{like_prefix, valid_prefix, FollowerFilter, FollowerRow};
 use crate::{Result, SessionInfo};
@@ -103,20 +104,49 @@ impl crate::ConsoleStore for SqliteStore {
                  ORDER BY f.follow_order DESC LIMIT ?6",
             )?;
             let rows = st
-                .query_map(params![appid.as_str(), f.before, f.blacklisted, search, pattern, f.limit], |r| {
-                    Ok(FollowerRow {
-                        follow_order: r.get(0)?,
-                        openid: r.get(1)?,
-                        user_id: r.get(2)?,
-                        nickname: r.get(3)?,
-                        remark: r.get(4)?,
-                        subscribe_time: r.get(5)?,
-                        blacklisted: r.get(6)?,
-                        last_interaction_at: r.get(7)?,
-                    })
-                })?
+                .query_map(params![appid.as_str(), f.before, f.blacklisted, search, pattern, f.limit], row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }
+
+    async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT f.follow_order, f.openid, f.user_id, u.nickname, f.remark, f.subscribe_time, f.blacklisted, f.last_interaction_at \
+                 FROM followers f JOIN users u ON u.id = f.user_id \
+                 WHERE f.appid = ?1 AND f.subscribed AND f.last_interaction_at IS NOT NULL \
+                 ORDER BY f.last_interaction_at DESC, f.follow_order DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![appid.as_str(), limit], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn recent_messages(&self, appid: &AppId, user: &herald_wire::UserId, limit: i64) -> Result<Vec<crate::StoredMessage>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_key = ?3 AND appid = ?1 AND user_id = ?2 AND msg_type <> 'event' \
+                 ORDER BY seq DESC LIMIT ?4"
+            ))?;
+            let mut rows = st
+                .query_map(params![appid.as_str(), user.as_str(), crate::conversation_key(appid.as_str(), user.as_str()), limit], message)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.reverse();
+            Ok(rows)
+        })
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowerRow> {
+    Ok(FollowerRow {
+        follow_order: r.get(0)?,
+        openid: r.get(1)?,
+        user_id: r.get(2)?,
+        nickname: r.get(3)?,
+        remark: r.get(4)?,
+        subscribe_time: r.get(5)?,
+        blacklisted: r.get(6)?,
+        last_interaction_at: r.get(7)?,
+    })
 }

@@ -1,0 +1,117 @@
+//! The console's messages: an account's inbox (followers who interacted, latest first), one
+//! follower's conversation with the 48-hour window's time left, and replying as an agent with a
+//! text customer-service message while the window is open (the reason when it is not).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use herald_domain::conversation::{window_open, WINDOW_SECS};
+use herald_store::{Direction, FollowerRow, NewMessage};
+use herald_wire::platform::console::FollowerOut;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::console::AccountAccess;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+fn follower_out(r: FollowerRow, now: i64) -> FollowerOut {
+    FollowerOut {
+        window_left: r.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+        openid: r.openid,
+        nickname: r.nickname,
+        remark: r.remark,
+        subscribe_time: r.subscribe_time,
+        blacklisted: r.blacklisted,
+    }
+}
+
+/// `GET /herald/v1/accounts/{appid}/inbox`: the 50 followers who interacted last, latest first,
+/// each with its window's time left.
+pub async fn inbox(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    let now = st.clock.now().await?;
+    let rows = st.store.inbox(&a.account.appid, 50).await?;
+    let out: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let at = r.last_interaction_at;
+            let mut v = serde_json::to_value(follower_out(r, now)).unwrap_or(Value::Null);
+            v["last_interaction_at"] = json!(at);
+            v
+        })
+        .collect();
+    Ok(Json(json!({"conversations": out})))
+}
+
+/// The subscribed follower `openid` of the account, as the console lists it.
+async fn follower(st: &AppState, a: &AccountAccess, openid: &str) -> Result<(herald_store::Follower, String), ApiError> {
+    let f = st.store.follower_by_openid(&a.account.appid, openid).await?.filter(|f| f.subscribed).ok_or_else(|| ApiError::not_found("follower"))?;
+    let nickname = st.store.user(&f.user_id).await?.map(|u| u.nickname).unwrap_or_default();
+    Ok((f, nickname))
+}
+
+/// `GET /herald/v1/accounts/{appid}/followers/{openid}/messages`: the last 100 messages (oldest
+/// first) and the follower, with the window's time left.
+pub async fn conversation(State(st): State<AppState>, a: AccountAccess, Path((_, openid)): Path<(String, String)>) -> ApiResult<Value> {
+    let (f, nickname) = follower(&st, &a, &openid).await?;
+    let now = st.clock.now().await?;
+    let msgs = st.store.recent_messages(&a.account.appid, &f.user_id, 100).await?;
+    let out = FollowerOut {
+        window_left: f.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+        openid: f.openid.as_str().to_string(),
+        nickname,
+        remark: f.remark.clone(),
+        subscribe_time: f.subscribe_time,
+        blacklisted: f.blacklisted,
+    };
+    Ok(Json(json!({"follower": out, "messages": msgs.iter().map(crate::conversation::message_json).collect::<Vec<_>>()})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyIn {
+    /// The text to send (1 to 2,000 characters).
+    pub content: String,
+}
+
+/// `POST /herald/v1/accounts/{appid}/followers/{openid}/messages`: a text customer-service
+/// message from an agent. 409 `window_closed` when the follower has not interacted in the last
+/// 48 hours, 409 `blacklisted` for a blacklisted follower, 403 `not_permitted` for an account
+/// type without customer service.
+pub async fn reply(State(st): State<AppState>, a: AccountAccess, Path((_, openid)): Path<(String, String)>, ApiJson(b): ApiJson<ReplyIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let content = b.content.trim();
+    if content.is_empty() || content.chars().count() > 2000 {
+        return Err(ApiError::bad_request("a reply is 1 to 2,000 characters"));
+    }
+    let kind = herald_domain::account::AccountKind { ty: a.account.ty, verified: a.account.verified };
+    if herald_domain::account::permit(kind, herald_domain::account::Capability::CustomerService).is_err() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_permitted", "this account type cannot send customer-service messages"));
+    }
+    let (f, _) = follower(&st, &a, &openid).await?;
+    if f.blacklisted {
+        return Err(ApiError::new(StatusCode::CONFLICT, "blacklisted", "this follower is on the blacklist"));
+    }
+    let now = st.clock.now().await?;
+    if !window_open(f.last_interaction_at, now) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "window_closed",
+            "the 48-hour window is closed: the follower has not sent a message, followed, scanned or tapped the menu in the last 48 hours",
+        ));
+    }
+    let stored = st
+        .store
+        .append_outbound(&NewMessage {
+            appid: a.account.appid.clone(),
+            user_id: f.user_id,
+            openid: f.openid,
+            direction: Direction::Out,
+            source: "custom".into(),
+            msg_type: "text".into(),
+            body: json!({"content": content}).to_string(),
+            created_at: now,
+        })
+        .await?;
+    st.live.poke();
+    Ok((StatusCode::CREATED, Json(crate::conversation::message_json(&stored))))
+}
