@@ -131,6 +131,22 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('cell', { name: 'Xiao Ming' }).waitFor();
         await axe(page, 'followers', backend);
 
+        // A QR code with a scene: created, shown with its PNG; a scan that follows counts.
+        await page.getByRole('link', { name: 'QR codes' }).click();
+        const form = page.getByRole('group', { name: 'New QR code' });
+        await form.getByLabel('Scene', { exact: true }).fill('poster-1');
+        await form.getByRole('button', { name: 'Create QR code' }).click();
+        await page.getByRole('status').getByText('QR code for poster-1 created.').waitFor();
+        await page.getByRole('img', { name: 'QR code for poster-1' }).waitFor();
+        const png = await page.request.get(h.base + await page.getByRole('link', { name: 'Download the PNG for poster-1' }).getAttribute('href'));
+        assert.equal(png.headers()['content-type'], 'image/png');
+        const codes = (await (await page.request.get(`${h.base}/herald/v1/accounts/${acme.appid}/qrcodes`)).json()).qrcodes;
+        const fan = (await h.op('POST', '/herald/v1/users', { nickname: 'Poster Fan' })).body;
+        assert.equal((await h.op('POST', `/herald/v1/users/${fan.id}/scan`, { ticket: codes[0].ticket })).status, 200);
+        await page.reload();
+        await page.getByRole('row', { name: /poster-1/ }).getByRole('cell', { name: '1', exact: true }).waitFor();
+        await axe(page, 'qrcodes', backend);
+
         // Developer settings: the AppSecret is masked, reset shows the new one once; the old one
         // no longer issues tokens, the new one does.
         await page.getByRole('link', { name: 'Developer settings' }).click();

@@ -196,6 +196,8 @@ routes! {
     GET "/herald/v1/accounts/{appid}/followers" => platform::manage::followers,
     GET "/herald/v1/accounts/{appid}/overview" => platform::manage::overview,
     GET "/herald/v1/accounts/{appid}/inbox" => platform::inbox::inbox,
+    GET "/herald/v1/accounts/{appid}/qrcodes" => platform::manage::qrcodes,
+    POST "/herald/v1/accounts/{appid}/qrcodes" => platform::manage::create_qrcode,
     GET "/herald/v1/accounts/{appid}/followers/{openid}/messages" => platform::inbox::conversation,
     POST "/herald/v1/accounts/{appid}/followers/{openid}/messages" => platform::inbox::reply,
     POST "/herald/v1/users" => platform::users::create,

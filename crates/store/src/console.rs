@@ -54,6 +54,9 @@ pub trait ConsoleStore: Send + Sync {
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
     /// The console's inbox: subscribed followers who have interacted, the latest first.
     async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>>;
+    /// The account's QR codes (not its own account code), newest first, each with how many
+    /// subscribed followers came through a code of its scene.
+    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>>;
     /// The last `limit` messages of a conversation (events left out), oldest first.
     async fn recent_messages(&self, appid: &AppId, user: &herald_wire::UserId, limit: i64) -> Result<Vec<crate::StoredMessage>>;
 }

@@ -22,6 +22,10 @@ const en = {
   redeliverFailed: 'Redeliver all failed', requeued: '{n} requeued.', noDeliveries: 'No deliveries yet.', pending: 'Pending', done: 'Delivered', failed: 'Failed',
   language: 'Language',
   messages: 'Messages', conversations: 'Conversations', noConversations: 'No follower has written yet.', conversationWith: 'Conversation with {name}',
+  qrcodes: 'QR codes', qrServiceOnly: 'Subscription accounts have one QR code, their own; service accounts create codes with a scene.', newQr: 'New QR code',
+  qrKind: 'Kind', temporary: 'Temporary', permanent: 'Permanent', sceneKind: 'Scene type', sceneText: 'Text', sceneNumber: 'Number', scene: 'Scene',
+  validDays: 'Valid for (days)', createQr: 'Create QR code', qrCreated: 'QR code for {scene} created.', noQr: 'No QR codes yet.', expires: 'Expires',
+  follows: 'Follows', image: 'Image', qrFor: 'QR code for {scene}', downloadQr: 'Download the PNG for {scene}',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -47,6 +51,10 @@ const zh: Record<Key, string> = {
   redeliverFailed: '重新推送全部失败的', requeued: '已重新排队 {n} 条。', noDeliveries: '还没有推送。', pending: '进行中', done: '成功', failed: '失败',
   language: '语言',
   messages: '消息管理', conversations: '会话', noConversations: '还没有用户发来消息。', conversationWith: '与 {name} 的会话',
+  qrcodes: '二维码', qrServiceOnly: '订阅号只有一个二维码（公众号自己的）；服务号可以创建带场景值的二维码。', newQr: '新建二维码',
+  qrKind: '类型', temporary: '临时', permanent: '永久', sceneKind: '场景值类型', sceneText: '字符串', sceneNumber: '数字', scene: '场景值',
+  validDays: '有效期（天）', createQr: '创建二维码', qrCreated: '已创建场景值为 {scene} 的二维码。', noQr: '还没有二维码。', expires: '过期时间',
+  follows: '关注数', image: '图片', qrFor: '场景值 {scene} 的二维码', downloadQr: '下载 {scene} 的 PNG',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

@@ -27,7 +27,7 @@ pub fn image_path(q: &QrCode) -> String {
 }
 
 /// A new code of `appid` with a fresh ticket and url key.
-fn fresh_code(appid: &AppId, action: &str, scene: (i64, String), permanent: bool, now: i64, expires_at: Option<i64>) -> QrCode {
+pub fn fresh_code(appid: &AppId, action: &str, scene: (i64, String), permanent: bool, now: i64, expires_at: Option<i64>) -> QrCode {
     let mut rng = rand::thread_rng();
     QrCode {
         ticket: qr::ticket(&mut rng),

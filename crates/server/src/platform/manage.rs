@@ -105,3 +105,43 @@ pub async fn overview(State(st): State<AppState>, a: AccountAccess) -> ApiResult
     let menu_set = crate::cgi::menu::load(&st, appid).await?.iter().any(|m| m.rule.is_none());
     Ok(Json(OverviewOut { followers, blacklisted, deliveries_ok, deliveries_failed, menu_set, server_configured: a.account.server.url.is_some() }))
 }
+
+fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64) -> Value {
+    json!({
+        "ticket": q.ticket,
+        "url": crate::cgi::qrcode::code_url(st, q),
+        "image": crate::cgi::qrcode::image_path(q),
+        "permanent": q.permanent,
+        "scene_id": q.scene_id,
+        "scene_str": q.scene_str,
+        "created_at": q.created_at,
+        "expires_at": q.expires_at,
+        "follows": follows,
+    })
+}
+
+/// `GET /herald/v1/accounts/{appid}/qrcodes`: the account's QR codes with a scene (newest
+/// first, at most 200), each with its image's path and the followers it brought who still follow.
+pub async fn qrcodes(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    let codes = st.store.qr_codes(&a.account.appid, 200).await?;
+    Ok(Json(json!({"qrcodes": codes.iter().map(|(q, n)| qr_json(&st, q, *n)).collect::<Vec<_>>()})))
+}
+
+/// `POST /herald/v1/accounts/{appid}/qrcodes`: a code, in `/cgi-bin/qrcode/create`'s body
+/// (`action_name`, `action_info.scene`, `expire_seconds`) and under its rules: service accounts
+/// only (403 `not_permitted`), 400 `invalid_qrcode` with WeChat's errcode named.
+pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind = herald_domain::account::AccountKind { ty: a.account.ty, verified: a.account.verified };
+    if herald_domain::account::permit(kind, herald_domain::account::Capability::QrCodes).is_err() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_permitted", "only service accounts create QR codes with a scene"));
+    }
+    let req = herald_domain::qrcode::parse_create(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_qrcode", format!("{} (errcode {})", e.errmsg(), e.code.code())))?;
+    let scene = match &req.scene {
+        herald_domain::qrcode::Scene::Id(i) => (*i, String::new()),
+        herald_domain::qrcode::Scene::Str(s) => (0, s.clone()),
+    };
+    let now = st.clock.now().await?;
+    let fresh = crate::cgi::qrcode::fresh_code(&a.account.appid, &req.action, scene, req.permanent, now, req.expire_seconds.map(|s| now + s));
+    let code = st.store.create_qrcode(&fresh, herald_domain::qrcode::MAX_PERMANENT).await?;
+    Ok((StatusCode::CREATED, Json(qr_json(&st, &code, 0))))
+}

@@ -264,3 +264,43 @@ async fn an_agent_replies_inside_the_window_only() {
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
 }
+
+/// QR codes from the console: created under WeChat's rules, listed with their image, and
+/// counting the followers each brought; a subscription account may not create them.
+#[tokio::test]
+async fn an_owner_makes_qr_codes_and_sees_their_follows() {
+    for app in apps().await {
+        let (acc, email) = owner_with_account(&app, "qr").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let path = format!("/herald/v1/accounts/{appid}/qrcodes");
+        let (s, v) = owner.call(&app, "POST", &path, Some(json!({"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": ""}}})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_qrcode")), "{v}");
+        let (s, poster) = owner.call(&app, "POST", &path, Some(json!({"action_name": "QR_STR_SCENE", "expire_seconds": 3600, "action_info": {"scene": {"scene_str": "poster-1"}}})), true).await;
+        assert_eq!(s, StatusCode::CREATED, "{poster}");
+        let (_, desk) = owner.call(&app, "POST", &path, Some(json!({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 7}}})), true).await;
+        assert_eq!((desk["permanent"].as_bool(), desk["expires_at"].clone()), (Some(true), Value::Null), "{desk}");
+        // The image is served as WeChat serves it.
+        let png = app.http.get(app.url(poster["image"].as_str().unwrap())).send().await.unwrap();
+        assert!(png.headers()["content-type"].to_str().unwrap().starts_with("image/"));
+        assert!(png.bytes().await.unwrap().len() > 100);
+        // Two people scan the poster and follow; one scans the desk code.
+        for name in ["p1", "p2"] {
+            let u = app.user(name).await;
+            let (s, v) = app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": poster["ticket"]}))).await;
+            assert!(s.is_success(), "{v}");
+        }
+        let u = app.user("d1").await;
+        app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": desk["ticket"]}))).await;
+        let (_, list) = owner.call(&app, "GET", &path, None, false).await;
+        let follows: Vec<(String, i64)> = list["qrcodes"].as_array().unwrap().iter().map(|q| (q["ticket"].as_str().unwrap().to_string(), q["follows"].as_i64().unwrap())).collect();
+        assert!(follows.contains(&(poster["ticket"].as_str().unwrap().to_string(), 2)), "{list}");
+        assert!(follows.contains(&(desk["ticket"].as_str().unwrap().to_string(), 1)), "{list}");
+        assert_eq!(follows.len(), 2, "the account's own code is not listed: {list}");
+
+        // A subscription account has one code, its own.
+        let sub = app.account("subscription", "individual", false).await;
+        let (s, _) = app.op("POST", &format!("/herald/v1/accounts/{}/qrcodes", sub["appid"].as_str().unwrap()), Some(json!({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 1}}}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+}

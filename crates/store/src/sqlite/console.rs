@@ -5,6 +5,7 @@ use herald_wire::{AppId, OwnerId};
 use rusqlite::{params, OptionalExtension};
 
 use super::conversations::{message, MESSAGE_COLS};
+use super::web::{qr, QR_COLS};
 use super::SqliteStore;
 use crate::console::{like_prefix, valid_prefix, FollowerFilter, FollowerRow};
 use crate::{Result, SessionInfo};
@@ -119,6 +120,19 @@ impl crate::ConsoleStore for SqliteStore {
                  ORDER BY f.last_interaction_at DESC, f.follow_order DESC LIMIT ?2",
             )?;
             let rows = st.query_map(params![appid.as_str(), limit], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>> {
+        let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {cols}, (SELECT COUNT(*) FROM followers f WHERE f.appid = q.appid AND f.subscribed AND f.subscribe_scene = 'ADD_SCENE_QR_CODE' AND f.qr_scene = q.scene_id AND f.qr_scene_str = q.scene_str) FROM qrcodes q WHERE q.appid = ?1 AND q.action <> ?2 ORDER BY q.created_at DESC, q.ticket LIMIT ?3"
+            ))?;
+            let rows = st
+                .query_map(params![appid.as_str(), herald_domain::qrcode::ACCOUNT_ACTION, limit], |r| Ok((qr(r)?, r.get(9)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }

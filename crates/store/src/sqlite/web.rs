@@ -8,12 +8,12 @@ use super::SqliteStore;
 use crate::web::*;
 use crate::{Result, StoreError};
 
-const QR_COLS: &str = "ticket, url_key, appid, action, scene_id, scene_str, permanent, created_at, expires_at";
+pub(super) const QR_COLS: &str = "ticket, url_key, appid, action, scene_id, scene_str, permanent, created_at, expires_at";
 const CODE_COLS: &str = "code, purpose, appid, user_id, scope, created_at, expires_at, used_at";
 const GRANT_COLS: &str =
     "access_token, refresh_token, appid, user_id, openid, scope, access_expires_at, refresh_expires_at, created_at";
 
-fn qr(r: &Row<'_>) -> rusqlite::Result<QrCode> {
+pub(super) fn qr(r: &Row<'_>) -> rusqlite::Result<QrCode> {
     Ok(QrCode {
         ticket: r.get(0)?,
         url_key: r.get(1)?,
