@@ -159,6 +159,15 @@ test('the console, as an owner runs an account', async (t) => {
         await axe(page, 'developer', backend);
         assert.equal((await tokenFor(h, acme.appid, acme.app_secret)).errcode, 40125);
         assert.ok((await tokenFor(h, acme.appid, fresh)).access_token);
+        // The IP allow-list: this machine left out, tokens are refused with 40164; put back, issued.
+        await page.getByRole('textbox', { name: 'API IP allow-list' }).fill('203.0.113.0/24');
+        await page.getByRole('button', { name: 'Save the allow-list' }).click();
+        await page.getByRole('status').getByText('Allow-list saved: 1 entries.').waitFor();
+        assert.equal((await tokenFor(h, acme.appid, fresh)).errcode, 40164);
+        await page.getByRole('textbox', { name: 'API IP allow-list' }).fill('');
+        await page.getByRole('button', { name: 'Save the allow-list' }).click();
+        await page.getByRole('status').getByText(/Allow-list cleared/).waitFor();
+        assert.ok((await tokenFor(h, acme.appid, fresh)).access_token);
         // The rival's account cannot be opened.
         await page.goto(`${h.base}/console/accounts/${rival.appid}`);
         await page.getByRole('alert').getByText('Something went wrong.').waitFor();

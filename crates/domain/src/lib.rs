@@ -3,6 +3,7 @@
 //! argument, so the simulated clock and tests control it.
 
 pub mod account;
+pub mod allowlist;
 pub mod auth;
 pub mod broadcast;
 pub mod content;

@@ -104,7 +104,9 @@ pub async fn serve_with(
     };
     // Bound to its state once, here: served as a plain `Router`, axum would rebuild every
     // route for each new connection (about half a millisecond of CPU each with this table).
-    let app = routes::router(state.clone()).with_state(state.clone()).with_state(()).into_make_service();
+    // The app origin knows each connection's peer: `/cgi-bin/token` checks it against the
+    // account's IP allow-list.
+    let app = routes::router(state.clone()).with_state(state.clone()).with_state(()).into_make_service_with_connect_info::<SocketAddr>();
     let content = routes::content_router(state.clone()).with_state(state).with_state(()).into_make_service();
     let (served, content_served) = tokio::join!(
         axum::serve(listeners.app, app).with_graceful_shutdown(until(rx.clone())),

@@ -54,6 +54,9 @@ pub trait ConsoleStore: Send + Sync {
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
     /// The console's inbox: subscribed followers who have interacted, the latest first.
     async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>>;
+    /// The account's API IP allow-list as stored (comma-separated; empty allows all).
+    async fn ip_allow_list(&self, appid: &AppId) -> Result<String>;
+    async fn set_ip_allow_list(&self, appid: &AppId, list: &str) -> Result<()>;
     /// The account's QR codes (not its own account code), newest first, each with how many
     /// subscribed followers came through a code of its scene.
     async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>>;

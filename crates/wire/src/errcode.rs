@@ -46,6 +46,9 @@ errcodes! {
     InvalidOpenidList = 40032 => "invalid openid list size",
     InvalidParameter = 40035 => "invalid args",
     InvalidAppsecret = 40125 => "invalid appsecret",
+    /// The caller's address is not in the account's API IP allow-list (on `/cgi-bin/token`);
+    /// the message names the address: `invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist`.
+    IpNotInWhitelist = 40164 => "invalid ip, not in whitelist",
     AccessTokenMissing = 41001 => "access_token missing",
     AppidMissing = 41002 => "appid missing",
     AppsecretMissing = 41004 => "appsecret missing",

@@ -26,6 +26,8 @@ const en = {
   qrKind: 'Kind', temporary: 'Temporary', permanent: 'Permanent', sceneKind: 'Scene type', sceneText: 'Text', sceneNumber: 'Number', scene: 'Scene',
   validDays: 'Valid for (days)', createQr: 'Create QR code', qrCreated: 'QR code for {scene} created.', noQr: 'No QR codes yet.', expires: 'Expires',
   follows: 'Follows', image: 'Image', qrFor: 'QR code for {scene}', downloadQr: 'Download the PNG for {scene}',
+  ipAllowList: 'API IP allow-list', ipHelp: 'One address or CIDR range per line. Only these may get access tokens (others get errcode 40164); empty allows every address.',
+  saveIps: 'Save the allow-list', ipsSaved: 'Allow-list saved: {n} entries.', ipsCleared: 'Allow-list cleared: every address may get tokens.',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -55,6 +57,8 @@ const zh: Record<Key, string> = {
   qrKind: '类型', temporary: '临时', permanent: '永久', sceneKind: '场景值类型', sceneText: '字符串', sceneNumber: '数字', scene: '场景值',
   validDays: '有效期（天）', createQr: '创建二维码', qrCreated: '已创建场景值为 {scene} 的二维码。', noQr: '还没有二维码。', expires: '过期时间',
   follows: '关注数', image: '图片', qrFor: '场景值 {scene} 的二维码', downloadQr: '下载 {scene} 的 PNG',
+  ipAllowList: 'API IP 白名单', ipHelp: '每行一个 IP 地址或 CIDR 网段。只有这些地址可以获取 access_token（其他地址返回 40164）；留空则不限制。',
+  saveIps: '保存白名单', ipsSaved: '白名单已保存：{n} 条。', ipsCleared: '白名单已清空：任何地址都可以获取 access_token。',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

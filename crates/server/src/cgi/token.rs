@@ -10,13 +10,32 @@ use crate::error::WxResult;
 use crate::extract::{WxJson, WxQuery};
 use crate::state::AppState;
 
-async fn check(st: &AppState, grant: Option<&str>, appid: Option<&str>, secret: Option<&str>) -> Result<AppId, crate::error::WxErr> {
+/// The address a request came from (the connection's peer), when the listener knows it.
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl axum::extract::FromRequestParts<AppState> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+/// The credentials, then the account's IP allow-list (40164 naming the caller's address).
+async fn check(st: &AppState, peer: &Peer, grant: Option<&str>, appid: Option<&str>, secret: Option<&str>) -> Result<AppId, crate::error::WxErr> {
     let account = match appid.filter(|a| !a.is_empty()) {
         Some(a) => st.store.account(a).await?,
         None => None,
     };
     token::check_credentials(grant, appid, secret, account.as_ref().map(|a| a.app_secret.as_str()))?;
-    Ok(account.map(|a| a.appid).unwrap_or_default())
+    let appid = account.map(|a| a.appid).unwrap_or_default();
+    if let Some(ip) = peer.0 {
+        let list = st.store.ip_allow_list(&appid).await?;
+        if !herald_domain::allowlist::allows(&list, ip) {
+            return Err(herald_wire::WxError::with_detail(herald_wire::ErrCode::IpNotInWhitelist, herald_domain::allowlist::refusal(ip)).into());
+        }
+    }
+    Ok(appid)
 }
 
 fn fresh(kind: TokenKind, now: i64, forced: bool) -> IssuedToken {
@@ -30,8 +49,8 @@ fn fresh(kind: TokenKind, now: i64, forced: bool) -> IssuedToken {
     }
 }
 
-pub async fn get_token(State(st): State<AppState>, WxQuery(q): WxQuery<TokenQuery>) -> WxResult<TokenResponse> {
-    let appid = check(&st, q.grant_type.as_deref(), q.appid.as_deref(), q.secret.as_deref()).await?;
+pub async fn get_token(State(st): State<AppState>, peer: Peer, WxQuery(q): WxQuery<TokenQuery>) -> WxResult<TokenResponse> {
+    let appid = check(&st, &peer, q.grant_type.as_deref(), q.appid.as_deref(), q.secret.as_deref()).await?;
     let now = st.clock.now().await?;
     let t = fresh(TokenKind::Client, now, false);
     st.store.issue_client_token(&appid, &t, token::client_rotation_cutoff(now)).await?;
@@ -39,8 +58,8 @@ pub async fn get_token(State(st): State<AppState>, WxQuery(q): WxQuery<TokenQuer
     Ok(Json(TokenResponse { access_token: t.token, expires_in: TOKEN_TTL }))
 }
 
-pub async fn stable_token(State(st): State<AppState>, WxJson(b): WxJson<StableTokenRequest>) -> WxResult<TokenResponse> {
-    let appid = check(&st, b.grant_type.as_deref(), b.appid.as_deref(), b.secret.as_deref()).await?;
+pub async fn stable_token(State(st): State<AppState>, peer: Peer, WxJson(b): WxJson<StableTokenRequest>) -> WxResult<TokenResponse> {
+    let appid = check(&st, &peer, b.grant_type.as_deref(), b.appid.as_deref(), b.secret.as_deref()).await?;
     let now = st.clock.now().await?;
     let history = st.store.stable_tokens(&appid, now - 2 * 86_400).await?;
     let force = b.force_refresh.unwrap_or(false);

@@ -145,3 +145,24 @@ pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson
     let code = st.store.create_qrcode(&fresh, herald_domain::qrcode::MAX_PERMANENT).await?;
     Ok((StatusCode::CREATED, Json(qr_json(&st, &code, 0))))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct AllowListIn {
+    /// Addresses and CIDR ranges; empty allows every address.
+    pub ips: Vec<String>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/ip_allow_list`.
+pub async fn ip_allow_list(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    let list = st.store.ip_allow_list(&a.account.appid).await?;
+    Ok(Json(json!({"ips": herald_domain::allowlist::entries(&list)})))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/ip_allow_list`: the addresses and ranges that may call
+/// `/cgi-bin/token` and `/cgi-bin/stable_token` for this account (others get 40164); an empty
+/// list allows every address. 400 naming the entry that is not an address or range.
+pub async fn set_ip_allow_list(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<AllowListIn>) -> ApiResult<Value> {
+    let list = herald_domain::allowlist::normalize(&b.ips).map_err(ApiError::bad_request)?;
+    st.store.set_ip_allow_list(&a.account.appid, &list).await?;
+    Ok(Json(json!({"ips": herald_domain::allowlist::entries(&list)})))
+}

@@ -304,3 +304,35 @@ async fn an_owner_makes_qr_codes_and_sees_their_follows() {
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }
+
+/// The API IP allow-list: set from the console, enforced on /cgi-bin/token and stable_token with
+/// WeChat's 40164 naming the caller's address; an empty list allows everyone again.
+#[tokio::test]
+async fn the_ip_allow_list_guards_the_token_endpoints() {
+    for app in apps().await {
+        let (acc, email) = owner_with_account(&app, "ip").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let secret = acc["app_secret"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let path = format!("/herald/v1/accounts/{appid}/ip_allow_list");
+        let token_url = format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}");
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"ips": ["not an ip"]})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"ips": ["203.0.113.0/24", "2001:db8::1"]})), true).await;
+        assert_eq!((s, v["ips"].clone()), (StatusCode::OK, json!(["203.0.113.0/24", "2001:db8::1/128"])), "{v}");
+        // The tests call from 127.0.0.1: refused, with the address named as WeChat names it.
+        let refused = app.wx_get(&token_url).await;
+        assert_eq!(errcode(&refused), 40164, "{refused}");
+        assert!(refused["errmsg"].as_str().unwrap().starts_with("invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist rid: "), "{refused}");
+        let stable = app.wx_post("/cgi-bin/stable_token", json!({"grant_type": "client_credential", "appid": appid, "secret": secret})).await;
+        assert_eq!(errcode(&stable), 40164, "{stable}");
+        // A wrong secret is still a wrong secret.
+        assert_eq!(errcode(&app.wx_get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={}", "0".repeat(32))).await), 40125);
+        owner.call(&app, "PUT", &path, Some(json!({"ips": ["127.0.0.0/8"]})), true).await;
+        assert!(app.wx_get(&token_url).await["access_token"].is_string());
+        owner.call(&app, "PUT", &path, Some(json!({"ips": []})), true).await;
+        assert!(app.wx_get(&token_url).await["access_token"].is_string());
+        let (_, v) = owner.call(&app, "GET", &path, None, false).await;
+        assert_eq!(v["ips"], json!([]));
+    }
+}

@@ -123,6 +123,16 @@ impl crate::ConsoleStore for Backend {
         rows.iter().map(pg_follower_row).collect()
     }
 
+    async fn ip_allow_list(&self, appid: &herald_wire::AppId) -> crate::Result<String> {
+        let v: Option<String> = sqlx::query_scalar("SELECT ip_allow_list FROM accounts WHERE appid = $1").bind(appid.as_str()).fetch_optional(self.reader()).await?;
+        Ok(v.unwrap_or_default())
+    }
+
+    async fn set_ip_allow_list(&self, appid: &herald_wire::AppId, list: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE accounts SET ip_allow_list = $2 WHERE appid = $1").bind(appid.as_str()).bind(list).execute(self.writer()).await?;
+        Ok(())
+    }
+
     async fn qr_codes(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<(crate::QrCode, i64)>> {
         let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(

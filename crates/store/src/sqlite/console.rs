@@ -124,6 +124,19 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
+    async fn ip_allow_list(&self, appid: &AppId) -> Result<String> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT ip_allow_list FROM accounts WHERE appid = ?1")?.query_row([appid.as_str()], |r| r.get(0)).optional()?.unwrap_or_default())
+        })
+    }
+
+    async fn set_ip_allow_list(&self, appid: &AppId, list: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE accounts SET ip_allow_list = ?2 WHERE appid = ?1")?.execute(params![appid.as_str(), list])?;
+            Ok(())
+        })
+    }
+
     async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>> {
         let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
         self.read(|c| {

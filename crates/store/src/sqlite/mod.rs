@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "faults", include_str!("../../migrations/sqlite/0022_faults.sql")),
     (23, "request log", include_str!("../../migrations/sqlite/0023_request_log.sql")),
     (24, "owner logins", include_str!("../../migrations/sqlite/0024_owner_logins.sql")),
+    (25, "ip allow list", include_str!("../../migrations/sqlite/0025_ip_allow_list.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 
