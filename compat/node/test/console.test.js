@@ -172,6 +172,20 @@ test('the console, as an owner runs an account', async (t) => {
         await page.goto(`${h.base}/console/accounts/${rival.appid}`);
         await page.getByRole('alert').getByText('Something went wrong.').waitFor();
 
+        // The account page: a subscription account of the same owner upgrades to a service
+        // account (and says it cannot go back); the web OAuth domain is saved.
+        const news = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme News', type: 'subscription', owner_id: acme.owner.id })).body;
+        await page.goto(`${h.base}/console/accounts/${news.appid}/settings`);
+        await page.getByRole('button', { name: 'Upgrade to a service account' }).click();
+        await page.getByRole('status').getByText('Upgraded: this is now a service account.').waitFor();
+        await page.getByText('A service account cannot become a subscription account again.').waitFor();
+        assert.equal((await h.op('GET', `/herald/v1/accounts/${news.appid}`)).body.type, 'service');
+        await page.getByRole('textbox', { name: 'Web OAuth domain' }).fill('news.acme.example');
+        await page.getByRole('button', { name: 'Save the domain' }).click();
+        await page.getByRole('status').getByText('Domain saved.').waitFor();
+        assert.equal((await h.op('GET', `/herald/v1/accounts/${news.appid}/web_domain`)).body.domain, 'news.acme.example');
+        await axe(page, 'settings', backend);
+
         // Chinese, then signing out.
         await page.goto(h.base + '/console');
         await page.getByRole('button', { name: '中文' }).click();

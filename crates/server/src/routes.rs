@@ -233,6 +233,7 @@ routes! {
     POST "/herald/v1/users/{id}/menus/{appid}/tap" => platform::web::tap,
     POST "/herald/v1/users/{id}/signin_links" => platform::web::signin_link,
     GET "/herald/v1/accounts/{appid}/qrcode" => platform::web::account_qrcode,
+    GET "/herald/v1/accounts/{appid}/web_domain" => platform::web::web_domain,
     PUT "/herald/v1/accounts/{appid}/web_domain" => platform::web::set_web_domain,
     POST "/herald/v1/jssdk/verify" => platform::web::jssdk_verify,
     POST "/herald/v1/users/{id}/wallet/topup" => platform::wallet::topup,

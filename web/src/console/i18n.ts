@@ -28,6 +28,11 @@ const en = {
   follows: 'Follows', image: 'Image', qrFor: 'QR code for {scene}', downloadQr: 'Download the PNG for {scene}',
   ipAllowList: 'API IP allow-list', ipHelp: 'One address or CIDR range per line. Only these may get access tokens (others get errcode 40164); empty allows every address.',
   saveIps: 'Save the allow-list', ipsSaved: 'Allow-list saved: {n} entries.', ipsCleared: 'Allow-list cleared: every address may get tokens.',
+  settings: 'Account', verification: 'Verification', ownerName: 'Owner', organisation: 'organisation', individual: 'individual', originalId: 'Original ID',
+  upgradeHelp: 'A subscription account can become a service account (pushes in the chat list with a notification, 4 mass messages per follower a month, template messages, QR codes with a scene). It cannot go back.',
+  upgrade: 'Upgrade to a service account', confirmUpgrade: 'Upgrade to a service account? This cannot be undone.', upgraded: 'Upgraded: this is now a service account.',
+  upgradeNeedsOrg: 'Only organisations may run service accounts: an individual\'s account stays a subscription account.', noDowngrade: 'A service account cannot become a subscription account again.',
+  webDomain: 'Web OAuth domain', webDomainHelp: 'Web pages on this host (optionally with :port) may use web OAuth; empty allows none.', saveDomain: 'Save the domain', domainSaved: 'Domain saved.',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -59,6 +64,11 @@ const zh: Record<Key, string> = {
   follows: '关注数', image: '图片', qrFor: '场景值 {scene} 的二维码', downloadQr: '下载 {scene} 的 PNG',
   ipAllowList: 'API IP 白名单', ipHelp: '每行一个 IP 地址或 CIDR 网段。只有这些地址可以获取 access_token（其他地址返回 40164）；留空则不限制。',
   saveIps: '保存白名单', ipsSaved: '白名单已保存：{n} 条。', ipsCleared: '白名单已清空：任何地址都可以获取 access_token。',
+  settings: '账号详情', verification: '认证情况', ownerName: '主体', organisation: '组织', individual: '个人', originalId: '原始 ID',
+  upgradeHelp: '订阅号可以升级为服务号（消息出现在聊天列表并提醒、每位用户每月 4 次群发、模板消息、带场景值的二维码），升级后不能改回。',
+  upgrade: '升级为服务号', confirmUpgrade: '确定升级为服务号？此操作不可撤销。', upgraded: '已升级，现在是服务号。',
+  upgradeNeedsOrg: '只有组织可以运营服务号：个人的公众号只能是订阅号。', noDowngrade: '服务号不能改回订阅号。',
+  webDomain: '网页授权域名', webDomainHelp: '此域名（可带 :端口）下的网页可以使用网页授权；留空则不允许。', saveDomain: '保存域名', domainSaved: '域名已保存。',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

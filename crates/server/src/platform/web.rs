@@ -50,6 +50,12 @@ pub struct DomainIn {
     domain: Option<String>,
 }
 
+/// `GET /herald/v1/accounts/{appid}/web_domain`: where web OAuth may redirect (null: nowhere).
+pub async fn web_domain(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    let domain = st.store.web_domain(&a.account.appid).await?;
+    Ok(Json(json!({"appid": a.account.appid, "domain": domain})))
+}
+
 /// `PUT /herald/v1/accounts/{appid}/web_domain`: where web OAuth may redirect.
 pub async fn set_web_domain(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, ApiJson(b): ApiJson<DomainIn>) -> ApiResult<Value> {
     let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
