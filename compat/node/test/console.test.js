@@ -121,7 +121,7 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('textbox', { name: 'Reply' }).fill('Anything else?');
         await page.getByRole('button', { name: 'Send reply' }).click();
         await page.getByRole('alert').getByText(/48-hour window is closed/).waitFor();
-        assert.equal(await page.getByRole('textbox', { name: 'Reply' }).isDisabled(), true);
+        await page.getByRole('textbox', { name: 'Reply', disabled: true }).waitFor();
         assert.equal(await thread.getByText('Anything else?').count(), 0);
 
         // Followers: the follower is listed, found by nickname.
@@ -146,6 +146,21 @@ test('the console, as an owner runs an account', async (t) => {
         await page.reload();
         await page.getByRole('row', { name: /poster-1/ }).getByRole('cell', { name: '1', exact: true }).waitFor();
         await axe(page, 'qrcodes', backend);
+
+        // A mass message to a tag: the preview counts whom it reaches, the history its result.
+        const tok2 = (await tokenFor(h, acme.appid, acme.app_secret)).access_token;
+        const tag = (await (await fetch(`${h.base}/cgi-bin/tags/create?access_token=${tok2}`, { method: 'POST', body: JSON.stringify({ tag: { name: 'vip' } }) })).json()).tag.id;
+        const xm = (await h.op('GET', `/herald/v1/users/${user.id}/following`)).body;
+        const openid = JSON.stringify(xm).match(/"openid":"([^"]+)"/)[1];
+        await fetch(`${h.base}/cgi-bin/tags/members/batchtagging?access_token=${tok2}`, { method: 'POST', body: JSON.stringify({ openid_list: [openid], tagid: tag }) });
+        await page.getByRole('link', { name: 'Broadcast' }).click();
+        await page.getByRole('status').getByText('Reaches 2 followers: 2 targeted, 0 filtered out by the monthly quota.').waitFor();
+        await page.getByRole('combobox', { name: 'Audience' }).selectOption({ label: 'Tag vip (1)' });
+        await page.getByRole('status').getByText('Reaches 1 followers: 1 targeted, 0 filtered out by the monthly quota.').waitFor();
+        await page.getByRole('textbox', { name: 'Message' }).fill('VIP evening at the branch');
+        await page.getByRole('button', { name: 'Send mass message' }).click();
+        await page.getByRole('row', { name: /VIP evening at the branch/ }).getByRole('cell', { name: 'SEND_SUCCESS' }).waitFor();
+        await axe(page, 'broadcast', backend);
 
         // Developer settings: the AppSecret is masked, reset shows the new one once; the old one
         // no longer issues tokens, the new one does.

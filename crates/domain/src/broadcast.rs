@@ -146,6 +146,12 @@ impl MonthQuota {
         SendResult { recipients, filtered }
     }
 
+    /// How many of `target` a send now would filter out (those already at their quota),
+    /// changing nothing: the console's preview.
+    pub fn filtered(&self, target: &RoaringTreemap) -> u64 {
+        target.intersection_len(&self.levels[PER_FOLLOWER_PER_MONTH - 1])
+    }
+
     /// How many mass messages follower `n` has received this month.
     pub fn received(&self, n: u64) -> usize {
         self.levels.iter().filter(|l| l.contains(n)).count()

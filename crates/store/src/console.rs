@@ -60,6 +60,13 @@ pub trait ConsoleStore: Send + Sync {
     /// The account's QR codes (not its own account code), newest first, each with how many
     /// subscribed followers came through a code of its scene.
     async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>>;
+    /// What a mass message to `target` (`{"all":true}` or `{"tag_id":n}`) would reach now: the
+    /// subscribed, non-blacklisted followers targeted, and how many of them this month's quota
+    /// (month key `month`) would filter out; and how many mass messages the account sent on the
+    /// day starting at `day_start`.
+    async fn mass_reach(&self, appid: &AppId, target: &serde_json::Value, month: i64, day_start: i64) -> Result<(u64, u64, i64)>;
+    /// The account's mass messages, newest first.
+    async fn mass_history(&self, appid: &AppId, limit: i64) -> Result<Vec<crate::MassMessage>>;
     /// The last `limit` messages of a conversation (events left out), oldest first.
     async fn recent_messages(&self, appid: &AppId, user: &herald_wire::UserId, limit: i64) -> Result<Vec<crate::StoredMessage>>;
 }

@@ -33,6 +33,10 @@ const en = {
   upgrade: 'Upgrade to a service account', confirmUpgrade: 'Upgrade to a service account? This cannot be undone.', upgraded: 'Upgraded: this is now a service account.',
   upgradeNeedsOrg: 'Only organisations may run service accounts: an individual\'s account stays a subscription account.', noDowngrade: 'A service account cannot become a subscription account again.',
   webDomain: 'Web OAuth domain', webDomainHelp: 'Web pages on this host (optionally with :port) may use web OAuth; empty allows none.', saveDomain: 'Save the domain', domainSaved: 'Domain saved.',
+  broadcast: 'Broadcast', newMass: 'New mass message', audience: 'Audience', everyone: 'Every follower', tagOption: 'Tag {name} ({n})',
+  reach: 'Reaches {n} followers: {targeted} targeted, {filtered} filtered out by the monthly quota.', daily: 'Sent today: {n} of {limit}.',
+  massText: 'Message', sendMass: 'Send mass message', massQueued: 'Mass message queued.', history: 'History', noMass: 'No mass messages yet.',
+  sentCount: 'Sent', filteredCount: 'Filtered', failedCount: 'Failed',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -69,6 +73,10 @@ const zh: Record<Key, string> = {
   upgrade: '升级为服务号', confirmUpgrade: '确定升级为服务号？此操作不可撤销。', upgraded: '已升级，现在是服务号。',
   upgradeNeedsOrg: '只有组织可以运营服务号：个人的公众号只能是订阅号。', noDowngrade: '服务号不能改回订阅号。',
   webDomain: '网页授权域名', webDomainHelp: '此域名（可带 :端口）下的网页可以使用网页授权；留空则不允许。', saveDomain: '保存域名', domainSaved: '域名已保存。',
+  broadcast: '群发消息', newMass: '新建群发', audience: '发送对象', everyone: '全部用户', tagOption: '标签 {name}（{n}）',
+  reach: '将送达 {n} 人：目标 {targeted} 人，其中 {filtered} 人本月群发次数已满。', daily: '今日已群发 {n}/{limit} 次。',
+  massText: '消息内容', sendMass: '群发', massQueued: '群发已提交。', history: '已发送', noMass: '还没有群发消息。',
+  sentCount: '送达', filteredCount: '过滤', failedCount: '失败',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

@@ -38,7 +38,7 @@ async fn check_media(st: &AppState, c: &Caller, content: &MassContent) -> Result
     }
 }
 
-async fn queue(st: &AppState, c: &Caller, body: &Value, target: Value, daily: bool) -> WxResult<Value> {
+pub async fn queue(st: &AppState, c: &Caller, body: &Value, target: Value, daily: bool) -> WxResult<Value> {
     let content = check_content(body)?;
     let client_msg_id = check_client_msg_id(body.get("clientmsgid").and_then(Value::as_str))?;
     check_media(st, c, &content).await?;

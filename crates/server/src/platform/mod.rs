@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod broadcast;
 pub mod chats;
 pub mod clock;
 pub mod console;

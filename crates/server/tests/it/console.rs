@@ -336,3 +336,74 @@ async fn the_ip_allow_list_guards_the_token_endpoints() {
         assert_eq!(v["ips"], json!([]));
     }
 }
+
+/// Waits until the account's newest mass message has been fanned out.
+async fn mass_done(owner: &Console, app: &App, appid: &str) -> Value {
+    for _ in 0..200 {
+        let (_, h) = owner.call(app, "GET", &format!("/herald/v1/accounts/{appid}/mass"), None, false).await;
+        if h["mass_messages"][0]["status"] != "SENDING" {
+            return h;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the mass message was not sent");
+}
+
+/// Mass messages from the console: the preview counts whom a send would reach and whom the quota
+/// filters out (four per follower a month for a service account, one a day for a subscription
+/// account) and matches what the send then does.
+#[tokio::test]
+async fn the_mass_preview_matches_the_quota() {
+    for app in apps().await {
+        app.freeze().await;
+        let (acc, email) = owner_with_account(&app, "mass").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let token = app.token(&acc).await;
+        let tag = app.wx_post(&format!("/cgi-bin/tags/create?access_token={token}"), json!({"tag": {"name": "vip"}})).await["tag"]["id"].as_i64().unwrap();
+        let mut openids = vec![];
+        for i in 0..3 {
+            let u = app.user(&format!("m{i}")).await;
+            openids.push(app.follow(&u, &acc).await);
+        }
+        app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?access_token={token}"), json!({"openid_list": &openids[..2], "tagid": tag})).await;
+        let (_, tags) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/tags"), None, false).await;
+        assert!(tags["tags"].as_array().unwrap().iter().any(|t| t["id"] == tag && t["count"] == 2), "{tags}");
+        let preview_path = format!("/herald/v1/accounts/{appid}/mass/preview");
+        let preview = |body: Value| owner.call(&app, "POST", &preview_path, Some(body), true);
+        let (s, p) = preview(json!({"tag_id": tag})).await;
+        assert_eq!((s, p["targeted"].as_i64(), p["filtered"].as_i64(), p["allowed"].as_bool()), (StatusCode::OK, Some(2), Some(0), Some(true)), "{p}");
+        assert_eq!(preview(json!({"tag_id": 99999})).await.0, StatusCode::BAD_REQUEST);
+        // Four sends to the tag use up its members' month.
+        for i in 0..4 {
+            let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/mass"), Some(json!({"tag_id": tag, "content": format!("news {i}")})), true).await;
+            assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+            mass_done(&owner, &app, appid).await;
+        }
+        let (_, p) = preview(json!({"tag_id": tag})).await;
+        assert_eq!((p["targeted"].as_i64(), p["filtered"].as_i64(), p["recipients"].as_i64()), (Some(2), Some(2), Some(0)), "{p}");
+        let (_, p) = preview(json!({})).await;
+        assert_eq!((p["targeted"].as_i64(), p["filtered"].as_i64(), p["recipients"].as_i64()), (Some(3), Some(2), Some(1)), "{p}");
+        // The send does what the preview said.
+        owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/mass"), Some(json!({"content": "to all"})), true).await;
+        let h = mass_done(&owner, &app, appid).await;
+        let last = &h["mass_messages"][0];
+        assert_eq!((last["total"].as_i64(), last["filtered"].as_i64(), last["sent"].as_i64(), last["preview"].as_str()), (Some(3), Some(2), Some(1), Some("to all")), "{h}");
+        assert_eq!(h["mass_messages"].as_array().unwrap().len(), 5);
+
+        // A subscription account: one a day.
+        let sub = app.account("subscription", "organisation", true).await;
+        let sub_appid = sub["appid"].as_str().unwrap();
+        let u = app.user("reader").await;
+        app.follow(&u, &sub).await;
+        let (_, p) = app.op("POST", &format!("/herald/v1/accounts/{sub_appid}/mass/preview"), Some(json!({}))).await;
+        assert_eq!((p["allowed"].as_bool(), p["daily_limit"].as_i64(), p["recipients"].as_i64()), (Some(true), Some(1), Some(1)), "{p}");
+        let (s, _) = app.op("POST", &format!("/herald/v1/accounts/{sub_appid}/mass"), Some(json!({"content": "today's"}))).await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let (_, p) = app.op("POST", &format!("/herald/v1/accounts/{sub_appid}/mass/preview"), Some(json!({}))).await;
+        assert_eq!((p["allowed"].as_bool(), p["sent_today"].as_i64(), p["recipients"].as_i64()), (Some(false), Some(1), Some(0)), "{p}");
+        let (s, v) = app.op("POST", &format!("/herald/v1/accounts/{sub_appid}/mass"), Some(json!({"content": "again"}))).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("refused")), "{v}");
+        assert!(v["message"].as_str().unwrap().contains("45028"), "{v}");
+    }
+}

@@ -133,6 +133,30 @@ impl crate::ConsoleStore for Backend {
         Ok(())
     }
 
+    async fn mass_reach(&self, appid: &herald_wire::AppId, target: &serde_json::Value, month: i64, day_start: i64) -> crate::Result<(u64, u64, i64)> {
+        // Read in one transaction (rolled back: nothing is written) for a consistent view.
+        let mut tx = self.begin().await?;
+        let set = pg_target_set(&mut tx, appid.as_str(), target).await?;
+        let blob: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT levels FROM mass_quota WHERE appid = $1 AND month = $2").bind(appid.as_str()).bind(month).fetch_optional(&mut *tx).await?;
+        let quota = herald_domain::broadcast::MonthQuota::decode(blob.as_deref().unwrap_or_default()).map_err(pg_other)?;
+        let today: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mass_messages WHERE appid = $1 AND day_start = $2")
+            .bind(appid.as_str())
+            .bind(day_start)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok((set.len(), quota.filtered(&set), today))
+    }
+
+    async fn mass_history(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<crate::MassMessage>> {
+        let rows = sqlx::query(&format!("SELECT {MASS_COLS} FROM mass_messages WHERE appid = $1 ORDER BY msg_id DESC LIMIT $2"))
+            .bind(appid.as_str())
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(mass_from_row).collect()
+    }
+
     async fn qr_codes(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<(crate::QrCode, i64)>> {
         let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(

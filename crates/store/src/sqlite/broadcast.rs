@@ -13,12 +13,12 @@ use super::SqliteStore;
 use crate::broadcast::*;
 use crate::{NewMessage, Result, StoreError, StoredMessage};
 
-const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, client_msg_id, status, total_count, filter_count, \
+pub(super) const MASS_COLS: &str = "msg_id, appid, msgtype, payload, articles, target, client_msg_id, status, total_count, filter_count, \
      sent_count, error_count, deleted, day_start, created_at, finished_at";
 /// The queue (in `jobs.user_id`) an account's mass-message jobs wait in, one at a time.
 const MASS_QUEUE: &str = "~mass";
 
-fn mass(r: &Row<'_>) -> rusqlite::Result<MassMessage> {
+pub(super) fn mass(r: &Row<'_>) -> rusqlite::Result<MassMessage> {
     Ok(MassMessage {
         msg_id: r.get(0)?,
         appid: AppId(r.get(1)?),
@@ -100,7 +100,7 @@ fn seqs(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<RoaringTr
 }
 
 /// The followers a mass message targets, blacklisted ones left out.
-fn target_set(c: &Connection, appid: &str, target: &serde_json::Value) -> Result<RoaringTreemap> {
+pub(super) fn target_set(c: &Connection, appid: &str, target: &serde_json::Value) -> Result<RoaringTreemap> {
     let mut set = if let Some(tag) = target.get("tag_id").and_then(serde_json::Value::as_i64) {
         seqs(
             c,

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use herald_wire::{AppId, OwnerId};
 use rusqlite::{params, OptionalExtension};
 
+use super::broadcast::{mass, target_set, MASS_COLS};
 use super::conversations::{message, MESSAGE_COLS};
 use super::web::{qr, QR_COLS};
 use super::SqliteStore;
@@ -134,6 +135,28 @@ impl crate::ConsoleStore for SqliteStore {
         self.write(|tx| {
             tx.prepare_cached("UPDATE accounts SET ip_allow_list = ?2 WHERE appid = ?1")?.execute(params![appid.as_str(), list])?;
             Ok(())
+        })
+    }
+
+    async fn mass_reach(&self, appid: &AppId, target: &serde_json::Value, month: i64, day_start: i64) -> Result<(u64, u64, i64)> {
+        self.read(|c| {
+            let set = target_set(c, appid.as_str(), target)?;
+            let blob: Option<Vec<u8>> = c
+                .prepare_cached("SELECT levels FROM mass_quota WHERE appid = ?1 AND month = ?2")?
+                .query_row(params![appid.as_str(), month], |r| r.get(0))
+                .optional()?;
+            let quota = herald_domain::broadcast::MonthQuota::decode(blob.as_deref().unwrap_or_default()).map_err(crate::StoreError::Other)?;
+            let today: i64 =
+                c.prepare_cached("SELECT COUNT(*) FROM mass_messages WHERE appid = ?1 AND day_start = ?2")?.query_row(params![appid.as_str(), day_start], |r| r.get(0))?;
+            Ok((set.len(), quota.filtered(&set), today))
+        })
+    }
+
+    async fn mass_history(&self, appid: &AppId, limit: i64) -> Result<Vec<crate::MassMessage>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {MASS_COLS} FROM mass_messages WHERE appid = ?1 ORDER BY msg_id DESC LIMIT ?2"))?;
+            let rows = st.query_map(params![appid.as_str(), limit], mass)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
     }
 
