@@ -10,6 +10,9 @@ export interface ApiFailure { status: number; code: string; message: string }
 export type Area = 'app' | 'console';
 const csrf: Record<Area, string> = { app: '', console: '' };
 export function setCsrf(token: string, area: Area = 'app') { csrf[area] = token; }
+// The operator signed in to the console sends its token instead of a session.
+let operatorToken = '';
+export function setOperatorToken(token: string) { operatorToken = token; }
 const area = (): Area => (location.pathname.startsWith('/console') ? 'console' : 'app');
 
 export class ApiError extends Error implements ApiFailure {
@@ -19,7 +22,8 @@ export class ApiError extends Error implements ApiFailure {
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrf[area()]) headers['x-csrf-token'] = csrf[area()];
+  if (operatorToken && area() === 'console') headers.authorization = `Bearer ${operatorToken}`;
+  else if (method !== 'GET' && csrf[area()]) headers['x-csrf-token'] = csrf[area()];
   const r = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   const data = text ? JSON.parse(text) : null;

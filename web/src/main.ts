@@ -2,7 +2,7 @@ import { createApp } from 'vue';
 import { createRouter, createWebHistory } from 'vue-router';
 import App from './App.vue';
 import { checked, loadMe, me } from './session';
-import { loadOwner, owner, ownerChecked } from './console/session';
+import { loadOwner, operator, owner, ownerChecked } from './console/session';
 import './style.css';
 
 const router = createRouter({
@@ -37,8 +37,8 @@ router.beforeEach(async (to) => {
   // The console (an owner's session) and the app (a follower's) sign in apart.
   if (to.meta.console) {
     if (!ownerChecked.value) await loadOwner().catch(() => null);
-    if (!to.meta.public && !owner.value) return { path: '/console/signin', query: to.fullPath === '/console' ? {} : { next: to.fullPath } };
-    if (to.meta.public && owner.value) return '/console';
+    if (!to.meta.public && !owner.value && !operator.value) return { path: '/console/signin', query: to.fullPath === '/console' ? {} : { next: to.fullPath } };
+    if (to.meta.public && (owner.value || operator.value)) return '/console';
     return true;
   }
   if (!checked.value) await loadMe().catch(() => null);

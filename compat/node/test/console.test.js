@@ -217,3 +217,59 @@ test('the console, as an owner runs an account', async (t) => {
     });
   }
 });
+
+test('the console, as the operator runs the platform', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(h.base + '/console');
+        await page.getByText('Sign in as the operator').first().click();
+        const form = page.getByRole('form', { name: 'Sign in as the operator' });
+        await form.getByLabel('Operator token').fill('not the token');
+        await form.getByRole('button', { name: 'Sign in as the operator' }).click();
+        await page.getByRole('alert').getByText('That is not the operator token.').waitFor();
+        await form.getByLabel('Operator token').fill('compat-operator-token-0123456789');
+        await form.getByRole('button', { name: 'Sign in as the operator' }).click();
+        await page.getByRole('heading', { name: 'Your official accounts' }).waitFor();
+
+        // A new organisation and its unverified service account; verified from the console; its
+        // owner given a console sign-in.
+        const create = page.getByRole('group', { name: 'New account' });
+        await create.getByLabel('Name', { exact: true }).fill('Noodle House');
+        await create.getByLabel("New owner's name").fill('Noodle Co');
+        await create.getByRole('button', { name: 'Create account' }).click();
+        await page.getByRole('status').getByText(/Created Noodle House/).waitFor();
+        await page.getByRole('link', { name: /^Noodle House/ }).waitFor();
+        await page.getByRole('button', { name: 'Verify Noodle House' }).click();
+        await page.getByRole('status').getByText('Noodle House is verified.').waitFor();
+        const login = page.getByRole('group', { name: 'Console sign-in for an owner' });
+        await login.getByLabel('Owner').selectOption({ label: 'Noodle Co' });
+        await login.getByLabel('Email').fill('boss@noodle.example');
+        await login.getByLabel('Password').fill('correct horse');
+        await login.getByRole('button', { name: 'Set the sign-in' }).click();
+        await page.getByRole('status').getByText('boss@noodle.example can sign in now.').waitFor();
+        await axe(page, 'operator', backend);
+        const all = (await h.op('GET', '/herald/v1/accounts')).body.accounts;
+        const noodle = all.find((a) => a.name === 'Noodle House');
+        assert.equal(noodle.verified, true);
+
+        // Signing out forgets the token; the owner signs in and sees its account.
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByLabel('Email').fill('boss@noodle.example');
+        await page.getByLabel('Password', { exact: true }).fill('correct horse');
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByRole('link', { name: /^Noodle House/ }).waitFor();
+        assert.equal(await page.getByRole('group', { name: 'New account' }).count(), 0, 'owners have no operator tools');
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});

@@ -37,6 +37,10 @@ const en = {
   reach: 'Reaches {n} followers: {targeted} targeted, {filtered} filtered out by the monthly quota.', daily: 'Sent today: {n} of {limit}.',
   massText: 'Message', sendMass: 'Send mass message', massQueued: 'Mass message queued.', history: 'History', noMass: 'No mass messages yet.',
   sentCount: 'Sent', filteredCount: 'Filtered', failedCount: 'Failed',
+  operator: 'Operator', operatorSignIn: 'Sign in as the operator', operatorToken: 'Operator token', wrongToken: 'That is not the operator token.',
+  operatorTools: 'Operator', newAccount: 'New account', newOwner: 'A new owner', ownerKind: 'Owner kind', newOwnerName: 'New owner\'s name', createAccount: 'Create account',
+  accountCreated: 'Created {name} ({appid}).', ownerLogin: 'Console sign-in for an owner', setLogin: 'Set the sign-in', loginSet: '{email} can sign in now.',
+  verifyAccount: 'Verify {name}', verifiedNow: '{name} is verified.', owner: 'Owner',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -77,6 +81,10 @@ const zh: Record<Key, string> = {
   reach: '将送达 {n} 人：目标 {targeted} 人，其中 {filtered} 人本月群发次数已满。', daily: '今日已群发 {n}/{limit} 次。',
   massText: '消息内容', sendMass: '群发', massQueued: '群发已提交。', history: '已发送', noMass: '还没有群发消息。',
   sentCount: '送达', filteredCount: '过滤', failedCount: '失败',
+  operator: '平台运营者', operatorSignIn: '以平台运营者身份登录', operatorToken: '运营者令牌', wrongToken: '运营者令牌不正确。',
+  operatorTools: '平台运营', newAccount: '新建公众号', newOwner: '新主体', ownerKind: '主体类型', newOwnerName: '新主体名称', createAccount: '创建公众号',
+  accountCreated: '已创建 {name}（{appid}）。', ownerLogin: '为主体设置后台登录', setLogin: '设置登录', loginSet: '{email} 现在可以登录了。',
+  verifyAccount: '认证 {name}', verifiedNow: '{name} 已认证。', owner: '主体',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };
