@@ -16,7 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
-fn follower_out(r: FollowerRow, now: i64) -> FollowerOut {
+/// A follower as the console lists it, with the window's time left at `now`.
+pub(super) fn follower_out(r: FollowerRow, now: i64) -> FollowerOut {
     FollowerOut {
         window_left: r.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
         openid: r.openid,

@@ -4,10 +4,9 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use herald_domain::conversation::WINDOW_SECS;
 use herald_domain::menu;
 use herald_store::FollowerFilter;
-use herald_wire::platform::console::{FollowerOut, FollowerPage, OverviewOut};
+use herald_wire::platform::console::{FollowerPage, OverviewOut};
 use herald_wire::WxError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -80,17 +79,7 @@ pub async fn followers(State(st): State<AppState>, a: AccountAccess, Query(q): Q
     rows.truncate(limit as usize);
     let now = st.clock.now().await?;
     let next = if more { rows.last().map(|r| r.follow_order.to_string()) } else { None };
-    let followers = rows
-        .into_iter()
-        .map(|r| FollowerOut {
-            window_left: r.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
-            openid: r.openid,
-            nickname: r.nickname,
-            remark: r.remark,
-            subscribe_time: r.subscribe_time,
-            blacklisted: r.blacklisted,
-        })
-        .collect();
+    let followers = rows.into_iter().map(|r| super::inbox::follower_out(r, now)).collect();
     Ok(Json(FollowerPage { followers, next }))
 }
 
