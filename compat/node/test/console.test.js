@@ -22,6 +22,23 @@ async function axe(page, screen, backend) {
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
 }
 
+const http = require('node:http');
+const wechat = require('wechat');
+const DEV_TOKEN = 'consoletoken1';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+/// A developer server (the npm `wechat` middleware, safe mode) that answers 500 while `broken`.
+function devServer(appid) {
+  const state = { broken: false };
+  const mw = wechat({ token: DEV_TOKEN, appid, encodingAESKey: AES_KEY }).text((m, req, res) => res.reply('got: ' + m.Content)).middlewarify();
+  const server = http.createServer((req, res) => {
+    req.query = Object.fromEntries(new URL(req.url, 'http://localhost').searchParams);
+    if (state.broken && req.method === 'POST') { res.writeHead(500); res.end('down for maintenance'); return; }
+    mw(req, res, (err) => { res.writeHead(500); res.end(String(err)); });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, state, url: `http://127.0.0.1:${server.address().port}/wx` })));
+}
+
 const tokenFor = async (h, appid, secret) => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json());
 
 test('the console, as an owner runs an account', async (t) => {
@@ -268,6 +285,65 @@ test('the console, as the operator runs the platform', async (t) => {
         assert.deepEqual(errors, []);
       } finally {
         await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});
+
+test('the console, as an owner finds a failed delivery and redelivers it', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      let dev;
+      try {
+        const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        assert.equal((await h.op('PUT', `/herald/v1/owners/${acme.owner.id}/login`, { email: 'ops@acme.example', password: 'correct horse' })).status, 200);
+        dev = await devServer(acme.appid);
+        assert.equal((await h.op('PUT', `/herald/v1/accounts/${acme.appid}/server`, { url: dev.url, token: DEV_TOKEN, encoding_aes_key: AES_KEY, message_mode: 'safe' })).status, 200);
+        const user = (await h.op('POST', '/herald/v1/users', { nickname: 'Mei' })).body;
+        await h.op('POST', `/herald/v1/users/${user.id}/follow`, { appid: acme.appid });
+        // The server goes down; a follower's message fails all three attempts.
+        dev.state.broken = true;
+        await h.op('POST', `/herald/v1/users/${user.id}/messages`, { appid: acme.appid, msgtype: 'text', content: 'is the branch open?' });
+        let failed;
+        for (let i = 0; i < 200 && !failed; i++) {
+          const d = (await h.op('GET', `/herald/v1/accounts/${acme.appid}/deliveries`)).body.deliveries;
+          failed = d.find((x) => x.state === 'failed');
+          if (!failed) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(failed, 'the delivery failed');
+
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+        await page.goto(h.base + '/console/signin');
+        await page.getByLabel('Email').fill('ops@acme.example');
+        await page.getByLabel('Password', { exact: true }).fill('correct horse');
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByRole('link', { name: /^Acme Bank/ }).click();
+        await page.getByRole('link', { name: 'Delivery log' }).click();
+        const row = page.getByRole('row', { name: new RegExp(`^${failed.id} `) });
+        await row.getByRole('cell', { name: 'Failed' }).waitFor();
+        await row.getByText(`3 attempts of delivery ${failed.id}`).click();
+        await row.getByText('Request (decrypted)').first().waitFor();
+        await row.getByText(/is the branch open\?/).first().waitFor();
+        await row.getByText(/^Attempt 3: HTTP 500/).waitFor();
+        await axe(page, 'deliveries', backend);
+        // Back up: redelivered from the log; it is delivered and the reply reaches the follower.
+        dev.state.broken = false;
+        await row.getByRole('button', { name: `Redeliver delivery ${failed.id}` }).click();
+        await page.getByRole('status').getByText('1 requeued.').waitFor();
+        let conv = [];
+        for (let i = 0; i < 200 && !conv.some((m) => JSON.stringify(m).includes('got: is the branch open?')); i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          conv = (await h.op('GET', `/herald/v1/users/${user.id}/conversations/${acme.appid}`)).body.messages;
+        }
+        assert.ok(conv.some((m) => JSON.stringify(m).includes('got: is the branch open?')), JSON.stringify(conv));
+        await page.reload();
+        await page.getByRole('row', { name: new RegExp(`^${failed.id} `) }).getByRole('cell', { name: 'Delivered' }).waitFor();
+      } finally {
+        await browser.close();
+        if (dev) dev.server.close();
         await h.stop();
       }
     });

@@ -41,6 +41,8 @@ const en = {
   operatorTools: 'Operator', newAccount: 'New account', newOwner: 'A new owner', ownerKind: 'Owner kind', newOwnerName: 'New owner\'s name', createAccount: 'Create account',
   accountCreated: 'Created {name} ({appid}).', ownerLogin: 'Console sign-in for an owner', setLogin: 'Set the sign-in', loginSet: '{email} can sign in now.',
   verifyAccount: 'Verify {name}', verifiedNow: '{name} is verified.', owner: 'Owner',
+  attemptsOf: '{n} attempts of delivery {id}', attemptLine: 'Attempt {n}: HTTP {status}, {ms} ms', request: 'Request', response: 'Response',
+  requestPlain: 'Request (decrypted)', responsePlain: 'Response (decrypted)',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -85,6 +87,8 @@ const zh: Record<Key, string> = {
   operatorTools: '平台运营', newAccount: '新建公众号', newOwner: '新主体', ownerKind: '主体类型', newOwnerName: '新主体名称', createAccount: '创建公众号',
   accountCreated: '已创建 {name}（{appid}）。', ownerLogin: '为主体设置后台登录', setLogin: '设置登录', loginSet: '{email} 现在可以登录了。',
   verifyAccount: '认证 {name}', verifiedNow: '{name} 已认证。', owner: '主体',
+  attemptsOf: '推送 {id} 的 {n} 次尝试', attemptLine: '第 {n} 次：HTTP {status}，{ms} 毫秒', request: '请求', response: '响应',
+  requestPlain: '请求（已解密）', responsePlain: '响应（已解密）',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

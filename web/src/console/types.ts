@@ -8,4 +8,5 @@ export interface Overview { followers: number; blacklisted: number; deliveries_o
 export interface Follower { openid: string; nickname: string; remark: string; subscribe_time: number | null; blacklisted: boolean; window_left: number }
 export interface FollowerPage { followers: Follower[]; next: string | null }
 export interface MenuButton { type?: string; name: string; key?: string; url?: string; media_id?: string; article_id?: string; appid?: string; pagepath?: string; sub_button?: MenuButton[] }
-export interface Delivery { id: number; kind: string; state: string; attempts: { attempt: number; status: number | null; error: string | null; at: number }[]; last_error: string | null; created_at: number }
+export interface Attempt { attempt: number; url: string; status: number | null; error: string | null; at: number; latency_ms: number | null; request: string; response: string | null; request_plain: string | null; response_plain: string | null }
+export interface Delivery { id: number; kind: string; state: string; attempts: Attempt[]; last_error: string | null; created_at: number }

@@ -137,7 +137,14 @@ pub async fn conversation(State(st): State<AppState>, _: ActingFor, Path((id, ap
     Ok(Json(json!({"messages": msgs.iter().map(message_json).collect::<Vec<_>>()})))
 }
 
-async fn delivery_json(st: &AppState, j: &Job) -> Result<Value, ApiError> {
+/// The plain text of an encrypted callback body (`<Encrypt>` in safe or compatible mode), for
+/// reading in the delivery log; None when the body is not encrypted or does not decrypt.
+fn decrypted(crypto: Option<&herald_wire::callback::crypto::MsgCrypto>, body: Option<&str>) -> Option<String> {
+    let enc = herald_wire::callback::xml::parse(body?).ok()?.get("Encrypt")?.to_string();
+    crypto?.decrypt(&enc).ok()
+}
+
+async fn delivery_json(st: &AppState, j: &Job, crypto: Option<&herald_wire::callback::crypto::MsgCrypto>) -> Result<Value, ApiError> {
     let attempts = st.store.attempts(j.id).await?;
     Ok(json!({
         "id": j.id,
@@ -148,6 +155,8 @@ async fn delivery_json(st: &AppState, j: &Job) -> Result<Value, ApiError> {
         "attempts": attempts.iter().map(|a| json!({
             "attempt": a.attempt, "url": a.url, "request": a.request, "status": a.status,
             "response": a.response, "latency_ms": a.latency_ms, "error": a.error, "at": a.at,
+            "request_plain": decrypted(crypto, Some(a.request.as_str())),
+            "response_plain": decrypted(crypto, a.response.as_deref()),
         })).collect::<Vec<_>>(),
         "last_error": j.last_error,
         "created_at": j.created_at,
@@ -164,7 +173,10 @@ pub struct DeliveryQuery {
 }
 
 /// `GET /herald/v1/accounts/{appid}/deliveries`: callbacks newest first, each with its attempts.
-pub async fn deliveries(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
+/// Each attempt carries `request_plain` and `response_plain`: an encrypted body (safe or
+/// compatible mode) decrypted with the account's EncodingAESKey, for reading.
+pub async fn deliveries(State(st): State<AppState>, a: AccountAccess, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
+    let crypto = a.account.server.encoding_aes_key.as_deref().and_then(|k| herald_wire::callback::crypto::MsgCrypto::new(k, a.account.appid.as_str()).ok());
     if let Some(s) = &q.state {
         if !matches!(s.as_str(), "pending" | "done" | "failed") {
             return Err(ApiError::bad_request("state must be pending, done or failed"));
@@ -173,7 +185,7 @@ pub async fn deliveries(State(st): State<AppState>, _: AccountAccess, Path(appid
     let jobs = st.store.jobs(&AppId(appid), q.state.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
     let mut out = Vec::with_capacity(jobs.len());
     for j in &jobs {
-        out.push(delivery_json(&st, j).await?);
+        out.push(delivery_json(&st, j, crypto.as_ref()).await?);
     }
     Ok(Json(json!({"deliveries": out})))
 }

@@ -167,6 +167,12 @@ async fn a_slow_server_gets_three_attempts_then_the_user_sees_the_notice() {
         assert_eq!(attempts.len(), 3);
         assert!(attempts.iter().all(|a| a["error"].as_str().unwrap().contains("5000 ms")), "{attempts:?}");
         assert!(attempts.iter().all(|a| a["latency_ms"].as_i64().unwrap() >= 4900));
+        // Safe mode: the log shows each encrypted request decrypted for reading.
+        for a in attempts {
+            assert!(a["request"].as_str().unwrap().contains("<Encrypt>"), "{a}");
+            let plain = a["request_plain"].as_str().unwrap();
+            assert!(plain.contains("<Content><![CDATA[anyone there?]]></Content>") && !plain.contains("<Encrypt>"), "{plain}");
+        }
     }
 }
 
