@@ -179,6 +179,23 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('row', { name: /VIP evening at the branch/ }).getByRole('cell', { name: 'SEND_SUCCESS' }).waitFor();
         await axe(page, 'broadcast', backend);
 
+        // Auto-replies: a keyword rule answers a follower's message (Acme has no developer server).
+        await page.getByRole('link', { name: 'Auto-replies' }).click();
+        await page.getByRole('button', { name: 'Add a keyword rule' }).click();
+        const rule = page.getByRole('group', { name: 'Keyword rule 1' });
+        await rule.getByLabel('Keyword').fill('hours');
+        await rule.getByLabel('Reply text').fill('We open 9 to 5.');
+        await page.getByRole('button', { name: 'Save auto-replies' }).click();
+        await page.getByRole('status').getByText('Auto-replies saved.').waitFor();
+        await axe(page, 'auto-replies', backend);
+        await h.op('POST', `/herald/v1/users/${user.id}/messages`, { appid: acme.appid, msgtype: 'text', content: 'hours' });
+        let answered = false;
+        for (let i = 0; i < 100 && !answered; i++) {
+          answered = JSON.stringify((await h.op('GET', `/herald/v1/users/${user.id}/conversations/${acme.appid}`)).body).includes('We open 9 to 5.');
+          if (!answered) await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.ok(answered, 'the keyword rule answered');
+
         // Developer settings: the AppSecret is masked, reset shows the new one once; the old one
         // no longer issues tokens, the new one does.
         await page.getByRole('link', { name: 'Developer settings' }).click();

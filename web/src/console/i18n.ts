@@ -43,6 +43,10 @@ const en = {
   verifyAccount: 'Verify {name}', verifiedNow: '{name} is verified.', owner: 'Owner',
   attemptsOf: '{n} attempts of delivery {id}', attemptLine: 'Attempt {n}: HTTP {status}, {ms} ms', request: 'Request', response: 'Response',
   requestPlain: 'Request (decrypted)', responsePlain: 'Response (decrypted)',
+  autoReplies: 'Auto-replies', autoHelp: 'Herald answers for the account with these while it has no developer server.', autoWithServer: 'The account has a developer server, which answers instead; these apply when it has none.',
+  followReply: 'Reply on follow', defaultReply: 'Reply to anything else', keywordN: 'Keyword rule {n}', keyword: 'Keyword', matchMode: 'Match',
+  matchEqual: 'The whole message', matchContain: 'Contains the keyword', replyText: 'Reply text', keptReply: 'Keeps its {kind} reply set through the API.',
+  removeKeyword: 'Remove the rule {keyword}', addKeyword: 'Add a keyword rule', saveAuto: 'Save auto-replies', autoSaved: 'Auto-replies saved.',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -89,6 +93,10 @@ const zh: Record<Key, string> = {
   verifyAccount: '认证 {name}', verifiedNow: '{name} 已认证。', owner: '主体',
   attemptsOf: '推送 {id} 的 {n} 次尝试', attemptLine: '第 {n} 次：HTTP {status}，{ms} 毫秒', request: '请求', response: '响应',
   requestPlain: '请求（已解密）', responsePlain: '响应（已解密）',
+  autoReplies: '自动回复', autoHelp: '公众号没有配置服务器时，Herald 用这些规则代为回复。', autoWithServer: '公众号已配置服务器，由服务器回复；没有服务器时才使用这些规则。',
+  followReply: '被关注回复', defaultReply: '收到消息回复', keywordN: '关键词规则 {n}', keyword: '关键词', matchMode: '匹配方式',
+  matchEqual: '全匹配', matchContain: '半匹配（包含）', replyText: '回复内容', keptReply: '保留通过 API 设置的 {kind} 回复。',
+  removeKeyword: '删除规则 {keyword}', addKeyword: '添加关键词规则', saveAuto: '保存自动回复', autoSaved: '自动回复已保存。',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };
