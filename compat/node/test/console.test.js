@@ -146,6 +146,13 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('searchbox', { name: 'Search by openid, remark or nickname' }).fill('Xiao');
         await page.getByRole('button', { name: 'Search' }).click();
         await page.getByRole('cell', { name: 'Xiao Ming' }).waitFor();
+        // The follower's profile: a remark, saved and shown in the list.
+        await page.getByRole('button', { name: 'Xiao Ming' }).click();
+        const profile = page.getByRole('region', { name: 'Profile of Xiao Ming' });
+        await profile.getByLabel('Remark').fill('VIP customer');
+        await profile.getByRole('button', { name: 'Save profile' }).click();
+        await profile.getByRole('status').getByText('Profile saved.').waitFor();
+        await page.getByRole('cell', { name: 'VIP customer' }).waitFor();
         await axe(page, 'followers', backend);
 
         // A QR code with a scene: created, shown with its PNG; a scan that follows counts.

@@ -204,6 +204,8 @@ routes! {
     GET "/herald/v1/accounts/{appid}/ip_allow_list" => platform::manage::ip_allow_list,
     PUT "/herald/v1/accounts/{appid}/ip_allow_list" => platform::manage::set_ip_allow_list,
     POST "/herald/v1/accounts/{appid}/qrcodes" => platform::manage::create_qrcode,
+    GET "/herald/v1/accounts/{appid}/followers/{openid}" => platform::inbox::show,
+    PUT "/herald/v1/accounts/{appid}/followers/{openid}" => platform::inbox::edit,
     GET "/herald/v1/accounts/{appid}/followers/{openid}/messages" => platform::inbox::conversation,
     POST "/herald/v1/accounts/{appid}/followers/{openid}/messages" => platform::inbox::reply,
     POST "/herald/v1/users" => platform::users::create,

@@ -47,6 +47,8 @@ const en = {
   followReply: 'Reply on follow', defaultReply: 'Reply to anything else', keywordN: 'Keyword rule {n}', keyword: 'Keyword', matchMode: 'Match',
   matchEqual: 'The whole message', matchContain: 'Contains the keyword', replyText: 'Reply text', keptReply: 'Keeps its {kind} reply set through the API.',
   removeKeyword: 'Remove the rule {keyword}', addKeyword: 'Add a keyword rule', saveAuto: 'Save auto-replies', autoSaved: 'Auto-replies saved.',
+  profileOf: 'Profile of {name}', onBlacklist: 'On the blacklist', tags: 'Tags', noTags: 'The account has no tags yet.', saveProfile: 'Save profile',
+  closeProfile: 'Close profile', profileSaved: 'Profile saved.',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -97,6 +99,8 @@ const zh: Record<Key, string> = {
   followReply: '被关注回复', defaultReply: '收到消息回复', keywordN: '关键词规则 {n}', keyword: '关键词', matchMode: '匹配方式',
   matchEqual: '全匹配', matchContain: '半匹配（包含）', replyText: '回复内容', keptReply: '保留通过 API 设置的 {kind} 回复。',
   removeKeyword: '删除规则 {keyword}', addKeyword: '添加关键词规则', saveAuto: '保存自动回复', autoSaved: '自动回复已保存。',
+  profileOf: '{name} 的资料', onBlacklist: '加入黑名单', tags: '标签', noTags: '公众号还没有标签。', saveProfile: '保存资料',
+  closeProfile: '关闭资料', profileSaved: '资料已保存。',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

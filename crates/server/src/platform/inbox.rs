@@ -116,3 +116,78 @@ pub async fn reply(State(st): State<AppState>, a: AccountAccess, Path((_, openid
     st.live.poke();
     Ok((StatusCode::CREATED, Json(crate::conversation::message_json(&stored))))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowerEdit {
+    /// At most 30 characters; empty clears it.
+    #[serde(default)]
+    pub remark: Option<String>,
+    #[serde(default)]
+    pub blacklisted: Option<bool>,
+    /// The follower's tags, replacing those it has (at most 20, the account's own).
+    #[serde(default)]
+    pub tag_ids: Option<Vec<i64>>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/followers/{openid}`: the follower with its tags.
+pub async fn show(State(st): State<AppState>, a: AccountAccess, Path((_, openid)): Path<(String, String)>) -> ApiResult<Value> {
+    let (f, nickname) = follower(&st, &a, &openid).await?;
+    let now = st.clock.now().await?;
+    Ok(Json(profile_json(&f, nickname, now)))
+}
+
+fn profile_json(f: &herald_store::Follower, nickname: String, now: i64) -> Value {
+    json!({
+        "openid": f.openid,
+        "nickname": nickname,
+        "remark": f.remark,
+        "blacklisted": f.blacklisted,
+        "tag_ids": f.tag_ids,
+        "subscribe_time": f.subscribe_time,
+        "subscribe_scene": f.subscribe_scene,
+        "qr_scene": f.qr_scene,
+        "qr_scene_str": f.qr_scene_str,
+        "window_left": f.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+    })
+}
+
+/// `PUT /herald/v1/accounts/{appid}/followers/{openid}`: the fields given of the remark, the blacklist and the
+/// tags, under the rules of `/cgi-bin/user/info/updateremark`, `members/batchblacklist` and
+/// `tags/members/batchtagging` (400 naming the errcode). Every field is checked before any is
+/// written.
+pub async fn edit(State(st): State<AppState>, a: AccountAccess, Path((_, openid)): Path<(String, String)>, ApiJson(b): ApiJson<FollowerEdit>) -> ApiResult<Value> {
+    let (f, nickname) = follower(&st, &a, &openid).await?;
+    let appid = &a.account.appid;
+    let refused = |e: herald_wire::ErrCode| ApiError::new(StatusCode::BAD_REQUEST, "refused", format!("{} (errcode {})", e.message(), e.code()));
+    if let Some(r) = &b.remark {
+        herald_domain::follower::check_remark(r).map_err(refused)?;
+    }
+    let (add, drop): (Vec<i64>, Vec<i64>) = match &b.tag_ids {
+        None => (vec![], vec![]),
+        Some(want) => {
+            let mine: Vec<i64> = st.store.tags(appid).await?.iter().map(|t| t.id).collect();
+            if let Some(bad) = want.iter().find(|t| !mine.contains(t)) {
+                return Err(ApiError::bad_request(format!("no tag {bad} on this account")));
+            }
+            if want.len() > herald_domain::tags::MAX_TAGS_PER_FOLLOWER {
+                return Err(refused(herald_wire::ErrCode::UserTooManyTags));
+            }
+            (want.iter().filter(|t| !f.tag_ids.contains(t)).copied().collect(), f.tag_ids.iter().filter(|t| !want.contains(t)).copied().collect())
+        }
+    };
+    let one = [f.openid.as_str().to_string()];
+    if let Some(r) = &b.remark {
+        st.store.set_remark(appid, &one[0], r).await?;
+    }
+    if let Some(on) = b.blacklisted {
+        st.store.set_blacklisted(appid, &one, on).await?;
+    }
+    for t in drop {
+        st.store.set_tagged(appid, t, &one, false).await?;
+    }
+    for t in add {
+        st.store.set_tagged(appid, t, &one, true).await?;
+    }
+    let (f, _) = follower(&st, &a, &openid).await?;
+    Ok(Json(profile_json(&f, nickname, st.clock.now().await?)))
+}

@@ -407,3 +407,35 @@ async fn the_mass_preview_matches_the_quota() {
         assert!(v["message"].as_str().unwrap().contains("45028"), "{v}");
     }
 }
+
+/// A follower's profile from the console: remark, blacklist and tags changed together, each under
+/// WeChat's rules, and nothing written when one is refused; what /cgi-bin sees follows.
+#[tokio::test]
+async fn an_owner_edits_a_followers_profile() {
+    for app in apps().await {
+        let (acc, email) = owner_with_account(&app, "prof").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        let token = app.token(&acc).await;
+        let vip = app.wx_post(&format!("/cgi-bin/tags/create?access_token={token}"), json!({"tag": {"name": "vip"}})).await["tag"]["id"].as_i64().unwrap();
+        let u = app.user("lin").await;
+        let openid = app.follow(&u, &acc).await;
+        let path = format!("/herald/v1/accounts/{appid}/followers/{openid}");
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"remark": "x".repeat(31), "blacklisted": true})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("refused")), "{v}");
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"remark": "big spender", "tag_ids": [99999]})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        let (_, now) = owner.call(&app, "GET", &path, None, false).await;
+        assert_eq!((now["remark"].as_str(), now["blacklisted"].as_bool(), now["tag_ids"].clone()), (Some(""), Some(false), json!([])), "nothing written: {now}");
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"remark": "big spender", "blacklisted": true, "tag_ids": [vip]})), true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!((v["remark"].as_str(), v["blacklisted"].as_bool(), v["tag_ids"].clone()), (Some("big spender"), Some(true), json!([vip])), "{v}");
+        let info = app.wx_get(&format!("/cgi-bin/user/info?access_token={token}&openid={openid}")).await;
+        assert_eq!((info["remark"].as_str(), info["tagid_list"].clone()), (Some("big spender"), json!([vip])), "{info}");
+        let black = app.wx_post(&format!("/cgi-bin/tags/members/getblacklist?access_token={token}"), json!({"begin_openid": ""})).await;
+        assert!(black.to_string().contains(&openid), "{black}");
+        // Untag and lift the blacklist.
+        let (_, v) = owner.call(&app, "PUT", &path, Some(json!({"blacklisted": false, "tag_ids": []})), true).await;
+        assert_eq!((v["remark"].as_str(), v["blacklisted"].as_bool(), v["tag_ids"].clone()), (Some("big spender"), Some(false), json!([])), "{v}");
+    }
+}
