@@ -145,14 +145,19 @@ pub async fn add_material(State(st): State<AppState>, c: Caller, WxQuery(q): WxQ
         }
         meta = json!({"title": title, "introduction": desc.get("introduction").and_then(Value::as_str).unwrap_or("")});
     }
-    let hash = store_blob(&st, &up.bytes)?;
-    let m = new_media(&c, "material", &q.media_type, Some((&up, hash.clone())), meta, false);
+    Ok(Json(put_material(&st, &c, &q.media_type, &up, meta).await?))
+}
+
+/// Stores a checked upload as a permanent material: `{media_id}`, and `url` for an image.
+pub async fn put_material(st: &AppState, c: &Caller, media_type: &str, up: &Upload, meta: Value) -> Result<Value, WxErr> {
+    let hash = store_blob(st, &up.bytes)?;
+    let m = new_media(c, "material", media_type, Some((up, hash.clone())), meta, false);
     st.store.put_media(&m).await?;
     let mut out = json!({"media_id": m.media_id});
-    if q.media_type == "image" {
-        out["url"] = json!(file_url(&st, &hash));
+    if media_type == "image" {
+        out["url"] = json!(file_url(st, &hash));
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// `POST /cgi-bin/material/add_news`: a permanent news material (1–8 articles).

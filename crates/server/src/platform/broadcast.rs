@@ -77,11 +77,16 @@ pub async fn preview(State(st): State<AppState>, a: AccountAccess, ApiJson(aud):
 pub struct MassIn {
     #[serde(default)]
     pub tag_id: Option<i64>,
-    /// The text to send (a text mass message).
-    pub content: String,
+    /// The text to send (a text mass message)…
+    #[serde(default)]
+    pub content: Option<String>,
+    /// …or a draft's media_id (an mpnews mass message with its articles).
+    #[serde(default)]
+    pub media_id: Option<String>,
 }
 
-/// `POST /herald/v1/accounts/{appid}/mass`: sends a text mass message to everyone or a tag,
+/// `POST /herald/v1/accounts/{appid}/mass`: sends a text mass message, or a draft's articles
+/// (mpnews), to everyone or a tag,
 /// under `/cgi-bin/message/mass/sendall`'s rules (400 `refused` naming WeChat's errcode, e.g.
 /// 45028 once a subscription account's daily message is sent). 202 with the `msg_id`: the
 /// fan-out runs in the background.
@@ -91,7 +96,11 @@ pub async fn send(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJ
     let refused = |e: herald_wire::WxError| ApiError::new(StatusCode::BAD_REQUEST, "refused", format!("{} (errcode {})", e.errmsg(), e.code.code()));
     broadcast::permit(kind, false).map_err(refused)?;
     let caller = Caller { account: AccountAuth { appid: a.account.appid.clone(), owner_id: a.account.owner_id.clone(), kind }, now: st.clock.now().await? };
-    let body = json!({"msgtype": "text", "text": {"content": b.content}});
+    let body = match (&b.content, &b.media_id) {
+        (Some(text), None) => json!({"msgtype": "text", "text": {"content": text}}),
+        (None, Some(id)) => json!({"msgtype": "mpnews", "mpnews": {"media_id": id}, "send_ignore_reprint": 0}),
+        _ => return Err(ApiError::bad_request("give exactly one of content (text) and media_id (a draft's articles)")),
+    };
     let sent = crate::cgi::mass::queue(&st, &caller, &body, target, true).await.map_err(|e| refused(e.0))?;
     Ok((StatusCode::ACCEPTED, Json(json!({"msg_id": sent.0["msg_id"]}))))
 }

@@ -114,6 +114,21 @@ impl FromRequestParts<AppState> for AccountAccess {
     }
 }
 
+impl AccountAccess {
+    /// The account as a `/cgi-bin` caller, so a console endpoint runs the very checks and code
+    /// of the WeChat-compatible API it stands for.
+    pub async fn caller(&self, st: &AppState) -> Result<crate::extract::Caller, ApiError> {
+        let kind = herald_domain::account::AccountKind { ty: self.account.ty, verified: self.account.verified };
+        let account = herald_store::AccountAuth { appid: self.account.appid.clone(), owner_id: self.account.owner_id.clone(), kind };
+        Ok(crate::extract::Caller { account, now: st.clock.now().await? })
+    }
+}
+
+/// A `/cgi-bin` refusal as the platform API answers it: 400 `refused`, naming the errcode.
+pub fn refused(e: crate::error::WxErr) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "refused", format!("{} (errcode {})", e.0.errmsg(), e.0.code.code()))
+}
+
 /// An AppSecret as the console shows it after it was first shown: its last four characters.
 pub fn masked_secret(secret: &str) -> String {
     let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();

@@ -6,6 +6,7 @@ pub mod broadcast;
 pub mod chats;
 pub mod clock;
 pub mod console;
+pub mod content;
 pub mod conversations;
 pub mod directory;
 pub mod inbox;

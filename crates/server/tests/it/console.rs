@@ -439,3 +439,52 @@ async fn an_owner_edits_a_followers_profile() {
         assert_eq!((v["remark"].as_str(), v["blacklisted"].as_bool(), v["tag_ids"].clone()), (Some("big spender"), Some(false), json!([])), "{v}");
     }
 }
+
+/// Content from the console: a cover uploaded as a material, a draft written (its HTML
+/// sanitised), published, and mass-sent to a tag as mpnews; what /cgi-bin sees follows.
+#[tokio::test]
+async fn an_owner_writes_publishes_and_mass_sends_an_article() {
+    for app in apps().await {
+        let (acc, email) = owner_with_account(&app, "art").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &email, "correct horse").await.unwrap();
+        // The cover: the picture as the body.
+        let png = herald_server::qrimage::png("cover").unwrap();
+        let r = owner.http.post(app.url(&format!("/herald/v1/accounts/{appid}/materials/image"))).header("content-type", "image/png").header("x-csrf-token", &owner.csrf).body(png).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let cover: Value = r.json().await.unwrap();
+        let thumb = cover["media_id"].as_str().unwrap();
+        assert!(cover["url"].as_str().unwrap().contains("/mmbiz/"), "{cover}");
+        let r = owner.http.post(app.url(&format!("/herald/v1/accounts/{appid}/materials/image"))).header("content-type", "text/plain").header("x-csrf-token", &owner.csrf).body("hi").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        // A draft without a cover is refused as draft/add refuses it; with one it is kept.
+        let article = |thumb: &str| json!({"articles": [{"title": "Autumn rates", "author": "Acme", "digest": "Better rates", "content": "<p>New <b>rates</b><script>alert(1)</script></p>", "thumb_media_id": thumb}]});
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts"), Some(article("nope")), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("refused")), "{v}");
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts"), Some(article(thumb)), true).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let draft = v["media_id"].as_str().unwrap().to_string();
+        let (_, list) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/drafts"), None, false).await;
+        assert_eq!(list["item"][0]["media_id"], draft.as_str(), "{list}");
+        let token = app.token(&acc).await;
+        let got = app.wx_post(&format!("/cgi-bin/draft/get?access_token={token}"), json!({"media_id": draft})).await;
+        let content = got["news_item"][0]["content"].as_str().unwrap();
+        assert!(content.contains("<b>rates</b>") && !content.contains("script"), "{content}");
+        // Mass-sent to a tag as mpnews.
+        let tag = app.wx_post(&format!("/cgi-bin/tags/create?access_token={token}"), json!({"tag": {"name": "savers"}})).await["tag"]["id"].as_i64().unwrap();
+        let u = app.user("saver").await;
+        let openid = app.follow(&u, &acc).await;
+        app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?access_token={token}"), json!({"openid_list": [openid], "tagid": tag})).await;
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/mass"), Some(json!({"tag_id": tag, "media_id": draft})), true).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        let h = mass_done(&owner, &app, appid).await;
+        let last = &h["mass_messages"][0];
+        assert_eq!((last["msgtype"].as_str(), last["sent"].as_i64(), last["preview"].as_str()), (Some("mpnews"), Some(1), Some("Autumn rates")), "{h}");
+        let (s, _) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/mass"), Some(json!({"content": "x", "media_id": draft})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        // Then published (publishing takes the draft, as on WeChat).
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts/publish"), Some(json!({"media_id": draft})), true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(v["publish_id"].is_string() || v["publish_id"].is_number(), "{v}");
+    }
+}
