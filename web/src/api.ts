@@ -19,6 +19,13 @@ export class ApiError extends Error implements ApiFailure {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
 
+/// The credentials a write carries in this area (for requests `call` does not make, such as
+/// uploads with a raw body).
+export function authHeaders(): Record<string, string> {
+  if (operatorToken && area() === 'console') return { authorization: `Bearer ${operatorToken}` };
+  return csrf[area()] ? { 'x-csrf-token': csrf[area()] } : {};
+}
+
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -39,6 +39,9 @@ function devServer(appid) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, state, url: `http://127.0.0.1:${server.address().port}/wx` })));
 }
 
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
 const tokenFor = async (h, appid, secret) => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)).json());
 
 test('the console, as an owner runs an account', async (t) => {
@@ -185,6 +188,33 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('button', { name: 'Send mass message' }).click();
         await page.getByRole('row', { name: /VIP evening at the branch/ }).getByRole('cell', { name: 'SEND_SUCCESS' }).waitFor();
         await axe(page, 'broadcast', backend);
+
+        // An article: written with a cover and bold text, saved as a draft, mass-sent to the tag
+        // as mpnews, then published.
+        await page.getByRole('link', { name: 'Articles' }).click();
+        const art = page.getByRole('group', { name: 'New article' });
+        await art.getByLabel('Title').fill('Autumn rates');
+        await art.getByLabel('Digest').fill('Better rates for savers');
+        await art.getByLabel('Cover image').setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: PNG });
+        await art.getByRole('img', { name: 'The cover' }).waitFor();
+        await art.getByRole('textbox', { name: 'Article body' }).click();
+        await page.keyboard.type('New ');
+        await art.getByRole('button', { name: 'Bold' }).click();
+        await page.keyboard.type('rates');
+        await art.getByRole('button', { name: 'Save draft' }).click();
+        await page.getByRole('status').getByText('Draft Autumn rates saved.').waitFor();
+        await axe(page, 'articles', backend);
+        await page.getByRole('link', { name: 'Broadcast' }).click();
+        await page.getByRole('combobox', { name: 'Content' }).selectOption({ label: 'Article: Autumn rates' });
+        await page.getByRole('combobox', { name: 'Audience' }).selectOption({ label: 'Tag vip (1)' });
+        await page.getByRole('button', { name: 'Send mass message' }).click();
+        await page.getByRole('row', { name: /Autumn rates/ }).getByRole('cell', { name: 'SEND_SUCCESS' }).waitFor();
+        const token3 = (await tokenFor(h, acme.appid, acme.app_secret)).access_token;
+        const drafts = await (await fetch(`${h.base}/cgi-bin/draft/batchget?access_token=${token3}`, { method: 'POST', body: JSON.stringify({ offset: 0, count: 5, no_content: 0 }) })).json();
+        assert.match(drafts.item[0].content.news_item[0].content, /New <b>rates<\/b>/, JSON.stringify(drafts));
+        await page.getByRole('link', { name: 'Articles' }).click();
+        await page.getByRole('button', { name: 'Publish Autumn rates' }).click();
+        await page.getByRole('status').getByText('Autumn rates published.').waitFor();
 
         // Auto-replies: a keyword rule answers a follower's message (Acme has no developer server).
         await page.getByRole('link', { name: 'Auto-replies' }).click();

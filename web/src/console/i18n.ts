@@ -49,6 +49,10 @@ const en = {
   removeKeyword: 'Remove the rule {keyword}', addKeyword: 'Add a keyword rule', saveAuto: 'Save auto-replies', autoSaved: 'Auto-replies saved.',
   profileOf: 'Profile of {name}', onBlacklist: 'On the blacklist', tags: 'Tags', noTags: 'The account has no tags yet.', saveProfile: 'Save profile',
   closeProfile: 'Close profile', profileSaved: 'Profile saved.',
+  content: 'Articles', newArticle: 'New article', articleTitle: 'Title', author: 'Author', digest: 'Digest', cover: 'Cover image', coverPreview: 'The cover',
+  formatting: 'Formatting', bold: 'Bold', italic: 'Italic', insertPicture: 'Insert a picture', articleBody: 'Article body', saveDraft: 'Save draft',
+  needCover: 'Choose a cover image first.', draftSaved: 'Draft {title} saved.', drafts: 'Drafts', noDrafts: 'No drafts yet.', publish: 'Publish {title}',
+  published: '{title} published.', massContent: 'Content', textMessage: 'A text message', articleOption: 'Article: {title}',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -101,6 +105,10 @@ const zh: Record<Key, string> = {
   removeKeyword: '删除规则 {keyword}', addKeyword: '添加关键词规则', saveAuto: '保存自动回复', autoSaved: '自动回复已保存。',
   profileOf: '{name} 的资料', onBlacklist: '加入黑名单', tags: '标签', noTags: '公众号还没有标签。', saveProfile: '保存资料',
   closeProfile: '关闭资料', profileSaved: '资料已保存。',
+  content: '图文素材', newArticle: '新建图文', articleTitle: '标题', author: '作者', digest: '摘要', cover: '封面图片', coverPreview: '封面',
+  formatting: '格式', bold: '加粗', italic: '斜体', insertPicture: '插入图片', articleBody: '正文', saveDraft: '保存草稿',
+  needCover: '请先选择封面图片。', draftSaved: '草稿《{title}》已保存。', drafts: '草稿箱', noDrafts: '还没有草稿。', publish: '发表《{title}》',
+  published: '《{title}》已发表。', massContent: '内容', textMessage: '文字消息', articleOption: '图文：{title}',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };
