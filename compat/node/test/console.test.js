@@ -156,6 +156,14 @@ test('the console, as an owner runs an account', async (t) => {
         await profile.getByRole('button', { name: 'Save profile' }).click();
         await profile.getByRole('status').getByText('Profile saved.').waitFor();
         await page.getByRole('cell', { name: 'VIP customer' }).waitFor();
+        // A tag made here, given to the follower from the open profile.
+        await page.getByRole('textbox', { name: 'New tag' }).fill('regulars');
+        await page.getByRole('button', { name: 'Create tag' }).click();
+        await page.getByRole('status').getByText('Tag regulars created.').waitFor();
+        await profile.getByRole('checkbox', { name: 'regulars' }).check();
+        await profile.getByRole('button', { name: 'Save profile' }).click();
+        await profile.getByRole('status').getByText('Profile saved.').waitFor();
+        await page.getByRole('textbox', { name: 'regulars (1 followers)' }).waitFor();
         await axe(page, 'followers', backend);
 
         // A QR code with a scene: created, shown with its PNG; a scan that follows counts.

@@ -53,6 +53,8 @@ const en = {
   formatting: 'Formatting', bold: 'Bold', italic: 'Italic', insertPicture: 'Insert a picture', articleBody: 'Article body', saveDraft: 'Save draft',
   needCover: 'Choose a cover image first.', draftSaved: 'Draft {title} saved.', drafts: 'Drafts', noDrafts: 'No drafts yet.', publish: 'Publish {title}',
   published: '{title} published.', massContent: 'Content', textMessage: 'A text message', articleOption: 'Article: {title}',
+  tagName: '{name} ({n} followers)', renameTag: 'Rename {name}', deleteTag: 'Delete {name}', newTag: 'New tag', createTag: 'Create tag',
+  tagCreated: 'Tag {name} created.', tagRenamed: 'Tag renamed to {name}.', tagDeleted: 'Tag {name} deleted.',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -109,6 +111,8 @@ const zh: Record<Key, string> = {
   formatting: '格式', bold: '加粗', italic: '斜体', insertPicture: '插入图片', articleBody: '正文', saveDraft: '保存草稿',
   needCover: '请先选择封面图片。', draftSaved: '草稿《{title}》已保存。', drafts: '草稿箱', noDrafts: '还没有草稿。', publish: '发表《{title}》',
   published: '《{title}》已发表。', massContent: '内容', textMessage: '文字消息', articleOption: '图文：{title}',
+  tagName: '{name}（{n} 人）', renameTag: '重命名 {name}', deleteTag: '删除 {name}', newTag: '新标签', createTag: '创建标签',
+  tagCreated: '标签 {name} 已创建。', tagRenamed: '标签已改名为 {name}。', tagDeleted: '标签 {name} 已删除。',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

@@ -131,3 +131,34 @@ pub async fn history(State(st): State<AppState>, a: AccountAccess) -> ApiResult<
         .collect();
     Ok(Json(json!({"mass_messages": out})))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct TagNameIn {
+    pub name: String,
+}
+
+fn tag_request(id: Option<i64>, name: Option<String>) -> Result<herald_wire::cgi::tags::TagRequest, ApiError> {
+    serde_json::from_value(json!({"tag": {"id": id, "name": name}})).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// `POST /herald/v1/accounts/{appid}/tags`: `{name}` → `{id, name}`, under `/cgi-bin/tags/create`'s
+/// rules (400 refused naming the errcode: a name over 30 characters, a taken name, 100 tags).
+pub async fn create_tag(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<TagNameIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let c = a.caller(&st).await?;
+    let Json(out) = crate::cgi::tags::create(State(st), c, crate::extract::WxJson(tag_request(None, Some(b.name))?)).await.map_err(super::console::refused)?;
+    Ok((StatusCode::CREATED, Json(json!({"id": out.tag.id, "name": out.tag.name}))))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/tags/{id}`: renames a tag (`{name}`), as `tags/update`.
+pub async fn rename_tag(State(st): State<AppState>, a: AccountAccess, axum::extract::Path((_, id)): axum::extract::Path<(String, i64)>, ApiJson(b): ApiJson<TagNameIn>) -> ApiResult<Value> {
+    let c = a.caller(&st).await?;
+    let _ok = crate::cgi::tags::update(State(st), c, crate::extract::WxJson(tag_request(Some(id), Some(b.name.clone()))?)).await.map_err(super::console::refused)?;
+    Ok(Json(json!({"id": id, "name": b.name})))
+}
+
+/// `DELETE /herald/v1/accounts/{appid}/tags/{id}`: as `tags/delete` (its followers lose it).
+pub async fn delete_tag(State(st): State<AppState>, a: AccountAccess, axum::extract::Path((_, id)): axum::extract::Path<(String, i64)>) -> ApiResult<Value> {
+    let c = a.caller(&st).await?;
+    let _ok = crate::cgi::tags::delete(State(st), c, crate::extract::WxJson(tag_request(Some(id), None)?)).await.map_err(super::console::refused)?;
+    Ok(Json(json!({"deleted": id})))
+}

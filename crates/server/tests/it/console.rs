@@ -121,7 +121,7 @@ async fn an_owner_acts_only_on_its_own_accounts() {
         let mut checked = 0;
         for (method, path) in herald_server::routes::ROUTES {
             let Some(rest) = path.strip_prefix("/herald/v1/accounts/{appid}") else { continue };
-            let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1").replace("{openid}", "o_x"));
+            let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1").replace("{openid}", "o_x").replace("{id}", "100"));
             let body = (*method != "GET").then(|| json!({"button": [{"type": "click", "name": "x", "key": "k"}], "type": "service", "domain": "example.com"}));
             let (s, v) = mallory.call(&app, method, &path, body.clone(), true).await;
             let want = if rest == "/verify" { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
@@ -171,7 +171,7 @@ async fn an_owner_runs_its_account() {
         let user = app.user("mei").await;
         app.follow(&user, &acc).await;
         let (_, seen) = app.op("GET", &format!("/herald/v1/users/{user}/menus/{appid}"), None).await;
-        assert_eq!(seen.to_string().contains("TODAY"), true, "{seen}");
+        assert!(seen.to_string().contains("TODAY"), "{seen}");
         let token = app.token(&acc).await;
         let got = app.wx_get(&format!("/cgi-bin/menu/get?access_token={token}")).await;
         assert_eq!(got["menu"]["button"][0]["key"], "TODAY", "{got}");
@@ -369,6 +369,20 @@ async fn the_mass_preview_matches_the_quota() {
         app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?access_token={token}"), json!({"openid_list": &openids[..2], "tagid": tag})).await;
         let (_, tags) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/tags"), None, false).await;
         assert!(tags["tags"].as_array().unwrap().iter().any(|t| t["id"] == tag && t["count"] == 2), "{tags}");
+        // Tags from the console: created, renamed, refused under WeChat's rules, deleted.
+        let tags_path = format!("/herald/v1/accounts/{appid}/tags");
+        let (s, made) = owner.call(&app, "POST", &tags_path, Some(json!({"name": "regulars"})), true).await;
+        assert_eq!(s, StatusCode::CREATED, "{made}");
+        let (s, v) = owner.call(&app, "POST", &tags_path, Some(json!({"name": "regulars"})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("refused")), "a taken name: {v}");
+        let made_id = made["id"].as_i64().unwrap();
+        let (s, _) = owner.call(&app, "PUT", &format!("{tags_path}/{made_id}"), Some(json!({"name": "locals"})), true).await;
+        assert_eq!(s, StatusCode::OK);
+        let listed = app.wx_get(&format!("/cgi-bin/tags/get?access_token={token}")).await;
+        assert!(listed.to_string().contains("locals"), "{listed}");
+        let (s, _) = owner.call(&app, "DELETE", &format!("{tags_path}/{made_id}"), None, true).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!app.wx_get(&format!("/cgi-bin/tags/get?access_token={token}")).await.to_string().contains("locals"));
         let preview_path = format!("/herald/v1/accounts/{appid}/mass/preview");
         let preview = |body: Value| owner.call(&app, "POST", &preview_path, Some(body), true);
         let (s, p) = preview(json!({"tag_id": tag})).await;
