@@ -164,6 +164,13 @@ test('the console, as an owner runs an account', async (t) => {
         await profile.getByRole('button', { name: 'Save profile' }).click();
         await profile.getByRole('status').getByText('Profile saved.').waitFor();
         await page.getByRole('textbox', { name: 'regulars (1 followers)' }).waitFor();
+        // Filtered by the tag: only Xiao Ming.
+        await page.getByRole('searchbox', { name: 'Search by openid, remark or nickname' }).fill('');
+        await page.reload();
+        await page.getByRole('combobox', { name: 'With tag' }).selectOption({ label: 'regulars' });
+        await page.getByRole('button', { name: 'Search' }).click();
+        await page.getByRole('cell', { name: 'VIP customer' }).waitFor();
+        assert.equal(await page.getByRole('row').count(), 2, 'a header and Xiao Ming');
         await axe(page, 'followers', backend);
 
         // A QR code with a scene: created, shown with its PNG; a scan that follows counts.

@@ -26,6 +26,10 @@ pub struct FollowerRow {
 pub struct FollowerFilter {
     pub search: Option<String>,
     pub blacklisted: Option<bool>,
+    /// Only those with this tag.
+    pub tag_id: Option<i64>,
+    /// Only those who followed at or after this time.
+    pub since: Option<i64>,
     /// Only those whose follow order is below this (the last row of the page before).
     pub before: Option<i64>,
     pub limit: i64,

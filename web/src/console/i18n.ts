@@ -55,6 +55,7 @@ const en = {
   published: '{title} published.', massContent: 'Content', textMessage: 'A text message', articleOption: 'Article: {title}',
   tagName: '{name} ({n} followers)', renameTag: 'Rename {name}', deleteTag: 'Delete {name}', newTag: 'New tag', createTag: 'Create tag',
   tagCreated: 'Tag {name} created.', tagRenamed: 'Tag renamed to {name}.', tagDeleted: 'Tag {name} deleted.',
+  tagFilter: 'With tag', anyTag: 'Any tag', followedSince: 'Followed since',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
 };
@@ -113,6 +114,7 @@ const zh: Record<Key, string> = {
   published: '《{title}》已发表。', massContent: '内容', textMessage: '文字消息', articleOption: '图文：{title}',
   tagName: '{name}（{n} 人）', renameTag: '重命名 {name}', deleteTag: '删除 {name}', newTag: '新标签', createTag: '创建标签',
   tagCreated: '标签 {name} 已创建。', tagRenamed: '标签已改名为 {name}。', tagDeleted: '标签 {name} 已删除。',
+  tagFilter: '标签', anyTag: '全部标签', followedSince: '关注时间不早于',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
 };

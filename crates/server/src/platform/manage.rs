@@ -55,6 +55,12 @@ pub struct FollowerQuery {
     q: Option<String>,
     #[serde(default)]
     blacklisted: Option<bool>,
+    /// Only followers with this tag.
+    #[serde(default)]
+    tag_id: Option<i64>,
+    /// Only followers who followed at or after this Unix time.
+    #[serde(default)]
+    since: Option<i64>,
     /// The `next` of the page before.
     #[serde(default)]
     before: Option<String>,
@@ -73,7 +79,7 @@ pub async fn followers(State(st): State<AppState>, a: AccountAccess, Query(q): Q
         return Err(ApiError::bad_request("a search is at most 64 characters"));
     }
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    let filter = FollowerFilter { search: q.q.clone(), blacklisted: q.blacklisted, before, limit: limit + 1 };
+    let filter = FollowerFilter { search: q.q.clone(), blacklisted: q.blacklisted, tag_id: q.tag_id, since: q.since, before, limit: limit + 1 };
     let mut rows = st.store.follower_rows(&a.account.appid, &filter).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

@@ -213,6 +213,16 @@ async fn an_owner_runs_its_account() {
         assert_eq!(pct["followers"].as_array().unwrap().len(), 0, "a _ in the search is a character, not a wildcard: {pct}");
         let (_, by_openid) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?q={}", openids[2]), None, false).await;
         assert_eq!(by_openid["followers"][0]["nickname"], "fan2");
+        // Filters: a tag, and followed since.
+        let tag = app.wx_post(&format!("/cgi-bin/tags/create?access_token={token}"), json!({"tag": {"name": "fans"}})).await["tag"]["id"].as_i64().unwrap();
+        app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?access_token={token}"), json!({"openid_list": [openids[0]], "tagid": tag})).await;
+        let (_, tagged) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?tag_id={tag}"), None, false).await;
+        let names: Vec<&str> = tagged["followers"].as_array().unwrap().iter().map(|f| f["nickname"].as_str().unwrap()).collect();
+        assert_eq!(names, ["fan0"], "{tagged}");
+        let (_, later) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?since={}", i64::from(i32::MAX)), None, false).await;
+        assert_eq!(later["followers"].as_array().unwrap().len(), 0, "{later}");
+        let (_, all) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/followers?since=0"), None, false).await;
+        assert_eq!(all["followers"].as_array().unwrap().len(), 5, "{all}");
         let (_, ov) = owner.call(&app, "GET", &format!("/herald/v1/accounts/{appid}/overview"), None, false).await;
         assert_eq!((ov["followers"].as_i64(), ov["menu_set"].as_bool()), (Some(5), Some(true)), "{ov}");
     }

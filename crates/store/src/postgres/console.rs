@@ -96,6 +96,8 @@ impl crate::ConsoleStore for Backend {
              FROM followers f JOIN users u ON u.id = f.user_id \
              WHERE f.appid = $1 AND f.subscribed AND ($2::BIGINT IS NULL OR f.follow_order < $2) AND ($3::BOOLEAN IS NULL OR f.blacklisted = $3) \
                AND ($4::TEXT IS NULL OR f.openid = $4 OR f.remark LIKE $5 ESCAPE '\\' OR u.nickname LIKE $5 ESCAPE '\\') \
+               AND ($7::BIGINT IS NULL OR EXISTS (SELECT 1 FROM follower_tags ft WHERE ft.appid = f.appid AND ft.tag_id = $7 AND ft.follower_seq = f.seq)) \
+               AND ($8::BIGINT IS NULL OR f.subscribe_time >= $8) \
              ORDER BY f.follow_order DESC LIMIT $6",
         )
         .bind(appid.as_str())
@@ -104,6 +106,8 @@ impl crate::ConsoleStore for Backend {
         .bind(search)
         .bind(pattern)
         .bind(f.limit)
+        .bind(f.tag_id)
+        .bind(f.since)
         .fetch_all(self.reader())
         .await?;
         rows.iter().map(pg_follower_row).collect()

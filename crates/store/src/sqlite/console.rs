@@ -103,10 +103,12 @@ impl crate::ConsoleStore for SqliteStore {
                  FROM followers f JOIN users u ON u.id = f.user_id \
                  WHERE f.appid = ?1 AND f.subscribed AND (?2 IS NULL OR f.follow_order < ?2) AND (?3 IS NULL OR f.blacklisted = ?3) \
                    AND (?4 IS NULL OR f.openid = ?4 OR f.remark LIKE ?5 ESCAPE '\\' OR u.nickname LIKE ?5 ESCAPE '\\') \
+                   AND (?7 IS NULL OR EXISTS (SELECT 1 FROM follower_tags ft WHERE ft.appid = f.appid AND ft.tag_id = ?7 AND ft.follower_seq = f.seq)) \
+                   AND (?8 IS NULL OR f.subscribe_time >= ?8) \
                  ORDER BY f.follow_order DESC LIMIT ?6",
             )?;
             let rows = st
-                .query_map(params![appid.as_str(), f.before, f.blacklisted, search, pattern, f.limit], row)?
+                .query_map(params![appid.as_str(), f.before, f.blacklisted, search, pattern, f.limit, f.tag_id, f.since], row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
