@@ -290,6 +290,11 @@ impl Inbound {
 }
 
 /// Is the customer-service window open at `now`?
+/// Seconds left in the 48-hour window at `now` (0 when closed or never opened).
+pub fn window_left(last_interaction: Option<UnixTime>, now: UnixTime) -> i64 {
+    last_interaction.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0)
+}
+
 pub fn window_open(last_interaction: Option<UnixTime>, now: UnixTime) -> bool {
     matches!(last_interaction, Some(t) if now < t + WINDOW_SECS)
 }

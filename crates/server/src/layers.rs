@@ -31,10 +31,10 @@ const UPLOAD_ROUTES: &[&str] = &["/cgi-bin/media/upload", "/cgi-bin/material/add
 
 /// The most bytes a request to `path` may carry.
 pub fn body_limit(path: &str) -> usize {
-    let scan = path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages"));
-    let material = path.starts_with("/herald/v1/accounts/") && path.ends_with("/materials/image");
-    let scan = scan || material;
-    if scan || UPLOAD_ROUTES.contains(&path) {
+    // A follower's scanned picture, avatar or image message; an owner's image material.
+    let picture = (path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages")))
+        || (path.starts_with("/herald/v1/accounts/") && path.ends_with("/materials/image"));
+    if picture || UPLOAD_ROUTES.contains(&path) {
         UPLOAD_LIMIT
     } else {
         BODY_LIMIT

@@ -38,6 +38,16 @@ pub fn account_out(a: &Account, owner: &Owner) -> AccountOut {
     }
 }
 
+/// An account as `operator` (the operator token) or its owner's console session sees it: the
+/// session gets the AppSecret masked, shown whole only by `reset_secret`.
+fn account_for(a: &Account, owner: &Owner, operator: bool) -> AccountOut {
+    let mut out = account_out(a, owner);
+    if !operator {
+        out.app_secret = masked_secret(&out.app_secret);
+    }
+    out
+}
+
 async fn new_owner(st: &AppState, o: &OwnerIn) -> Result<Owner, ApiError> {
     let kind = OwnerKind::parse(&o.kind)
         .ok_or_else(|| ApiError::bad_request("owner kind must be \"individual\" or \"organisation\""))?;
@@ -139,11 +149,7 @@ pub async fn list(State(st): State<AppState>, who: Principal) -> ApiResult<Accou
     let mut out = Vec::with_capacity(accounts.len());
     for a in &accounts {
         let o = owners.iter().find(|o| o.id == a.owner_id).ok_or_else(|| ApiError::not_found("owner"))?;
-        let mut a = account_out(a, o);
-        if !matches!(who, Principal::Operator) {
-            a.app_secret = masked_secret(&a.app_secret);
-        }
-        out.push(a);
+        out.push(account_for(a, o, matches!(who, Principal::Operator)));
     }
     Ok(Json(AccountList { accounts: out }))
 }
@@ -151,11 +157,7 @@ pub async fn list(State(st): State<AppState>, who: Principal) -> ApiResult<Accou
 /// `GET /herald/v1/accounts/{appid}`: an owner's session sees the AppSecret masked (it is shown
 /// whole once, when reset).
 pub async fn show(acc: AccountAccess) -> ApiResult<AccountOut> {
-    let mut out = account_out(&acc.account, &acc.owner);
-    if !acc.operator {
-        out.app_secret = masked_secret(&out.app_secret);
-    }
-    Ok(Json(out))
+    Ok(Json(account_for(&acc.account, &acc.owner, acc.operator)))
 }
 
 pub async fn verify(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
@@ -184,11 +186,7 @@ pub async fn upgrade(State(st): State<AppState>, acc: AccountAccess, ApiJson(b):
     a.ty = to;
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    let mut out = account_out(&a, &o);
-    if !acc.operator {
-        out.app_secret = masked_secret(&out.app_secret);
-    }
-    Ok(Json(out))
+    Ok(Json(account_for(&a, &o, acc.operator)))
 }
 
 /// `POST /herald/v1/accounts/{appid}/reset_secret`: a new AppSecret, answered whole this once;
@@ -221,9 +219,5 @@ pub async fn set_server(State(st): State<AppState>, acc: AccountAccess, ApiJson(
     a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    let mut out = account_out(&a, &o);
-    if !operator {
-        out.app_secret = masked_secret(&out.app_secret);
-    }
-    Ok(Json(out))
+    Ok(Json(account_for(&a, &o, operator)))
 }

@@ -100,29 +100,42 @@ pub struct MeLogin {
     login: String,
 }
 
-/// `POST /herald/v1/auth/signin`: 401 for a wrong login or password (the same answer for
-/// both); 429 after five failures for a login within 15 minutes, until the window passes.
-pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<SignInIn>) -> Result<Response, ApiError> {
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong login or password");
-    let Ok(login) = rules::normalize_login(&b.login) else { return Err(wrong()) };
+/// One sign-in attempt, for followers and owners alike: `found` is the login's id and password
+/// hash (None for an unknown login, checked against a decoy so both take the same time); failures
+/// are counted under `key`, and once five fall within 15 minutes every attempt is refused with
+/// 429 `limited` until the window passes. Ok is the id whose password matched.
+pub(crate) async fn attempt<T>(st: &AppState, key: &str, found: Option<(T, String)>, password: &str, wrong: fn() -> ApiError, limited: &str) -> Result<T, ApiError> {
     let now = st.clock.now().await?;
-    if !rules::may_try(st.store.login_failures(&login, now, FAILURE_WINDOW).await?) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many failed sign-ins for this login; try again in 15 minutes"));
+    if !rules::may_try(st.store.login_failures(key, now, FAILURE_WINDOW).await?) {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", limited));
     }
-    let found = st.store.login(&login).await?;
     let stored = match &found {
         Some((_, h)) => h.clone(),
         None => decoy().await?,
     };
-    let ok = password_matches(b.password.chars().take(rules::MAX_PASSWORD_BYTES).collect(), stored).await;
-    let user = match (found, ok) {
-        (Some((id, _)), true) => st.store.user(&id).await?.ok_or_else(wrong)?,
-        _ => {
-            st.store.note_login_failure(&login, now, FAILURE_WINDOW).await?;
-            return Err(wrong());
+    let ok = password_matches(password.chars().take(rules::MAX_PASSWORD_BYTES).collect(), stored).await;
+    match (found, ok) {
+        (Some((id, _)), true) => {
+            st.store.clear_login_failures(key).await?;
+            Ok(id)
         }
-    };
-    st.store.clear_login_failures(&login).await?;
+        _ => {
+            st.store.note_login_failure(key, now, FAILURE_WINDOW).await?;
+            Err(wrong())
+        }
+    }
+}
+
+/// `POST /herald/v1/auth/signin`: 401 for a wrong login or password (the same answer for
+/// both); 429 after five failures for a login within 15 minutes, until the window passes.
+pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<SignInIn>) -> Result<Response, ApiError> {
+    fn wrong() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong login or password")
+    }
+    let Ok(login) = rules::normalize_login(&b.login) else { return Err(wrong()) };
+    let found = st.store.login(&login).await?;
+    let id = attempt(&st, &login, found, &b.password, wrong, "too many failed sign-ins for this login; try again in 15 minutes").await?;
+    let user = st.store.user(&id).await?.ok_or_else(wrong)?;
     signed_in(&st, &user, &headers, StatusCode::OK).await
 }
 

@@ -6,16 +6,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use herald_domain::account::{AccountKind, AccountType};
+use herald_domain::account::AccountType;
 use herald_domain::broadcast::{self, SUBSCRIPTION_PER_DAY};
 use herald_domain::time::{day_start, CST_OFFSET};
-use herald_store::AccountAuth;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::console::AccountAccess;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// `GET /herald/v1/accounts/{appid}/tags`: the account's tags with their follower counts.
@@ -53,8 +52,7 @@ pub async fn preview(State(st): State<AppState>, a: AccountAccess, ApiJson(aud):
     let (targeted, filtered, sent_today) = st.store.mass_reach(&a.account.appid, &target, broadcast::month_key(now), day_start(now, CST_OFFSET)).await?;
     let service = a.account.ty == AccountType::Service;
     let filtered = if service { filtered } else { 0 };
-    let kind = AccountKind { ty: a.account.ty, verified: a.account.verified };
-    let (allowed, reason) = if broadcast::permit(kind, false).is_err() {
+    let (allowed, reason) = if broadcast::permit(a.kind(), false).is_err() {
         (false, Some("this account may not send mass messages"))
     } else if !service && sent_today >= SUBSCRIPTION_PER_DAY {
         (false, Some("a subscription account sends one mass message a day, and today's is sent"))
@@ -92,16 +90,14 @@ pub struct MassIn {
 /// fan-out runs in the background.
 pub async fn send(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<MassIn>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let target = target(&st, &a, &Audience { tag_id: b.tag_id }).await?;
-    let kind = AccountKind { ty: a.account.ty, verified: a.account.verified };
-    let refused = |e: herald_wire::WxError| ApiError::new(StatusCode::BAD_REQUEST, "refused", format!("{} (errcode {})", e.errmsg(), e.code.code()));
-    broadcast::permit(kind, false).map_err(refused)?;
-    let caller = Caller { account: AccountAuth { appid: a.account.appid.clone(), owner_id: a.account.owner_id.clone(), kind }, now: st.clock.now().await? };
+    broadcast::permit(a.kind(), false).map_err(|e| super::console::refused(e.into()))?;
+    let caller = a.caller(&st).await?;
     let body = match (&b.content, &b.media_id) {
         (Some(text), None) => json!({"msgtype": "text", "text": {"content": text}}),
         (None, Some(id)) => json!({"msgtype": "mpnews", "mpnews": {"media_id": id}, "send_ignore_reprint": 0}),
         _ => return Err(ApiError::bad_request("give exactly one of content (text) and media_id (a draft's articles)")),
     };
-    let sent = crate::cgi::mass::queue(&st, &caller, &body, target, true).await.map_err(|e| refused(e.0))?;
+    let sent = crate::cgi::mass::queue(&st, &caller, &body, target, true).await.map_err(super::console::refused)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"msg_id": sent.0["msg_id"]}))))
 }
 

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_domain::auth::{self as rules, csrf_token, session_id, FAILURE_WINDOW};
+use herald_domain::auth::{self as rules, csrf_token, session_id};
 use herald_domain::oauth::SESSION_TTL;
 use herald_store::{Account, Owner};
 use herald_wire::platform::auth::{PasswordIn, SessionOut};
@@ -18,7 +18,7 @@ use herald_wire::platform::console::*;
 use herald_wire::OwnerId;
 
 use super::accounts::owner_out;
-use super::auth::{agent, decoy, hash_password, password_matches};
+use super::auth::{agent, attempt, hash_password, password_matches};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{check_csrf, ApiJson, Operator};
 use crate::state::AppState;
@@ -115,11 +115,15 @@ impl FromRequestParts<AppState> for AccountAccess {
 }
 
 impl AccountAccess {
+    /// The account's type and verification, which its permissions follow.
+    pub fn kind(&self) -> herald_domain::account::AccountKind {
+        herald_domain::account::AccountKind { ty: self.account.ty, verified: self.account.verified }
+    }
+
     /// The account as a `/cgi-bin` caller, so a console endpoint runs the very checks and code
     /// of the WeChat-compatible API it stands for.
     pub async fn caller(&self, st: &AppState) -> Result<crate::extract::Caller, ApiError> {
-        let kind = herald_domain::account::AccountKind { ty: self.account.ty, verified: self.account.verified };
-        let account = herald_store::AccountAuth { appid: self.account.appid.clone(), owner_id: self.account.owner_id.clone(), kind };
+        let account = herald_store::AccountAuth { appid: self.account.appid.clone(), owner_id: self.account.owner_id.clone(), kind: self.kind() };
         Ok(crate::extract::Caller { account, now: st.clock.now().await? })
     }
 }
@@ -152,27 +156,14 @@ fn session_cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
 /// `POST /herald/v1/console/signin`: 401 for a wrong email or password (the same answer for
 /// both); 429 after five failures for an email within 15 minutes, until the window passes.
 pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<OwnerSignInIn>) -> Result<Response, ApiError> {
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password");
-    let Some(email) = rules::normalize_email(&b.email) else { return Err(wrong()) };
-    let key = failures_key(&email);
-    let now = st.clock.now().await?;
-    if !rules::may_try(st.store.login_failures(&key, now, FAILURE_WINDOW).await?) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many failed sign-ins for this email; try again in 15 minutes"));
+    fn wrong() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password")
     }
+    let Some(email) = rules::normalize_email(&b.email) else { return Err(wrong()) };
     let found = st.store.owner_login(&email).await?;
-    let stored = match &found {
-        Some((_, h)) => h.clone(),
-        None => decoy().await?,
-    };
-    let ok = password_matches(b.password.chars().take(rules::MAX_PASSWORD_BYTES).collect(), stored).await;
-    let owner = match (found, ok) {
-        (Some((id, _)), true) => st.store.owner(&id).await?.ok_or_else(wrong)?,
-        _ => {
-            st.store.note_login_failure(&key, now, FAILURE_WINDOW).await?;
-            return Err(wrong());
-        }
-    };
-    st.store.clear_login_failures(&key).await?;
+    let id = attempt(&st, &failures_key(&email), found, &b.password, wrong, "too many failed sign-ins for this email; try again in 15 minutes").await?;
+    let owner = st.store.owner(&id).await?.ok_or_else(wrong)?;
+    let now = st.clock.now().await?;
     let raw = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hc_");
     let h = hash(&raw);
     let mut ua = agent(&headers).to_string();

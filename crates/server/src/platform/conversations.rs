@@ -213,11 +213,10 @@ pub async fn get_auto_replies(State(st): State<AppState>, _: AccountAccess, Path
 }
 
 /// `PUT /herald/v1/accounts/{appid}/auto_replies`: used when the account has no developer server.
-pub async fn set_auto_replies(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>, ApiJson(mut b): ApiJson<AutoReplies>) -> ApiResult<AutoReplies> {
-    st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
+pub async fn set_auto_replies(State(st): State<AppState>, a: AccountAccess, ApiJson(mut b): ApiJson<AutoReplies>) -> ApiResult<AutoReplies> {
     b.check().map_err(ApiError::bad_request)?;
     b.saved_at = st.clock.now().await?;
     let text = serde_json::to_string(&b).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    st.store.set_auto_replies(&AppId(appid), &text).await?;
+    st.store.set_auto_replies(&a.account.appid, &text).await?;
     Ok(Json(b))
 }

@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use herald_domain::conversation::{window_open, WINDOW_SECS};
+use herald_domain::conversation::{window_left, window_open};
 use herald_store::{Direction, FollowerRow, NewMessage};
 use herald_wire::platform::console::FollowerOut;
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 /// A follower as the console lists it, with the window's time left at `now`.
 pub(super) fn follower_out(r: FollowerRow, now: i64) -> FollowerOut {
     FollowerOut {
-        window_left: r.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+        window_left: window_left(r.last_interaction_at, now),
         openid: r.openid,
         nickname: r.nickname,
         remark: r.remark,
@@ -59,7 +59,7 @@ pub async fn conversation(State(st): State<AppState>, a: AccountAccess, Path((_,
     let now = st.clock.now().await?;
     let msgs = st.store.recent_messages(&a.account.appid, &f.user_id, 100).await?;
     let out = FollowerOut {
-        window_left: f.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+        window_left: window_left(f.last_interaction_at, now),
         openid: f.openid.as_str().to_string(),
         nickname,
         remark: f.remark.clone(),
@@ -84,8 +84,7 @@ pub async fn reply(State(st): State<AppState>, a: AccountAccess, Path((_, openid
     if content.is_empty() || content.chars().count() > 2000 {
         return Err(ApiError::bad_request("a reply is 1 to 2,000 characters"));
     }
-    let kind = herald_domain::account::AccountKind { ty: a.account.ty, verified: a.account.verified };
-    if herald_domain::account::permit(kind, herald_domain::account::Capability::CustomerService).is_err() {
+    if herald_domain::account::permit(a.kind(), herald_domain::account::Capability::CustomerService).is_err() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_permitted", "this account type cannot send customer-service messages"));
     }
     let (f, _) = follower(&st, &a, &openid).await?;
@@ -147,7 +146,7 @@ fn profile_json(f: &herald_store::Follower, nickname: String, now: i64) -> Value
         "subscribe_scene": f.subscribe_scene,
         "qr_scene": f.qr_scene,
         "qr_scene_str": f.qr_scene_str,
-        "window_left": f.last_interaction_at.map(|t| (t + WINDOW_SECS - now).max(0)).unwrap_or(0),
+        "window_left": window_left(f.last_interaction_at, now),
     })
 }
 
@@ -158,7 +157,7 @@ fn profile_json(f: &herald_store::Follower, nickname: String, now: i64) -> Value
 pub async fn edit(State(st): State<AppState>, a: AccountAccess, Path((_, openid)): Path<(String, String)>, ApiJson(b): ApiJson<FollowerEdit>) -> ApiResult<Value> {
     let (f, nickname) = follower(&st, &a, &openid).await?;
     let appid = &a.account.appid;
-    let refused = |e: herald_wire::ErrCode| ApiError::new(StatusCode::BAD_REQUEST, "refused", format!("{} (errcode {})", e.message(), e.code()));
+    let refused = |e: herald_wire::ErrCode| super::console::refused(e.into());
     if let Some(r) = &b.remark {
         herald_domain::follower::check_remark(r).map_err(refused)?;
     }

@@ -126,8 +126,7 @@ pub async fn qrcodes(State(st): State<AppState>, a: AccountAccess) -> ApiResult<
 /// (`action_name`, `action_info.scene`, `expire_seconds`) and under its rules: service accounts
 /// only (403 `not_permitted`), 400 `invalid_qrcode` with WeChat's errcode named.
 pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let kind = herald_domain::account::AccountKind { ty: a.account.ty, verified: a.account.verified };
-    if herald_domain::account::permit(kind, herald_domain::account::Capability::QrCodes).is_err() {
+    if herald_domain::account::permit(a.kind(), herald_domain::account::Capability::QrCodes).is_err() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_permitted", "only service accounts create QR codes with a scene"));
     }
     let req = herald_domain::qrcode::parse_create(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_qrcode", format!("{} (errcode {})", e.errmsg(), e.code.code())))?;

@@ -30,10 +30,9 @@ fn gone(msg: &str) -> ApiError {
 }
 
 /// `GET /herald/v1/accounts/{appid}/qrcode`: the account's own code.
-pub async fn account_qrcode(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<Value> {
-    let account = st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
+pub async fn account_qrcode(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
     let now = st.clock.now().await?;
-    let code = account_code(&st, &account.appid, now).await.map_err(|e| ApiError::bad_request(e.0.errmsg()))?;
+    let code = account_code(&st, &a.account.appid, now).await.map_err(|e| ApiError::bad_request(e.0.errmsg()))?;
     Ok(Json(code_json(&st, &code)))
 }
 

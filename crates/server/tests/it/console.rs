@@ -27,16 +27,7 @@ impl Console {
     }
 
     async fn call(&self, app: &App, method: &str, path: &str, body: Option<Value>, csrf: bool) -> (StatusCode, Value) {
-        let mut req = self.http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
-        if csrf {
-            req = req.header("x-csrf-token", &self.csrf);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let s = r.status();
-        (s, r.json().await.unwrap_or(Value::Null))
+        crate::session_call(&self.http, app, &self.csrf, method, path, body, csrf).await
     }
 }
 

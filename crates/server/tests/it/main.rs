@@ -171,3 +171,18 @@ impl App {
 pub fn errcode(v: &Value) -> i64 {
     v["errcode"].as_i64().unwrap_or(0)
 }
+
+/// A call from a browser holding a session (its own cookie jar), with the session's CSRF token
+/// in `X-CSRF-Token` when `with_csrf`: the status and the JSON answer (null if none).
+pub async fn session_call(http: &reqwest::Client, app: &App, csrf: &str, method: &str, path: &str, body: Option<Value>, with_csrf: bool) -> (StatusCode, Value) {
+    let mut req = http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
+    if with_csrf {
+        req = req.header("x-csrf-token", csrf);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
