@@ -5,12 +5,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ErrCode, WxError};
 
-/// Subscription accounts publish content; service accounts serve customers.
+/// Subscription accounts publish content; service accounts serve customers; mini programs
+/// are apps that run inside the messenger (an AppID of their own, no followers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountType {
     Subscription,
     Service,
+    #[serde(rename = "miniprogram")]
+    MiniProgram,
 }
 
 impl AccountType {
@@ -18,13 +21,20 @@ impl AccountType {
         match self {
             AccountType::Subscription => "subscription",
             AccountType::Service => "service",
+            AccountType::MiniProgram => "miniprogram",
         }
+    }
+
+    /// An official account (subscription or service), as opposed to a mini program.
+    pub fn is_official(self) -> bool {
+        self != AccountType::MiniProgram
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "subscription" => Some(AccountType::Subscription),
             "service" => Some(AccountType::Service),
+            "miniprogram" => Some(AccountType::MiniProgram),
             _ => None,
         }
     }
@@ -92,6 +102,7 @@ pub enum AccountRuleError {
     IndividualCannotVerify,
     AlreadyService,
     CannotDowngrade,
+    MiniProgramType,
     InvalidName,
     InvalidServerSettings(String),
 }
@@ -109,6 +120,7 @@ impl std::fmt::Display for AccountRuleError {
             AccountRuleError::CannotDowngrade => {
                 f.write_str("a service account cannot be changed into a subscription account")
             }
+            AccountRuleError::MiniProgramType => f.write_str("a mini program cannot change type, nor an official account become one"),
             AccountRuleError::InvalidName => f.write_str("an account name must be 1 to 64 characters"),
             AccountRuleError::InvalidServerSettings(why) => write!(f, "invalid developer-server settings: {why}"),
         }
@@ -138,6 +150,7 @@ pub fn check_verify(owner: OwnerKind) -> Result<(), AccountRuleError> {
 /// Changing the type: subscription → service only, and only for an organisation.
 pub fn check_change_type(owner: OwnerKind, from: AccountType, to: AccountType) -> Result<(), AccountRuleError> {
     match (from, to) {
+        (AccountType::MiniProgram, _) | (_, AccountType::MiniProgram) => Err(AccountRuleError::MiniProgramType),
         (AccountType::Service, AccountType::Subscription) => Err(AccountRuleError::CannotDowngrade),
         (AccountType::Service, AccountType::Service) => Err(AccountRuleError::AlreadyService),
         (AccountType::Subscription, AccountType::Subscription) => Ok(()),
@@ -201,8 +214,11 @@ pub enum Capability {
     /// Web OAuth: verified service accounts only.
     WebOAuth,
     /// Being bound to a WeChat Pay merchant (payments, red packets, coupons): verified
-    /// service accounts only.
+    /// service accounts and verified mini programs.
     Payments,
+    /// The mini-program server APIs (jscode2session, wxacodes, subscribe messages, phone
+    /// numbers, URL schemes, content checks): mini programs only.
+    MiniProgram,
 }
 
 /// The facts about an account that permissions depend on.
@@ -214,11 +230,16 @@ pub struct AccountKind {
 
 /// `Ok` if the account may use the capability, else WeChat's 48001 `api unauthorized`.
 pub fn permit(kind: AccountKind, cap: Capability) -> Result<(), WxError> {
+    let official = kind.ty.is_official();
     let allowed = match cap {
         Capability::Basic => true,
-        Capability::UserManagement | Capability::CustomerService | Capability::Materials | Capability::ConditionalMenus => kind.verified,
-        Capability::Templates | Capability::WebOAuth | Capability::Payments => kind.verified && kind.ty == AccountType::Service,
+        Capability::UserManagement | Capability::CustomerService | Capability::Materials | Capability::ConditionalMenus => {
+            official && kind.verified
+        }
+        Capability::Templates | Capability::WebOAuth => kind.verified && kind.ty == AccountType::Service,
+        Capability::Payments => kind.verified && kind.ty != AccountType::Subscription,
         Capability::QrCodes => kind.ty == AccountType::Service,
+        Capability::MiniProgram => kind.ty == AccountType::MiniProgram,
     };
     if allowed {
         Ok(())
@@ -249,6 +270,24 @@ mod tests {
         assert_eq!(check_change_type(OwnerKind::Organisation, Service, Subscription), Err(AccountRuleError::CannotDowngrade));
         assert_eq!(check_change_type(OwnerKind::Individual, Subscription, Service), Err(AccountRuleError::ServiceNeedsOrganisation));
         assert_eq!(check_change_type(OwnerKind::Organisation, Service, Service), Err(AccountRuleError::AlreadyService));
+    }
+
+    #[test]
+    fn mini_programs_keep_their_type_and_their_own_apis() {
+        use AccountType::*;
+        assert_eq!(check_change_type(OwnerKind::Organisation, MiniProgram, Service), Err(AccountRuleError::MiniProgramType));
+        assert_eq!(check_change_type(OwnerKind::Organisation, Subscription, MiniProgram), Err(AccountRuleError::MiniProgramType));
+        assert!(check_create(OwnerKind::Individual, MiniProgram, "Tool").is_ok());
+        let mp = AccountKind { ty: MiniProgram, verified: true };
+        let svc = AccountKind { ty: Service, verified: true };
+        assert!(permit(mp, Capability::MiniProgram).is_ok());
+        assert!(permit(mp, Capability::Payments).is_ok());
+        assert_eq!(permit(svc, Capability::MiniProgram).unwrap_err().code, ErrCode::ApiUnauthorized);
+        for cap in [Capability::UserManagement, Capability::Templates, Capability::QrCodes, Capability::WebOAuth, Capability::Materials] {
+            assert_eq!(permit(mp, cap).unwrap_err().code, ErrCode::ApiUnauthorized, "{cap:?}");
+        }
+        assert_eq!(AccountType::parse("miniprogram"), Some(MiniProgram));
+        assert_eq!(MiniProgram.as_str(), "miniprogram");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod follower;
 pub mod idgen;
 pub mod ledger;
 pub mod menu;
+pub mod miniprogram;
 pub mod oauth;
 pub mod pay;
 pub mod profile;

@@ -85,6 +85,12 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
     }
 
+    /// A failure that is Herald's, logged; the caller learns only that it happened.
+    pub fn internal(why: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %why, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
     }
@@ -111,6 +117,7 @@ impl From<AccountRuleError> for ApiError {
             AccountRuleError::IndividualCannotVerify => (StatusCode::UNPROCESSABLE_ENTITY, "individual_cannot_verify"),
             AccountRuleError::AlreadyService => (StatusCode::CONFLICT, "already_service"),
             AccountRuleError::CannotDowngrade => (StatusCode::CONFLICT, "cannot_downgrade"),
+            AccountRuleError::MiniProgramType => (StatusCode::CONFLICT, "mini_program_type"),
             AccountRuleError::InvalidName => (StatusCode::BAD_REQUEST, "invalid_name"),
             AccountRuleError::InvalidServerSettings(_) => (StatusCode::BAD_REQUEST, "invalid_server_settings"),
         };

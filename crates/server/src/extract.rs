@@ -50,8 +50,19 @@ impl FromRequestParts<AppState> for Caller {
         };
         herald_domain::token::validate(found.as_ref().map(|f| &f.0), now)?;
         let (_, account) = found.ok_or(ErrCode::InvalidCredential)?;
+        if account.kind.ty == herald_domain::account::AccountType::MiniProgram && !mini_program_path(parts.uri.path()) {
+            return Err(ErrCode::ApiUnauthorized.into());
+        }
         Ok(Caller { account, now })
     }
+}
+
+/// The access-token APIs a mini program may call: its own, and the few it shares with official
+/// accounts. Any other (menus, followers, mass messages…) answers it 48001.
+fn mini_program_path(path: &str) -> bool {
+    ["/wxa/", "/wxaapi/", "/cgi-bin/wxaapp/", "/cgi-bin/message/subscribe/", "/cgi-bin/getcallbackip", "/cgi-bin/get_api_domain_ip"]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
 
 /// A JSON body read as UTF-8 whatever the Content-Type (wechatpy sends none).

@@ -6,8 +6,13 @@ use qrcode::QrCode;
 
 /// A PNG of a QR code encoding `text`, with a quiet zone, about 430 pixels wide.
 pub fn png(text: &str) -> Result<Vec<u8>, String> {
+    png_sized(text, 430)
+}
+
+/// A PNG of a QR code encoding `text`, at least `width` pixels wide (a mini program's code).
+pub fn png_sized(text: &str, width: u32) -> Result<Vec<u8>, String> {
     let code = QrCode::new(text.as_bytes()).map_err(|e| e.to_string())?;
-    let img = code.render::<Luma<u8>>().min_dimensions(430, 430).build();
+    let img = code.render::<Luma<u8>>().min_dimensions(width, width).build();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png).map_err(|e| e.to_string())?;
     Ok(out.into_inner())

@@ -18,6 +18,7 @@ mod records;
 mod sqlite;
 pub mod web;
 pub mod ledger;
+pub mod miniprogram;
 pub mod pay;
 pub mod redpack;
 
@@ -34,6 +35,7 @@ pub use console::{ConsoleStore, FollowerFilter, FollowerRow};
 pub use content::*;
 pub use error::{Result, StoreError};
 pub use keys::conversation_key;
+pub use miniprogram::{MiniProgramStore, MpLink, SubTemplate};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -200,11 +202,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    AuthStore + ConsoleStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + ConsoleStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: AuthStore + ConsoleStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + ConsoleStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

@@ -76,3 +76,4 @@ include!("postgres/ledger.rs");
 include!("postgres/pay.rs");
 include!("postgres/redpack.rs");
 include!("postgres/coupon.rs");
+include!("postgres/miniprogram.rs");

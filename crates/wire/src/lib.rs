@@ -10,6 +10,7 @@ pub mod jssdk;
 pub mod lenient;
 pub mod pay;
 pub mod platform;
+pub mod wxa;
 
 pub use errcode::{ErrCode, WxError, WxOk};
 pub use ids::*;

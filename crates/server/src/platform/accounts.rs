@@ -86,7 +86,7 @@ pub async fn create(State(st): State<AppState>, _: Operator, ApiJson(b): ApiJson
 /// when a rule fails.
 pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account, Owner), ApiError> {
     let ty = AccountType::parse(&b.account_type)
-        .ok_or_else(|| ApiError::bad_request("type must be \"subscription\" or \"service\""))?;
+        .ok_or_else(|| ApiError::bad_request("type must be \"subscription\", \"service\" or \"miniprogram\""))?;
     // Check every rule before writing anything.
     let (owner, owner_is_new) = match (&b.owner_id, &b.owner) {
         (Some(id), None) => (st.store.owner(id).await?.ok_or_else(|| ApiError::not_found("owner"))?, false),

@@ -1,5 +1,5 @@
-//! The account directory a signed-in follower searches: names, types, verification, and an
-//! account's own QR code. Readable by any signed-in user and by the operator.
+//! The account directory a signed-in follower searches: official accounts' names, types,
+//! verification, and an account's own QR code (mini programs are opened by their codes). Readable by any signed-in user and by the operator.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -46,6 +46,7 @@ pub async fn search(State(st): State<AppState>, _: Viewer, Query(q): Query<Searc
         .accounts()
         .await?
         .iter()
+        .filter(|a| a.ty.is_official())
         .filter(|a| needle.is_empty() || a.name.to_lowercase().contains(&needle) || a.appid.as_str() == needle)
         .take(50)
         .map(entry)

@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod live;
 pub mod manage;
 pub mod merchants;
+pub mod miniprogram;
 pub mod redpacks;
 pub mod users;
 pub mod wallet;

@@ -154,7 +154,10 @@ pub async fn follow_with(
     event_key: Option<String>,
     ticket: Option<String>,
 ) -> Result<(Follower, bool), ApiError> {
-    st.store.account(appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    let a = st.store.account(appid.as_str()).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    if !a.ty.is_official() {
+        return Err(ApiError::new(axum::http::StatusCode::CONFLICT, "not_followable", "a mini program is opened, not followed"));
+    }
     let fresh = FreshIds::random();
     let now = st.clock.now().await?;
     let (f, changed) = st.store.follow(appid, &user.id, how, &fresh, now).await?;

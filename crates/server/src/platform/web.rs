@@ -131,26 +131,51 @@ async fn resolve(st: &AppState, b: &ScanIn) -> Result<QrCode, ApiError> {
     code.ok_or_else(|| ApiError::not_found("QR code"))
 }
 
+/// The text a scan reads without a ticket: the url given, or the one decoded from the picture.
+fn scanned_text(b: &ScanIn) -> Option<String> {
+    match (b.url.as_deref(), b.image.as_deref()) {
+        (Some(u), _) if !u.is_empty() => Some(u.to_string()),
+        (_, Some(img)) if b.ticket.as_deref().is_none_or(str::is_empty) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(img.trim()).ok()?;
+            crate::qrimage::decode(&bytes).ok()
+        }
+        _ => None,
+    }
+}
+
 /// A scanned WeChat Pay Native code (`weixin://wxpay/bizpayurl?pr=…`): where the payer
 /// confirms it (the cashier page) and what it asks for. Paying is `POST .../payments`.
-async fn native_pay_code(st: &AppState, b: &ScanIn) -> Result<Option<Value>, ApiError> {
-    let text = match (b.url.as_deref(), b.image.as_deref()) {
-        (Some(u), _) if !u.is_empty() => u.to_string(),
-        (_, Some(img)) if b.ticket.as_deref().is_none_or(str::is_empty) => {
-            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(img.trim()) else { return Ok(None) };
-            match crate::qrimage::decode(&bytes) {
-                Ok(t) => t,
-                Err(_) => return Ok(None),
-            }
-        }
-        _ => return Ok(None),
-    };
-    let Some(key) = herald_domain::pay::code_url_key(&text) else { return Ok(None) };
+async fn native_pay_code(st: &AppState, text: &str) -> Result<Option<Value>, ApiError> {
+    let Some(key) = herald_domain::pay::code_url_key(text) else { return Ok(None) };
     let o = st.store.order(&herald_store::pay::OrderKey::CodeKey(key.into())).await?.ok_or_else(|| ApiError::not_found("order"))?;
     let m = st.store.merchant(&o.mchid).await?.ok_or_else(|| ApiError::not_found("merchant"))?;
     Ok(Some(json!({
         "kind": "pay", "code_url": text, "merchant": m.name, "description": o.description, "amount": o.total,
         "cashier_url": format!("{}/pay/cashier?pr={key}", st.base_url()),
+    })))
+}
+
+/// A scanned mini-program code (`<base>/mp/{appid}/{page}?{query}`, as the wxacode APIs make
+/// them): which mini program and page it opens, with the query the page's `onLoad` gets.
+async fn mini_program_code(st: &AppState, text: &str) -> Result<Option<Value>, ApiError> {
+    let Ok(u) = url::Url::parse(text) else { return Ok(None) };
+    let segs: Vec<&str> = u.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let [mp, appid, page @ ..] = segs.as_slice() else { return Ok(None) };
+    if *mp != "mp" {
+        return Ok(None);
+    }
+    let a = st.store.account(appid).await?.filter(|a| a.ty == herald_domain::account::AccountType::MiniProgram).ok_or_else(|| ApiError::not_found("mini program"))?;
+    // A page gets `query.scene` still URL-encoded, as on WeChat (pages decodeURIComponent it).
+    let query: serde_json::Map<String, Value> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "scene" { url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20") } else { v.into_owned() };
+            (k.into_owned(), json!(v))
+        })
+        .collect();
+    Ok(Some(json!({
+        "kind": "miniprogram", "appid": a.appid, "name": a.name, "path": page.join("/"), "query": query,
+        "url": text,
     })))
 }
 
@@ -166,8 +191,13 @@ pub async fn scan(State(st): State<AppState>, _: ActingFor, Path(id): Path<Strin
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &body };
         serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?
     };
-    if let Some(out) = native_pay_code(&st, &input).await? {
-        return Ok(Json(out));
+    if let Some(text) = scanned_text(&input) {
+        if let Some(out) = native_pay_code(&st, &text).await? {
+            return Ok(Json(out));
+        }
+        if let Some(out) = mini_program_code(&st, &text).await? {
+            return Ok(Json(out));
+        }
     }
     let code = resolve(&st, &input).await?;
     let now = st.clock.now().await?;

@@ -9,6 +9,7 @@ mod console;
 mod conversations;
 mod devserver;
 mod faults;
+mod miniprogram;
 mod nodes;
 mod openapi;
 mod security;

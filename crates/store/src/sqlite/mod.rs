@@ -15,6 +15,7 @@ mod followers;
 mod group;
 mod jobs;
 mod ledger;
+mod miniprogram;
 mod pay;
 mod redpack;
 mod settings;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "request log", include_str!("../../migrations/sqlite/0023_request_log.sql")),
     (24, "owner logins", include_str!("../../migrations/sqlite/0024_owner_logins.sql")),
     (25, "ip allow list", include_str!("../../migrations/sqlite/0025_ip_allow_list.sql")),
+    (26, "mini programs", include_str!("../../migrations/sqlite/0026_miniprograms.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

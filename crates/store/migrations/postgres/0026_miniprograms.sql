@@ -1,0 +1,44 @@
+-- Mini programs (issue 28): each user's current session key per mini program (set by wx.login,
+-- answered by jscode2session), the subscribe-message templates a mini program chose from the
+-- public library, what each user accepted in wx.requestSubscribeMessage (one message per
+-- acceptance for one-time templates), and URL schemes and links. wx.login and phone-number
+-- codes are one_time_codes (purposes wxlogin and phone). Keep in lockstep with the sqlite
+-- backend's 0026_miniprograms.sql.
+CREATE TABLE mp_sessions (
+    appid TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    session_key TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (appid, user_id)
+);
+
+CREATE TABLE mp_templates (
+    appid TEXT NOT NULL,
+    pri_tmpl_id TEXT NOT NULL,
+    tid BIGINT NOT NULL,
+    kids TEXT NOT NULL,
+    kind BIGINT NOT NULL,
+    scene_desc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (appid, pri_tmpl_id)
+);
+
+CREATE TABLE mp_subscriptions (
+    appid TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    pri_tmpl_id TEXT NOT NULL,
+    remaining BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (appid, user_id, pri_tmpl_id)
+);
+
+CREATE TABLE mp_links (
+    id TEXT PRIMARY KEY,
+    appid TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    page TEXT NOT NULL,
+    query TEXT NOT NULL,
+    env_version TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
