@@ -386,6 +386,29 @@ pub fn link_expiry(now: i64, is_expire: bool, expire_type: i64, expire_time: Opt
     }
 }
 
+/// At most this many request domains, as WeChat allows.
+pub const MAX_REQUEST_DOMAINS: usize = 200;
+/// wx.setStorage: a user's storage for one mini program holds at most 10 MB, one value 1 MB.
+pub const MAX_STORAGE: usize = 10 * 1024 * 1024;
+pub const MAX_STORAGE_VALUE: usize = 1024 * 1024;
+
+/// A server domain as a mini program lists it: `https://host[:port]` (http is taken too, for
+/// development servers), lower-cased, without a path. None when it is not one.
+pub fn normalize_domain(d: &str) -> Option<String> {
+    let u = url::Url::parse(d.trim()).ok()?;
+    if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none() || !(u.path() == "/" || u.path().is_empty()) || u.query().is_some() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization())
+}
+
+/// May wx.request reach `url`? Only when its origin is one of the listed domains.
+pub fn request_allowed(url: &str, domains: &[String]) -> bool {
+    let Ok(u) = url::Url::parse(url) else { return false };
+    let origin = u.origin().ascii_serialization();
+    matches!(u.scheme(), "https" | "http") && domains.contains(&origin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,6 +481,19 @@ mod tests {
         assert!(link_expiry(100, true, 1, None, Some(31)).is_err());
         assert!(link_expiry(100, true, 0, Some(50), None).is_err());
         assert_eq!(link_expiry(100, true, 0, Some(500), None).unwrap(), 500);
+    }
+
+    #[test]
+    fn request_domains() {
+        assert_eq!(normalize_domain("https://API.example.com/"), Some("https://api.example.com".into()));
+        assert_eq!(normalize_domain("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080".into()));
+        assert_eq!(normalize_domain("https://x.com/path"), None);
+        assert_eq!(normalize_domain("ftp://x.com"), None);
+        let list = vec!["https://api.example.com".to_string()];
+        assert!(request_allowed("https://api.example.com/v1/items?x=1", &list));
+        assert!(!request_allowed("https://api.example.com:8443/v1", &list));
+        assert!(!request_allowed("https://evil.example.com/", &list));
+        assert!(!request_allowed("not a url", &list));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use herald_server::Config;
 
+mod mp;
 mod triggers;
 
 /// mimalloc rather than the system allocator: under many small allocations and frees glibc's
@@ -70,6 +71,13 @@ enum Cmd {
         target: triggers::Target,
         #[command(subcommand)]
         cmd: triggers::UserCmd,
+    },
+    /// Mini-program packages in a running Herald: upload DIR, release, rollback, versions.
+    Mp {
+        #[command(flatten)]
+        target: triggers::Target,
+        #[command(subcommand)]
+        cmd: mp::MpCmd,
     },
     /// Faults on purpose in a running Herald: add, list, rm, clear.
     Fault {
@@ -215,6 +223,9 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::User { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::user(&target, cmd).await?)?);
+        }
+        Cmd::Mp { target, cmd } => {
+            println!("{}", serde_json::to_string_pretty(&mp::run(&target, cmd).await?)?);
         }
         Cmd::Fault { target, cmd } => {
             println!("{}", serde_json::to_string_pretty(&triggers::fault(&target, cmd).await?)?);

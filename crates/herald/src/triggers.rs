@@ -132,19 +132,19 @@ pub fn duration_secs(s: &str) -> anyhow::Result<i64> {
     n.checked_mul(scale).context("that duration is too long")
 }
 
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+pub(crate) struct Api {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) token: String,
 }
 
 impl Api {
-    fn new(t: &Target) -> anyhow::Result<Api> {
+    pub(crate) fn new(t: &Target) -> anyhow::Result<Api> {
         let token = t.token.clone().context("the operator token is needed: --token or HERALD_OPERATOR_TOKEN")?;
         Ok(Api { http: reqwest::Client::new(), base: t.url.trim_end_matches('/').to_string(), token })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -158,7 +158,7 @@ impl Api {
         Ok(v)
     }
 
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 }

@@ -93,6 +93,51 @@ pub fn read_zip(bytes: &[u8]) -> Result<Files, Diagnostic> {
     Ok(files)
 }
 
+/// Packs files into a zip (deflated), as `read_zip` reads them back.
+pub fn write_zip(files: &Files) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (k, v) in files {
+            z.start_file(k.as_str(), opts).map_err(std::io::Error::other)?;
+            z.write_all(v)?;
+        }
+        z.finish().map_err(std::io::Error::other)?;
+    }
+    Ok(buf.into_inner())
+}
+
+/// Reads a package directory: every file under it but hidden ones (`.git`, `.DS_Store`) and
+/// `node_modules` (npm components are built into `miniprogram_npm`, as WeChat's tools do).
+pub fn read_dir(root: &std::path::Path) -> std::io::Result<Files> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, files: &mut Files, total: &mut usize) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name == "node_modules" {
+                continue;
+            }
+            let p = e.path();
+            if e.file_type()?.is_dir() {
+                walk(root, &p, files, total)?;
+            } else if let Some(rel) = p.strip_prefix(root).ok().and_then(|r| clean_path(&r.to_string_lossy())) {
+                let bytes = std::fs::read(&p)?;
+                *total += bytes.len();
+                if files.len() >= MAX_FILES || *total > MAX_BYTES {
+                    return Err(std::io::Error::other(format!("the package is larger than {MAX_FILES} files or {MAX_BYTES} bytes")));
+                }
+                files.insert(rel, bytes);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Files::new();
+    walk(root, root, &mut files, &mut 0)?;
+    Ok(files)
+}
+
 /// A component (or page) of the package: its path without extension and its static config.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Component {

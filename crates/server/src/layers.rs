@@ -34,7 +34,9 @@ pub fn body_limit(path: &str) -> usize {
     // A follower's scanned picture, avatar or image message; an owner's image material.
     let picture = (path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages")))
         || (path.starts_with("/herald/v1/accounts/") && path.ends_with("/materials/image"));
-    if picture || UPLOAD_ROUTES.contains(&path) {
+    if path.starts_with("/herald/v1/accounts/") && path.ends_with("/miniprogram/versions") {
+        herald_mp::MAX_BYTES
+    } else if picture || UPLOAD_ROUTES.contains(&path) {
         UPLOAD_LIMIT
     } else {
         BODY_LIMIT
@@ -123,6 +125,20 @@ pub fn content_csp(app_url: &str) -> String {
     )
 }
 
+/// The policy of the mini-program runtime's page on the content origin: scripts and styles from
+/// the content origin (the runtime and the compiled package), pictures from anywhere, no
+/// network of its own (it reaches the platform only through the app's bridge), and a sandbox
+/// with scripts but without the content origin: the page's origin is opaque.
+pub fn runtime_csp(app_url: &str, content_url: &str) -> String {
+    let app = origin_of(app_url);
+    let content = origin_of(content_url);
+    format!(
+        "default-src 'none'; script-src {content}; style-src 'unsafe-inline' {content}; img-src http: https: data: blob:; \
+         font-src data: {content}; connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors {app}; \
+         sandbox allow-scripts"
+    )
+}
+
 /// One line per request at `info` when the node logs requests (`Config::log_requests`; the demo
 /// does): method, path (never the query, which carries access tokens), status, milliseconds.
 fn log_line(line: Option<(axum::http::Method, String)>, r: &Response, started: std::time::Instant) {
@@ -156,8 +172,13 @@ fn set_content_headers(st: &AppState, r: &mut Response) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     h.insert(header::REFERRER_POLICY, REFERRER);
     h.insert(HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin"));
-    if let Ok(v) = HeaderValue::from_str(&content_csp(st.base_url())) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    // Public files: the runtime's sandboxed page (an opaque origin) loads its module scripts
+    // with CORS.
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(v) = HeaderValue::from_str(&content_csp(st.base_url())) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::middleware;
 use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
@@ -126,6 +126,7 @@ routes! {
     GET "/wxa/l/{id}" => cgi::wxa::open_urllink,
     POST "/wxa/msg_sec_check" => cgi::wxa::msg_sec_check,
     POST "/wxa/getuserriskrank" => cgi::wxa::user_risk_rank,
+    POST "/wxa/modify_domain" => cgi::wxa::modify_domain,
     GET "/wxaapi/newtmpl/getcategory" => cgi::subscribe::categories,
     GET "/wxaapi/newtmpl/getpubtemplatetitles" => cgi::subscribe::titles,
     GET "/wxaapi/newtmpl/getpubtemplatekeywords" => cgi::subscribe::keywords,
@@ -268,10 +269,20 @@ routes! {
     POST "/herald/v1/users/{id}/miniprograms/{appid}/user_profile" => platform::miniprogram::user_profile,
     POST "/herald/v1/users/{id}/miniprograms/{appid}/phone_code" => platform::miniprogram::phone_code,
     POST "/herald/v1/users/{id}/miniprograms/{appid}/subscriptions" => platform::miniprogram::subscribe,
+    GET "/herald/v1/users/{id}/miniprograms/{appid}/storage" => platform::miniprogram::storage,
+    DELETE "/herald/v1/users/{id}/miniprograms/{appid}/storage" => platform::miniprogram::clear_storage,
+    PUT "/herald/v1/users/{id}/miniprograms/{appid}/storage/{key}" => platform::miniprogram::set_storage,
+    POST "/herald/v1/users/{id}/miniprograms/{appid}/request" => platform::miniprogram::request,
     GET "/herald/v1/users/{id}/menus/{appid}" => platform::web::user_menu,
     POST "/herald/v1/users/{id}/menus/{appid}/tap" => platform::web::tap,
     POST "/herald/v1/users/{id}/signin_links" => platform::web::signin_link,
     GET "/herald/v1/accounts/{appid}/qrcode" => platform::web::account_qrcode,
+    POST "/herald/v1/accounts/{appid}/miniprogram/versions" => platform::mppackages::upload,
+    GET "/herald/v1/accounts/{appid}/miniprogram/versions" => platform::mppackages::versions,
+    POST "/herald/v1/accounts/{appid}/miniprogram/channels" => platform::mppackages::set_channel,
+    POST "/herald/v1/accounts/{appid}/miniprogram/rollback" => platform::mppackages::rollback,
+    GET "/herald/v1/accounts/{appid}/miniprogram/domains" => platform::mppackages::domains,
+    PUT "/herald/v1/accounts/{appid}/miniprogram/domains" => platform::mppackages::set_domains,
     GET "/herald/v1/accounts/{appid}/web_domain" => platform::web::web_domain,
     PUT "/herald/v1/accounts/{appid}/web_domain" => platform::web::set_web_domain,
     POST "/herald/v1/jssdk/verify" => platform::web::jssdk_verify,
@@ -312,7 +323,7 @@ fn wechat_method(mr: MethodRouter<AppState>, code: ErrCode, path: &str) -> Metho
 }
 
 /// The first path segments of the web app's own pages (served its `index.html`).
-const APP_PAGES: &[&str] = &["console", "signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me", "scan"];
+const APP_PAGES: &[&str] = &["mp", "console", "signin", "signup", "chat", "subscriptions", "read", "contacts", "accounts", "wallet", "me", "scan"];
 
 /// The web app: its files under `/assets/` (hashed names, cached for good; a missing one is a
 /// real 404) and its page for `/` and each of its routes (never cached, so a new build shows).
@@ -356,6 +367,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(tower::limit::ConcurrencyLimitLayer::new(4096))
 }
 
+/// The web build's hashed files on the content origin: the mini-program runtime's scripts.
+async fn content_asset(Path(file): Path<String>) -> Response {
+    use axum::http::header;
+    match herald_webui::asset(&format!("assets/{file}")) {
+        Some(a) => ([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], a.bytes).into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
 /// The content origin: what businesses and developers author, and nothing else. No route here
 /// reads a session or reaches a user's data.
 pub fn content_router(state: AppState) -> Router<AppState> {
@@ -363,6 +383,10 @@ pub fn content_router(state: AppState) -> Router<AppState> {
         .route("/mmbiz/{hash}", get(cgi::content::file))
         .route("/s/{article_id}/{idx}", get(cgi::content::published_article))
         .route("/s/mass/{appid}/{msg_id}/{idx}", get(cgi::content::mass_article))
+        .route("/mpr/{appid}/{version}/", get(platform::mppackages::runtime_page))
+        .route("/mpr/{appid}/{version}/package.js", get(platform::mppackages::package))
+        .route("/mpr/{appid}/{version}/files/{*path}", get(platform::mppackages::file))
+        .route("/assets/{*file}", get(content_asset))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state, layers::content))

@@ -35,7 +35,7 @@ pub use console::{ConsoleStore, FollowerFilter, FollowerRow};
 pub use content::*;
 pub use error::{Result, StoreError};
 pub use keys::conversation_key;
-pub use miniprogram::{MiniProgramStore, MpLink, SubTemplate};
+pub use miniprogram::{MiniProgramStore, MpChannel, MpLink, MpVersion, SubTemplate};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;

@@ -44,6 +44,28 @@ pub struct MpLink {
     pub expires_at: i64,
 }
 
+/// An uploaded package version: its source (a zip) and compiled output are blobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MpVersion {
+    pub appid: AppId,
+    pub version: String,
+    pub description: String,
+    pub source_blob: String,
+    pub compiled_blob: String,
+    pub files: i64,
+    pub bytes: i64,
+    pub created_at: i64,
+}
+
+/// Which version a channel (`develop`, `trial`, `release`) serves, and the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MpChannel {
+    pub channel: String,
+    pub version: String,
+    pub previous: Option<String>,
+    pub updated_at: i64,
+}
+
 #[async_trait]
 pub trait MiniProgramStore: Send + Sync {
     /// Sets the user's current session key for the mini program (wx.login does).
@@ -63,4 +85,23 @@ pub trait MiniProgramStore: Send + Sync {
     async fn subscriptions(&self, appid: &AppId, user: &UserId) -> Result<Vec<(String, i64)>>;
     async fn put_link(&self, l: &MpLink) -> Result<()>;
     async fn link(&self, id: &str) -> Result<Option<MpLink>>;
+    /// Stores a new version; false when the mini program has that version already.
+    async fn put_version(&self, v: &MpVersion) -> Result<bool>;
+    async fn version(&self, appid: &AppId, version: &str) -> Result<Option<MpVersion>>;
+    /// Newest first.
+    async fn versions(&self, appid: &AppId) -> Result<Vec<MpVersion>>;
+    /// Points a channel at a version; the version it served becomes `previous`.
+    async fn set_channel(&self, appid: &AppId, channel: &str, version: &str, now: i64) -> Result<()>;
+    /// Points release back at its previous version (once: the previous is then forgotten).
+    /// None when there is none.
+    async fn roll_back_release(&self, appid: &AppId, now: i64) -> Result<Option<String>>;
+    async fn channels(&self, appid: &AppId) -> Result<Vec<MpChannel>>;
+    /// The user's storage for the mini program, by key.
+    async fn storage(&self, appid: &AppId, user: &UserId) -> Result<Vec<(String, String)>>;
+    /// Sets (Some) or removes (None) a key; false, changing nothing, when the user's storage
+    /// would then hold more than `max_total` bytes of keys and values.
+    async fn set_storage(&self, appid: &AppId, user: &UserId, key: &str, value: Option<&str>, now: i64, max_total: usize) -> Result<bool>;
+    async fn clear_storage(&self, appid: &AppId, user: &UserId) -> Result<()>;
+    async fn request_domains(&self, appid: &AppId) -> Result<Vec<String>>;
+    async fn set_request_domains(&self, appid: &AppId, domains: &[String]) -> Result<()>;
 }

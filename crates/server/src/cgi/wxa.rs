@@ -327,3 +327,33 @@ pub async fn user_risk_rank(State(st): State<AppState>, c: Caller, WxJson(b): Wx
     let id = rand::random::<u32>() as u64;
     Ok(Json(json!({"errcode": 0, "errmsg": "getuserriskrank succ", "risk_rank": 0, "unoin_id": id, "union_id": id})))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ModifyDomainIn {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    requestdomain: Vec<String>,
+}
+
+/// `POST /wxa/modify_domain {action: get|set|add|delete, requestdomain}`: the mini program's
+/// request domains (the socket, upload and download lists are answered empty).
+pub async fn modify_domain(State(st): State<AppState>, c: Caller, WxJson(b): WxJson<ModifyDomainIn>) -> WxResult<Value> {
+    c.require(Capability::MiniProgram)?;
+    let mut list = st.store.request_domains(&c.account.appid).await?;
+    let given = crate::platform::mppackages::clean_domains(&b.requestdomain).map_err(|e| WxErr(WxError::with_detail(ErrCode::InvalidParameter, format!("invalid args {e}"))))?;
+    match b.action.as_str() {
+        "get" => {}
+        "set" => list = given,
+        "add" => list.extend(given.into_iter().filter(|d| !list.contains(d)).collect::<Vec<_>>()),
+        "delete" => list.retain(|d| !given.contains(d)),
+        _ => return Err(WxErr(WxError::with_detail(ErrCode::InvalidParameter, "invalid args action"))),
+    }
+    if b.action != "get" {
+        if list.len() > mp::MAX_REQUEST_DOMAINS {
+            return Err(WxErr(WxError::with_detail(ErrCode::InvalidParameter, "invalid args too many domains")));
+        }
+        st.store.set_request_domains(&c.account.appid, &list).await?;
+    }
+    Ok(Json(json!({"errcode": 0, "errmsg": "ok", "requestdomain": list, "wsrequestdomain": [], "uploaddomain": [], "downloaddomain": []})))
+}

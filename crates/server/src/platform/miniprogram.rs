@@ -3,7 +3,7 @@
 //! `wx.requestSubscribeMessage`): `/herald/v1/users/{id}/miniprograms/{appid}/…`, for that
 //! user's own session or the operator.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::account::AccountType;
@@ -34,10 +34,17 @@ async fn session_key(st: &AppState, appid: &AppId, user: &User, now: i64) -> Res
     Ok(k)
 }
 
-/// `GET …/miniprograms/{appid}`: the mini program as its runtime needs it: name, its
+/// `GET …/miniprograms/{appid}?env_version=`: the mini program as its runtime needs it: name,
+/// the version the channel serves and the runtime's page for it (null when none), its
 /// subscribe-message templates with how many messages of each the user has accepted, and
 /// whether the user has a session.
-pub async fn show(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    /// release (the default), trial or develop: which channel's version to open.
+    env_version: Option<String>,
+}
+
+pub async fn show(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, Query(q): Query<ShowQuery>) -> ApiResult<Value> {
     let (user, a) = load(&st, &id, &appid).await?;
     let accepted = st.store.subscriptions(&a.appid, &user.id).await?;
     let templates: Vec<Value> = st
@@ -52,7 +59,12 @@ pub async fn show(State(st): State<AppState>, _: ActingFor, Path((id, appid)): P
         })
         .collect();
     let session = st.store.session_key(&a.appid, &user.id).await?.is_some();
-    Ok(Json(json!({"appid": a.appid, "name": a.name, "verified": a.verified, "templates": templates, "session": session})))
+    let version = super::mppackages::served_version(&st, &a.appid, q.env_version.as_deref()).await?;
+    let runtime_url = version.as_ref().map(|v| format!("{}/mpr/{}/{}/", st.content_base().trim_end_matches('/'), a.appid, v));
+    Ok(Json(json!({
+        "appid": a.appid, "name": a.name, "verified": a.verified, "templates": templates, "session": session,
+        "version": version, "runtime_url": runtime_url,
+    })))
 }
 
 /// `POST …/login` (`wx.login`): a code for the developer server's `jscode2session`, valid five
@@ -193,4 +205,130 @@ pub async fn subscribe(State(st): State<AppState>, _: ActingFor, Path((id, appid
         out[t] = json!(if b.accept.contains(t) { "accept" } else { "reject" });
     }
     Ok(Json(out))
+}
+
+/// `GET …/storage`: the user's storage for the mini program, `{items: {key: value}}` (values
+/// are the JSON text the runtime stored).
+pub async fn storage(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+    let (user, a) = load(&st, &id, &appid).await?;
+    let items: serde_json::Map<String, Value> = st.store.storage(&a.appid, &user.id).await?.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    Ok(Json(json!({"items": items})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StorageIn {
+    /// JSON text; null or absent removes the key.
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// `PUT …/storage/{key}` `{value}` (wx.setStorage; a null value is wx.removeStorage): at most
+/// 1 MB a value and 10 MB in all (413 otherwise, nothing changed).
+pub async fn set_storage(
+    State(st): State<AppState>,
+    _: ActingFor,
+    Path((id, appid, key)): Path<(String, String, String)>,
+    ApiJson(b): ApiJson<StorageIn>,
+) -> ApiResult<Value> {
+    let (user, a) = load(&st, &id, &appid).await?;
+    if key.is_empty() || key.len() > 1024 {
+        return Err(ApiError::bad_request("a storage key is 1 to 1024 bytes"));
+    }
+    if b.value.as_ref().is_some_and(|v| v.len() > mp::MAX_STORAGE_VALUE) {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "storage_full", "setStorage:fail entry size limit reached"));
+    }
+    let now = st.clock.now().await?;
+    if !st.store.set_storage(&a.appid, &user.id, &key, b.value.as_deref(), now, mp::MAX_STORAGE).await? {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "storage_full", "setStorage:fail exceed storage max size 10Mb"));
+    }
+    Ok(Json(json!({"errMsg": "setStorage:ok"})))
+}
+
+/// `DELETE …/storage` (wx.clearStorage).
+pub async fn clear_storage(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>) -> ApiResult<Value> {
+    let (user, a) = load(&st, &id, &appid).await?;
+    st.store.clear_storage(&a.appid, &user.id).await?;
+    Ok(Json(json!({"errMsg": "clearStorage:ok"})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestIn {
+    url: String,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    header: serde_json::Map<String, Value>,
+    /// A string is sent as it is; anything else as JSON (or as a query for GET).
+    #[serde(default)]
+    data: Value,
+    #[serde(default)]
+    timeout: Option<u64>,
+}
+
+/// `POST …/request` (wx.request): Herald makes the call for the mini program, only to a domain on
+/// its list (`request:fail url not in domain list` otherwise), and answers as the page's
+/// `success` gets it: `{statusCode, data, header, errMsg}`. Failures answer 200 with
+/// `{errMsg: "request:fail …"}`, as the runtime hands them to `fail`.
+pub async fn request(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<RequestIn>) -> ApiResult<Value> {
+    let (_user, a) = load(&st, &id, &appid).await?;
+    let domains = st.store.request_domains(&a.appid).await?;
+    if !mp::request_allowed(&b.url, &domains) {
+        return Ok(Json(json!({"errMsg": "request:fail url not in domain list"})));
+    }
+    let method = b.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
+    let Ok(m) = axum::http::Method::from_bytes(method.as_bytes()) else {
+        return Ok(Json(json!({"errMsg": "request:fail invalid method"})));
+    };
+    let mut url = b.url.clone();
+    let mut body = Vec::new();
+    let mut content_type = b.header.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).and_then(|(_, v)| v.as_str()).unwrap_or("application/json").to_string();
+    match (&b.data, m == axum::http::Method::GET) {
+        (Value::Null, _) => {}
+        (Value::Object(o), true) => {
+            let mut u = url::Url::parse(&url).map_err(|_| ApiError::bad_request("invalid url"))?;
+            for (k, v) in o {
+                u.query_pairs_mut().append_pair(k, &v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            }
+            url = u.to_string();
+        }
+        (Value::String(s), _) => body = s.clone().into_bytes(),
+        (v, _) if content_type.starts_with("application/x-www-form-urlencoded") => {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, x) in v.as_object().into_iter().flatten() {
+                ser.append_pair(k, &x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()));
+            }
+            body = ser.finish().into_bytes();
+        }
+        (v, _) => {
+            body = v.to_string().into_bytes();
+            content_type = "application/json".into();
+        }
+    }
+    let mut headers: Vec<(String, String)> = b
+        .header
+        .iter()
+        .filter(|(k, _)| !["content-type", "host", "content-length", "cookie", "referer"].contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
+    headers.push(("content-type".into(), content_type));
+    headers.push(("referer".into(), format!("https://servicewechat.com/{}/0/page-frame.html", a.appid)));
+    let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = crate::delivery::Outgoing {
+        method: m,
+        url: &url,
+        query: &[],
+        headers: &hdrs,
+        body: body.into(),
+        timeout: std::time::Duration::from_millis(b.timeout.unwrap_or(60_000).clamp(100, 60_000)),
+        limit: 10 * 1024 * 1024,
+    };
+    match st.http.send(out).await {
+        Ok(ans) => {
+            let bytes = ans.body.unwrap_or_default();
+            let data = serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
+            Ok(Json(json!({"statusCode": ans.status, "data": data, "header": {}, "errMsg": "request:ok"})))
+        }
+        Err(crate::delivery::SendError::Timeout) => Ok(Json(json!({"errMsg": "request:fail timeout"}))),
+        Err(e) => Ok(Json(json!({"errMsg": format!("request:fail {e}")}))),
+    }
 }

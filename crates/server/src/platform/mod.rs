@@ -14,6 +14,7 @@ pub mod live;
 pub mod manage;
 pub mod merchants;
 pub mod miniprogram;
+pub mod mppackages;
 pub mod redpacks;
 pub mod users;
 pub mod wallet;

@@ -227,3 +227,112 @@ async fn codes_links_and_schemes_open_the_mini_program() {
         assert_eq!(errcode(&app.wx_post(&format!("/wxa/generatescheme?access_token={token}"), json!({"jump_wxa": {"path": "pages/a/a", "env_version": "beta"}})).await), 40035);
     }
 }
+
+fn package(extra: &[(&str, &str)]) -> Vec<u8> {
+    let mut files = herald_mp::Files::new();
+    for (k, v) in [
+        ("app.json", r#"{"pages": ["pages/index/index"]}"#),
+        ("app.js", "App({})"),
+        ("pages/index/index.wxml", "<view>{{n}}</view>"),
+        ("pages/index/index.js", "Page({data: {n: 1}})"),
+        ("images/logo.png", "\u{89}PNG"),
+    ]
+    .iter()
+    .chain(extra)
+    {
+        files.insert(k.to_string(), v.as_bytes().to_vec());
+    }
+    herald_mp::write_zip(&files).unwrap()
+}
+
+async fn upload(app: &App, appid: &str, version: &str, zip: Vec<u8>) -> (StatusCode, Value) {
+    let r = app
+        .http
+        .post(app.url(&format!("/herald/v1/accounts/{appid}/miniprogram/versions?version={version}&description=test")))
+        .bearer_auth(crate::OPERATOR)
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn packages_compile_at_upload_and_channels_serve_them() {
+    for app in apps().await {
+        let (mp, svc) = mini_program(&app).await;
+        let appid = mp["appid"].as_str().unwrap();
+        let (s, v) = upload(&app, appid, "1.0.0", package(&[])).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["pages"], json!(["pages/index/index"]));
+        // The same version again; an official account; a package that does not compile.
+        assert_eq!(upload(&app, appid, "1.0.0", package(&[])).await.0, StatusCode::CONFLICT);
+        assert_eq!(upload(&app, svc["appid"].as_str().unwrap(), "1.0.0", package(&[])).await.0, StatusCode::CONFLICT);
+        let (s, v) = upload(&app, appid, "1.0.1", package(&[("pages/index/index.wxml", "<view>\n<text>{{ n + </text></view>")])).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!((v["errors"][0]["file"].as_str(), v["errors"][0]["line"].as_i64()), (Some("pages/index/index.wxml"), Some(2)), "{v}");
+        let (s, _) = app.op("GET", &format!("/herald/v1/accounts/{appid}/miniprogram/versions"), None).await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Nothing is released yet: the follower app has no runtime to open.
+        let user = app.user("opener").await;
+        let (_, shown) = app.op("GET", &format!("/herald/v1/users/{user}/miniprograms/{appid}"), None).await;
+        assert_eq!(shown["version"], Value::Null);
+        let (_, shown) = app.op("GET", &format!("/herald/v1/users/{user}/miniprograms/{appid}?env_version=develop"), None).await;
+        assert_eq!(shown["version"], "1.0.0");
+        let (s, ch) = app.op("POST", &format!("/herald/v1/accounts/{appid}/miniprogram/channels"), Some(json!({"version": "1.0.0"}))).await;
+        assert_eq!((s, ch["channels"]["release"]["version"].as_str()), (StatusCode::OK, Some("1.0.0")), "{ch}");
+        assert_eq!(upload(&app, appid, "1.1.0", package(&[("pages/index/index.js", "Page({data: {n: 2}})")])).await.0, StatusCode::CREATED);
+        app.op("POST", &format!("/herald/v1/accounts/{appid}/miniprogram/channels"), Some(json!({"version": "1.1.0", "channel": "release"}))).await;
+        let (_, shown) = app.op("GET", &format!("/herald/v1/users/{user}/miniprograms/{appid}"), None).await;
+        assert_eq!(shown["version"], "1.1.0");
+        let runtime = shown["runtime_url"].as_str().unwrap().to_string();
+        // The compiled package and its pictures are on the content origin, never its sources.
+        let js = app.http.get(format!("{runtime}package.js")).send().await.unwrap();
+        assert_eq!(js.headers()["access-control-allow-origin"], "*");
+        let js = js.text().await.unwrap();
+        assert!(js.starts_with("globalThis.__heraldMp") && js.contains("Page({data: {n: 2}})"), "{js}");
+        assert_eq!(app.http.get(format!("{runtime}files/images/logo.png")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(app.http.get(format!("{runtime}files/app.js")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        // Rollback once, then there is nothing earlier.
+        let (s, ch) = app.op("POST", &format!("/herald/v1/accounts/{appid}/miniprogram/rollback"), None).await;
+        assert_eq!((s, ch["channels"]["release"]["version"].as_str()), (StatusCode::OK, Some("1.0.0")), "{ch}");
+        assert_eq!(app.op("POST", &format!("/herald/v1/accounts/{appid}/miniprogram/rollback"), None).await.0, StatusCode::CONFLICT);
+    }
+}
+
+#[tokio::test]
+async fn storage_and_requests_for_the_runtime() {
+    for app in apps().await {
+        let (mp, _) = mini_program(&app).await;
+        let appid = mp["appid"].as_str().unwrap();
+        let user = app.user("stored").await;
+        let base = format!("/herald/v1/users/{user}/miniprograms/{appid}");
+        let (s, _) = app.op("PUT", &format!("{base}/storage/cart"), Some(json!({"value": "[1,2,3]"}))).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, got) = app.op("GET", &format!("{base}/storage"), None).await;
+        assert_eq!(got["items"]["cart"], "[1,2,3]");
+        let big = "x".repeat(1024 * 1024 + 1);
+        assert_eq!(app.op("PUT", &format!("{base}/storage/big"), Some(json!({"value": big}))).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        app.op("PUT", &format!("{base}/storage/cart"), Some(json!({"value": null}))).await;
+        let (_, got) = app.op("GET", &format!("{base}/storage"), None).await;
+        assert_eq!(got["items"], json!({}));
+        // Another user's storage is their own.
+        let other = app.user("other").await;
+        app.op("PUT", &format!("/herald/v1/users/{other}/miniprograms/{appid}/storage/k"), Some(json!({"value": "1"}))).await;
+        let (_, got) = app.op("GET", &format!("{base}/storage"), None).await;
+        assert_eq!(got["items"], json!({}));
+
+        // wx.request reaches only the listed domains.
+        let (_, r) = app.op("POST", &format!("{base}/request"), Some(json!({"url": format!("{}/herald/v1/health", app.base)}))).await;
+        assert_eq!(r["errMsg"], "request:fail url not in domain list");
+        let token = app.token(&mp).await;
+        let set = app.wx_post(&format!("/wxa/modify_domain?access_token={token}"), json!({"action": "set", "requestdomain": [app.base.clone()]})).await;
+        assert_eq!(set["requestdomain"], json!([app.base.clone()]), "{set}");
+        let (_, r) = app.op("POST", &format!("{base}/request"), Some(json!({"url": format!("{}/herald/v1/health", app.base)}))).await;
+        assert_eq!((r["statusCode"].as_i64(), r["errMsg"].as_str()), (Some(200), Some("request:ok")), "{r}");
+        let (s, _) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/miniprogram/domains"), Some(json!({"requestdomain": ["ftp://nope"]}))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+}

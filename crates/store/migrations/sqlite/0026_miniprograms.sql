@@ -42,3 +42,43 @@ CREATE TABLE mp_links (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+
+-- Uploaded packages: each version's source files and compiled output are blobs (content
+-- addressed); a channel (develop, trial, release) points at a version, and release remembers
+-- the one before it for a rollback.
+CREATE TABLE mp_versions (
+    appid TEXT NOT NULL,
+    version TEXT NOT NULL,
+    description TEXT NOT NULL,
+    source_blob TEXT NOT NULL,
+    compiled_blob TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (appid, version)
+);
+
+CREATE TABLE mp_channels (
+    appid TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    version TEXT NOT NULL,
+    previous TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (appid, channel)
+);
+
+-- wx.setStorage: per mini program per user, persisted on the server (values are JSON text).
+CREATE TABLE mp_storage (
+    appid TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (appid, user_id, key)
+);
+
+-- A mini program's server domains (wx.request may reach only these), comma-separated.
+CREATE TABLE mp_settings (
+    appid TEXT PRIMARY KEY,
+    request_domains TEXT NOT NULL
+);

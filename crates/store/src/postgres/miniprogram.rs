@@ -4,6 +4,21 @@
 const MP_TEMPLATE_COLS: &str = "appid, pri_tmpl_id, tid, kids, kind, scene_desc, created_at";
 const MP_LINK_COLS: &str = "id, appid, kind, page, query, env_version, created_at, expires_at";
 
+const MP_VERSION_COLS: &str = "appid, version, description, source_blob, compiled_blob, files, bytes, created_at";
+
+fn mp_version_from_row(r: &DbRow) -> crate::Result<crate::MpVersion> {
+    Ok(crate::MpVersion {
+        appid: herald_wire::AppId(r.try_get(0)?),
+        version: r.try_get(1)?,
+        description: r.try_get(2)?,
+        source_blob: r.try_get(3)?,
+        compiled_blob: r.try_get(4)?,
+        files: r.try_get(5)?,
+        bytes: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+    })
+}
+
 fn sub_template_from_row(r: &DbRow) -> crate::Result<crate::SubTemplate> {
     Ok(crate::SubTemplate {
         appid: herald_wire::AppId(r.try_get(0)?),
@@ -163,5 +178,141 @@ impl crate::MiniProgramStore for Backend {
             })
         })
         .transpose()
+    }
+
+    async fn put_version(&self, v: &crate::MpVersion) -> crate::Result<bool> {
+        let n = sqlx::query(&format!("INSERT INTO mp_versions ({MP_VERSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"))
+            .bind(v.appid.as_str())
+            .bind(&v.version)
+            .bind(&v.description)
+            .bind(&v.source_blob)
+            .bind(&v.compiled_blob)
+            .bind(v.files)
+            .bind(v.bytes)
+            .bind(v.created_at)
+            .execute(self.writer())
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn version(&self, appid: &herald_wire::AppId, version: &str) -> crate::Result<Option<crate::MpVersion>> {
+        let row = sqlx::query(&format!("SELECT {MP_VERSION_COLS} FROM mp_versions WHERE appid = $1 AND version = $2"))
+            .bind(appid.as_str())
+            .bind(version)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(mp_version_from_row).transpose()
+    }
+
+    async fn versions(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<crate::MpVersion>> {
+        let rows = sqlx::query(&format!("SELECT {MP_VERSION_COLS} FROM mp_versions WHERE appid = $1 ORDER BY created_at DESC, version DESC"))
+            .bind(appid.as_str())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(mp_version_from_row).collect()
+    }
+
+    async fn set_channel(&self, appid: &herald_wire::AppId, channel: &str, version: &str, now: i64) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO mp_channels (appid, channel, version, previous, updated_at) VALUES ($1, $2, $3, NULL, $4) \
+             ON CONFLICT (appid, channel) DO UPDATE SET previous = CASE WHEN mp_channels.version = excluded.version THEN mp_channels.previous ELSE mp_channels.version END, \
+             version = excluded.version, updated_at = excluded.updated_at",
+        )
+        .bind(appid.as_str())
+        .bind(channel)
+        .bind(version)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn roll_back_release(&self, appid: &herald_wire::AppId, now: i64) -> crate::Result<Option<String>> {
+        let mut tx = self.begin().await?;
+        let prev: Option<Option<String>> = sqlx::query_scalar("SELECT previous FROM mp_channels WHERE appid = $1 AND channel = 'release' FOR UPDATE")
+            .bind(appid.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(Some(prev)) = prev else { return Ok(None) };
+        sqlx::query("UPDATE mp_channels SET version = $2, previous = NULL, updated_at = $3 WHERE appid = $1 AND channel = 'release'")
+            .bind(appid.as_str())
+            .bind(&prev)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(prev))
+    }
+
+    async fn channels(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<crate::MpChannel>> {
+        let rows = sqlx::query("SELECT channel, version, previous, updated_at FROM mp_channels WHERE appid = $1 ORDER BY channel")
+            .bind(appid.as_str())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(|r| Ok(crate::MpChannel { channel: r.try_get(0)?, version: r.try_get(1)?, previous: r.try_get(2)?, updated_at: r.try_get(3)? })).collect()
+    }
+
+    async fn storage(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId) -> crate::Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM mp_storage WHERE appid = $1 AND user_id = $2 ORDER BY key")
+            .bind(appid.as_str())
+            .bind(user.as_str())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    async fn set_storage(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, key: &str, value: Option<&str>, now: i64, max_total: usize) -> crate::Result<bool> {
+        let mut tx = self.begin().await?;
+        // One user's writes to one mini program's storage are serialised by this lock.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(format!("mp_storage:{appid}:{user}")).execute(&mut *tx).await?;
+        match value {
+            None => {
+                sqlx::query("DELETE FROM mp_storage WHERE appid = $1 AND user_id = $2 AND key = $3").bind(appid.as_str()).bind(user.as_str()).bind(key).execute(&mut *tx).await?;
+            }
+            Some(v) => {
+                let others: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(octet_length(key) + octet_length(value)), 0)::BIGINT FROM mp_storage WHERE appid = $1 AND user_id = $2 AND key <> $3")
+                    .bind(appid.as_str())
+                    .bind(user.as_str())
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if others as usize + key.len() + v.len() > max_total {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO mp_storage (appid, user_id, key, value, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (appid, user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(appid.as_str())
+                .bind(user.as_str())
+                .bind(key)
+                .bind(v)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn clear_storage(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId) -> crate::Result<()> {
+        sqlx::query("DELETE FROM mp_storage WHERE appid = $1 AND user_id = $2").bind(appid.as_str()).bind(user.as_str()).execute(self.writer()).await?;
+        Ok(())
+    }
+
+    async fn request_domains(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<String>> {
+        let s: Option<String> = sqlx::query_scalar("SELECT request_domains FROM mp_settings WHERE appid = $1").bind(appid.as_str()).fetch_optional(self.reader()).await?;
+        Ok(s.map(|s| s.split(',').filter(|d| !d.is_empty()).map(str::to_string).collect()).unwrap_or_default())
+    }
+
+    async fn set_request_domains(&self, appid: &herald_wire::AppId, domains: &[String]) -> crate::Result<()> {
+        sqlx::query("INSERT INTO mp_settings (appid, request_domains) VALUES ($1, $2) ON CONFLICT (appid) DO UPDATE SET request_domains = excluded.request_domains")
+            .bind(appid.as_str())
+            .bind(domains.join(","))
+            .execute(self.writer())
+            .await?;
+        Ok(())
     }
 }

@@ -5,10 +5,25 @@ use herald_wire::{AppId, UserId};
 use rusqlite::{params, OptionalExtension};
 
 use super::SqliteStore;
-use crate::miniprogram::{MpLink, SubTemplate};
+use crate::miniprogram::{MpChannel, MpLink, MpVersion, SubTemplate};
 use crate::Result;
 
 const TEMPLATE_COLS: &str = "appid, pri_tmpl_id, tid, kids, kind, scene_desc, created_at";
+const VERSION_COLS: &str = "appid, version, description, source_blob, compiled_blob, files, bytes, created_at";
+
+fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MpVersion> {
+    Ok(MpVersion {
+        appid: AppId(r.get(0)?),
+        version: r.get(1)?,
+        description: r.get(2)?,
+        source_blob: r.get(3)?,
+        compiled_blob: r.get(4)?,
+        files: r.get(5)?,
+        bytes: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
 const LINK_COLS: &str = "id, appid, kind, page, query, env_version, created_at, expires_at";
 
 fn template(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubTemplate> {
@@ -148,6 +163,123 @@ impl crate::MiniProgramStore for SqliteStore {
                     })
                 })
                 .optional()?)
+        })
+    }
+
+    async fn put_version(&self, v: &MpVersion) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.prepare_cached(&format!("INSERT INTO mp_versions ({VERSION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"))?.execute(params![
+                v.appid.as_str(),
+                v.version,
+                v.description,
+                v.source_blob,
+                v.compiled_blob,
+                v.files,
+                v.bytes,
+                v.created_at
+            ])?;
+            Ok(n == 1)
+        })
+    }
+
+    async fn version(&self, appid: &AppId, version: &str) -> Result<Option<MpVersion>> {
+        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {VERSION_COLS} FROM mp_versions WHERE appid = ?1 AND version = ?2"))?.query_row([appid.as_str(), version], version_row).optional()?))
+    }
+
+    async fn versions(&self, appid: &AppId) -> Result<Vec<MpVersion>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {VERSION_COLS} FROM mp_versions WHERE appid = ?1 ORDER BY created_at DESC, version DESC"))?;
+            let rows = st.query_map([appid.as_str()], version_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn set_channel(&self, appid: &AppId, channel: &str, version: &str, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO mp_channels (appid, channel, version, previous, updated_at) VALUES (?1, ?2, ?3, NULL, ?4) \
+                 ON CONFLICT (appid, channel) DO UPDATE SET previous = CASE WHEN mp_channels.version = excluded.version THEN mp_channels.previous ELSE mp_channels.version END, \
+                 version = excluded.version, updated_at = excluded.updated_at",
+            )?
+            .execute(params![appid.as_str(), channel, version, now])?;
+            Ok(())
+        })
+    }
+
+    async fn roll_back_release(&self, appid: &AppId, now: i64) -> Result<Option<String>> {
+        self.write(|tx| {
+            let prev: Option<Option<String>> = tx
+                .prepare_cached("SELECT previous FROM mp_channels WHERE appid = ?1 AND channel = 'release'")?
+                .query_row([appid.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(Some(prev)) = prev else { return Ok(None) };
+            tx.prepare_cached("UPDATE mp_channels SET version = ?2, previous = NULL, updated_at = ?3 WHERE appid = ?1 AND channel = 'release'")?
+                .execute(params![appid.as_str(), prev, now])?;
+            Ok(Some(prev))
+        })
+    }
+
+    async fn channels(&self, appid: &AppId) -> Result<Vec<MpChannel>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT channel, version, previous, updated_at FROM mp_channels WHERE appid = ?1 ORDER BY channel")?;
+            let rows = st
+                .query_map([appid.as_str()], |r| Ok(MpChannel { channel: r.get(0)?, version: r.get(1)?, previous: r.get(2)?, updated_at: r.get(3)? }))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn storage(&self, appid: &AppId, user: &UserId) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT key, value FROM mp_storage WHERE appid = ?1 AND user_id = ?2 ORDER BY key")?;
+            let rows = st.query_map([appid.as_str(), user.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn set_storage(&self, appid: &AppId, user: &UserId, key: &str, value: Option<&str>, now: i64, max_total: usize) -> Result<bool> {
+        self.write(|tx| {
+            match value {
+                None => {
+                    tx.prepare_cached("DELETE FROM mp_storage WHERE appid = ?1 AND user_id = ?2 AND key = ?3")?.execute([appid.as_str(), user.as_str(), key])?;
+                }
+                Some(v) => {
+                    let others: i64 = tx
+                        .prepare_cached("SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))), 0) FROM mp_storage WHERE appid = ?1 AND user_id = ?2 AND key <> ?3")?
+                        .query_row([appid.as_str(), user.as_str(), key], |r| r.get(0))?;
+                    if others as usize + key.len() + v.len() > max_total {
+                        return Ok(false);
+                    }
+                    tx.prepare_cached(
+                        "INSERT INTO mp_storage (appid, user_id, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                         ON CONFLICT (appid, user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )?
+                    .execute(params![appid.as_str(), user.as_str(), key, v, now])?;
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    async fn clear_storage(&self, appid: &AppId, user: &UserId) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM mp_storage WHERE appid = ?1 AND user_id = ?2")?.execute([appid.as_str(), user.as_str()])?;
+            Ok(())
+        })
+    }
+
+    async fn request_domains(&self, appid: &AppId) -> Result<Vec<String>> {
+        self.read(|c| {
+            let s: Option<String> = c.prepare_cached("SELECT request_domains FROM mp_settings WHERE appid = ?1")?.query_row([appid.as_str()], |r| r.get(0)).optional()?;
+            Ok(s.map(|s| s.split(',').filter(|d| !d.is_empty()).map(str::to_string).collect()).unwrap_or_default())
+        })
+    }
+
+    async fn set_request_domains(&self, appid: &AppId, domains: &[String]) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("INSERT INTO mp_settings (appid, request_domains) VALUES (?1, ?2) ON CONFLICT (appid) DO UPDATE SET request_domains = excluded.request_domains")?
+                .execute(params![appid.as_str(), domains.join(",")])?;
+            Ok(())
         })
     }
 }
