@@ -21,6 +21,9 @@ const en = {
   moreActions: 'More actions', photo: 'Photo', location: 'Location', link: 'Link', latitude: 'Latitude', longitude: 'Longitude', place: 'Place',
   title: 'Title', scanResult: 'Scanned text', cancel: 'Cancel',
   openPacket: 'Open the red packet from {name}', youGot: 'You got {amount}', othersOpened: '{n} opened', sentBy: 'From {name}', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
+  miniProgram: 'Mini program', closeMiniProgram: 'Close the mini program', moreMiniProgram: 'More', notReleased: 'This mini program has not been released yet.',
+  allow: 'Allow', deny: 'Deny', allowProfile: '{name} asks for your nickname and avatar', allowPhone: '{name} asks for your phone number', phone: 'Phone number',
+  allowSubscribe: '{name} asks to send you these notices', payConfirm: 'Pay {name} from your wallet?', recentlyUsed: 'Recently used mini programs', reload: 'Reload',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -43,6 +46,9 @@ const zh: Record<Key, string> = {
   moreActions: '更多功能', photo: '照片', location: '位置', link: '链接', latitude: '纬度', longitude: '经度', place: '地点',
   title: '标题', scanResult: '扫描结果', cancel: '取消',
   openPacket: '拆开{name}的红包', youGot: '领取了 {amount}', othersOpened: '已领取 {n} 个', sentBy: '{name}发出的红包', notifications: '允许通知', chatWith: '与{name}的聊天',
+  miniProgram: '小程序', closeMiniProgram: '关闭小程序', moreMiniProgram: '更多', notReleased: '这个小程序还没有发布。',
+  allow: '允许', deny: '拒绝', allowProfile: '{name} 申请获取你的昵称和头像', allowPhone: '{name} 申请获取你的手机号', phone: '手机号',
+  allowSubscribe: '{name} 申请向你发送以下消息', payConfirm: '用钱包向 {name} 付款？', recentlyUsed: '最近使用的小程序', reload: '重新进入',
 };
 
 export type Locale = 'en' | 'zh';

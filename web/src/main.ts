@@ -19,6 +19,7 @@ const router = createRouter({
     { path: '/wallet', component: () => import('./pages/Wallet.vue') },
     { path: '/me', component: () => import('./pages/Me.vue') },
     { path: '/scan', component: () => import('./pages/Scan.vue') },
+    { path: '/mp/:appid/:path(.*)*', component: () => import('./pages/MiniProgram.vue'), props: true },
     { path: '/console/signin', component: () => import('./console/SignIn.vue'), meta: { public: true, console: true } },
     {
       path: '/console',

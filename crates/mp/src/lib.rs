@@ -10,6 +10,12 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+mod builtins;
+pub use builtins::BUILTINS;
+
+/// Where the built-in components live in a compiled package.
+pub const BUILTIN_PREFIX: &str = "herald-builtin/";
+
 use glass_easel_stylesheet_compiler::{StyleSheetOptions, StyleSheetTransformer};
 use glass_easel_template_compiler::TmplGroup;
 use serde::Serialize;
@@ -280,6 +286,11 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
                 using.insert(tag.clone(), json!(format!("/{resolved}")));
             }
         }
+        for (tag, _, _) in BUILTINS {
+            if !using.contains_key(*tag) {
+                using.insert(tag.to_string(), json!(format!("/{BUILTIN_PREFIX}{tag}")));
+            }
+        }
         config["usingComponents"] = Value::Object(using);
         let component = config["component"].as_bool().unwrap_or(is_component);
         let isolated = match config["styleIsolation"].as_str() {
@@ -288,6 +299,10 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
         };
         let has_style = files.contains_key(&format!("{path}.wxss"));
         components.insert(path.clone(), Component { path: path.clone(), config, scope: isolated.then(String::new), has_style });
+    }
+    for (tag, _, _) in BUILTINS {
+        let path = format!("{BUILTIN_PREFIX}{tag}");
+        components.insert(path.clone(), Component { path, config: json!({"component": true, "styleIsolation": "shared", "usingComponents": {}}), scope: None, has_style: false });
     }
     for (i, c) in components.values_mut().enumerate() {
         if c.scope.is_some() {
@@ -318,6 +333,11 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
             } else {
                 warnings.push(d);
             }
+        }
+    }
+    for (tag, wxml, _) in BUILTINS {
+        for w in group.add_tmpl(&format!("{BUILTIN_PREFIX}{tag}"), wxml) {
+            errors.push(Diagnostic::at(&format!("{BUILTIN_PREFIX}{tag}.wxml"), w.kind.to_string()));
         }
     }
     for (path, _) in files.iter().filter(|(p, _)| p.ends_with(".wxs")) {
@@ -377,6 +397,9 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
             Err(e) => errors.push(e),
         }
     }
+    for (tag, _, js) in BUILTINS {
+        scripts.insert(format!("{BUILTIN_PREFIX}{tag}"), js.to_string());
+    }
     if !scripts.contains_key("app") {
         errors.push(Diagnostic::at("app.js", "missing"));
     }
@@ -422,12 +445,16 @@ mod tests {
     fn a_package_compiles_to_templates_styles_and_scripts() {
         let c = compile(&sample()).unwrap();
         assert_eq!(c.pages, ["pages/index/index", "pages/about/about"]);
-        let paths: Vec<&str> = c.components.iter().map(|c| c.path.as_str()).collect();
+        let own: Vec<&Component> = c.components.iter().filter(|c| !c.path.starts_with(BUILTIN_PREFIX)).collect();
+        let paths: Vec<&str> = own.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, ["components/card/card", "pages/about/about", "pages/index/index"]);
-        let card = &c.components[0];
+        let card = own[0];
         assert!(card.scope.is_some(), "components' styles are isolated");
-        assert!(c.components[2].scope.is_none(), "pages' are not");
-        assert_eq!(c.components[2].config["usingComponents"]["card"], "/components/card/card");
+        assert!(own[2].scope.is_none(), "pages' are not");
+        assert_eq!(own[2].config["usingComponents"]["card"], "/components/card/card");
+        // Every page may use the built-ins, and its own components win over them.
+        assert_eq!(own[2].config["usingComponents"]["button"], "/herald-builtin/button");
+        assert!(c.components.iter().any(|c| c.path == "herald-builtin/input"));
         // The compiled templates are JavaScript naming each template; rpx became relative units.
         assert!(c.templates.contains("pages/index/index") && c.templates.contains("components/card/card"), "{}", c.templates);
         let card_css = &c.styles["components/card/card"];

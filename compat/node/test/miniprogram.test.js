@@ -1,0 +1,168 @@
+// A mini program in real headless Chromium, driven by role and accessible name (issue 28): the
+// sample in examples/miniprogram, uploaded with `herald mp upload` and released, opened by
+// scanning its wxacode in the follower app; its page renders (a custom component, wx:for, a
+// scene from the code), taps update it, an input is typed into, storage survives a reload,
+// wx.login reaches a developer server that calls jscode2session, a phone number is shared
+// with the user's consent and exchanged by the developer server, a subscribe message is
+// accepted and then sent, and navigation goes three pages deep and back. The runtime runs in a
+// sandboxed frame of the content origin: it cannot read the app's cookies.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { backends, start, launchChromium } = require('./herald');
+
+const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SAMPLE = path.join(__dirname, '../../../examples/miniprogram');
+const BIN = process.env.HERALD_BIN || path.join(__dirname, '../../../target/debug/herald');
+
+// The mini program's developer server: /login exchanges a wx.login code with jscode2session,
+// /phone a phone-number code with getuserphonenumber, as a real one would.
+function devServer(h, mp) {
+  const token = async () => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${mp.appid}&secret=${mp.app_secret}`)).json()).access_token;
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const c of req) body += c;
+    const data = body ? JSON.parse(body) : {};
+    let out;
+    if (req.url === '/login') {
+      out = await (await fetch(`${h.base}/sns/jscode2session?appid=${mp.appid}&secret=${mp.app_secret}&js_code=${data.code}&grant_type=authorization_code`)).json();
+      delete out.session_key;
+    } else if (req.url === '/phone') {
+      const r = await (await fetch(`${h.base}/wxa/business/getuserphonenumber?access_token=${await token()}`, { method: 'POST', body: JSON.stringify({ code: data.code }) })).json();
+      out = { phone: r.phone_info ? r.phone_info.purePhoneNumber : JSON.stringify(r) };
+    } else {
+      out = { error: 'no such route' };
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+async function axe(frame, screen, backend, page) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `mp-${screen}-${backend}.png`) });
+  await frame.evaluate(AXE);
+  const r = await frame.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
+}
+
+test('a mini program, uploaded, scanned, opened and used', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      let dev;
+      try {
+        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Shop', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        // Uploaded and released with the CLI, as a developer does.
+        const up = spawnSync(BIN, ['mp', 'upload', SAMPLE, '--appid', mp.appid, '--version', '1.0.0', '--description', 'first', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
+        assert.equal(up.status, 0, up.stderr);
+        assert.deepEqual(JSON.parse(up.stdout).pages, ['pages/index/index', 'pages/detail/detail', 'pages/third/third']);
+
+        dev = await devServer(h, mp);
+        const tok = (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${mp.appid}&secret=${mp.app_secret}`)).json()).access_token;
+        const wxa = async (p, body) => (await fetch(`${h.base}/${p}?access_token=${tok}`, { method: 'POST', body: JSON.stringify(body) }));
+        assert.equal((await (await wxa('wxa/modify_domain', { action: 'set', requestdomain: [dev.url] })).json()).errcode, 0);
+        const tmpl = (await (await wxa('wxaapi/newtmpl/addtemplate', { tid: '1207', kidList: [2, 3], sceneDesc: 'shipping' })).json()).priTmplId;
+
+        const user = await h.user('Mini Mia');
+        const stored = (v) => JSON.stringify({ type: 'String', data: v });
+        // The sample reads its server and template from storage (a real one would build them in).
+        for (const [k, v] of [['server', dev.url], ['template', tmpl]]) {
+          assert.equal((await h.op('PUT', `/herald/v1/users/${user}/miniprograms/${mp.appid}/storage/${k}`, { value: stored(v) })).status, 200);
+        }
+        const code = await wxa('wxa/getwxacodeunlimit', { scene: 'table=7', page: 'pages/index/index' });
+        assert.equal(code.headers.get('content-type'), 'image/png');
+        const png = Buffer.from(await code.arrayBuffer());
+
+        const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
+        const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+        page.on('pageerror', (e) => console.error('page error:', e));
+        await page.goto(link);
+        await page.goto(h.base + '/scan');
+        const pic = path.join(ARTIFACTS, `mp-code-${backend}.png`);
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        fs.writeFileSync(pic, png);
+        await page.getByLabel('Scan a picture').setInputFiles(pic);
+        await page.waitForURL(/\/mp\//);
+        const frame = page.frameLocator('iframe[title="Acme Shop"]');
+        await frame.getByRole('button', { name: 'Add one' }).waitFor();
+        // The scene from the code reached onLoad; the custom component and wx:for rendered.
+        await frame.getByText('Opened from a code: table=7').waitFor();
+        await frame.getByText('Welcome, guest').waitFor();
+        await frame.getByText('Mug ¥39.00').waitFor();
+        await frame.getByRole('heading', { name: 'Acme Shop' }).waitFor();
+        const f = page.frames().find((x) => x.url().includes('/mpr/'));
+        await axe(f, 'index', backend, page);
+        // The runtime's origin is opaque: it sees no cookie of the app.
+        assert.equal(await f.evaluate(() => { try { return document.cookie; } catch (e) { return 'blocked'; } }), 'blocked');
+
+        await frame.getByRole('button', { name: 'Add one' }).click();
+        await frame.getByRole('button', { name: 'Add one' }).click();
+        await frame.getByText('Count: 2').waitFor();
+        await frame.getByRole('textbox', { name: 'Your name' }).fill('Mia');
+        await frame.getByText('Welcome, Mia').waitFor();
+        await frame.getByRole('button', { name: 'Save' }).click();
+        await frame.getByText('Saved: Mia').waitFor();
+
+        // wx.login → the developer server → jscode2session.
+        await frame.getByRole('button', { name: 'Log in' }).click();
+        const signedIn = await frame.getByText(/^Signed in as o/).textContent({ timeout: 10000 });
+        const openid = signedIn.replace('Signed in as ', '').trim();
+        assert.match(openid, /^o[\w-]{20,}$/);
+
+        // The phone number, with the user's consent in the app (not the mini program).
+        await frame.getByRole('button', { name: 'Share my phone number' }).click();
+        const ask = page.getByRole('dialog', { name: 'Acme Shop asks for your phone number' });
+        await ask.getByRole('textbox', { name: 'Phone number' }).fill('13800138000');
+        await ask.getByRole('button', { name: 'Allow' }).click();
+        await frame.getByText('Phone: 13800138000').waitFor();
+
+        // A subscribe message: accepted, then sent by the developer server.
+        await frame.getByRole('button', { name: 'Notify me when it ships' }).click();
+        const sub = page.getByRole('dialog', { name: 'Acme Shop asks to send you these notices' });
+        await sub.getByRole('checkbox', { name: '订单发货通知' }).check();
+        await sub.getByRole('button', { name: 'Allow' }).click();
+        await frame.getByText('Notices: accept').waitFor();
+        const sent = await (await wxa('cgi-bin/message/subscribe/send', { touser: openid, template_id: tmpl, data: { thing2: { value: 'Flask' }, time3: { value: '2026-12-07 15:01' } } })).json();
+        assert.equal(sent.errcode, 0, JSON.stringify(sent));
+
+        // Three pages deep and back.
+        await frame.getByRole('link', { name: 'See item 42' }).click();
+        await frame.getByRole('main').getByText('Item 42', { exact: true }).waitFor();
+        await frame.getByRole('heading', { name: 'Item 42' }).waitFor();
+        await frame.getByRole('link', { name: 'More about it' }).click();
+        await frame.getByText('Pages open: 3').waitFor();
+        await axe(f, 'third', backend, page);
+        await frame.getByRole('button', { name: 'Back', exact: true }).click();
+        await frame.getByRole('button', { name: 'Back to the shop' }).click();
+        await frame.getByText('Count: 2').waitFor();
+
+        // Storage survives the mini program being opened again.
+        await page.getByRole('button', { name: 'More' }).click();
+        await frame.getByText('Saved: Mia').waitFor();
+        await frame.getByText('Count: 0').waitFor();
+
+        // The capsule closes it; it is then among the recently used.
+        await page.getByRole('button', { name: 'Close the mini program' }).click();
+        await page.goto(h.base + '/scan');
+        await page.getByRole('link', { name: 'Acme Shop' }).waitFor();
+
+        const conv = await h.op('GET', `/herald/v1/users/${user}/conversations/${mp.appid}`);
+        assert.deepEqual(conv.body.messages.filter((m) => m.msgtype === 'subscribe').map((m) => m.body.fields[0].value), ['Flask']);
+        await page.close();
+      } finally {
+        await browser.close();
+        if (dev) dev.server.close();
+        await h.stop();
+      }
+    });
+  }
+});

@@ -1,0 +1,6 @@
+Page({
+  data: { depth: 0 },
+  onLoad() {
+    this.setData({ depth: getCurrentPages().length });
+  },
+});
