@@ -13,7 +13,9 @@ const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { backends, start, launchChromium } = require('./herald');
+const crypto = require('node:crypto');
+const WxPay = require('wechatpay-node-v3');
+const { backends, start, launchChromium, payTransport } = require('./herald');
 
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -21,8 +23,10 @@ const SAMPLE = path.join(__dirname, '../../../examples/miniprogram');
 const BIN = process.env.HERALD_BIN || path.join(__dirname, '../../../target/debug/herald');
 
 // The mini program's developer server: /login exchanges a wx.login code with jscode2session,
-// /phone a phone-number code with getuserphonenumber, as a real one would.
-function devServer(h, mp) {
+// /phone a phone-number code with getuserphonenumber, /pay creates a JSAPI order with
+// wechatpay-node-v3 for the user who logged in, as a real one would.
+function devServer(h, mp, pay, notifyUrl) {
+  let openid = '';
   const token = async () => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${mp.appid}&secret=${mp.app_secret}`)).json()).access_token;
   const server = http.createServer(async (req, res) => {
     let body = '';
@@ -32,9 +36,13 @@ function devServer(h, mp) {
     if (req.url === '/login') {
       out = await (await fetch(`${h.base}/sns/jscode2session?appid=${mp.appid}&secret=${mp.app_secret}&js_code=${data.code}&grant_type=authorization_code`)).json();
       delete out.session_key;
+      openid = out.openid;
     } else if (req.url === '/phone') {
       const r = await (await fetch(`${h.base}/wxa/business/getuserphonenumber?access_token=${await token()}`, { method: 'POST', body: JSON.stringify({ code: data.code }) })).json();
       out = { phone: r.phone_info ? r.phone_info.purePhoneNumber : JSON.stringify(r) };
+    } else if (req.url === '/pay') {
+      const r = await pay.transactions_jsapi({ description: 'Flask', out_trade_no: 'MP' + crypto.randomBytes(6).toString('hex'), notify_url: notifyUrl, amount: { total: 12900 }, payer: { openid } });
+      out = r.data;
     } else {
       out = { error: 'no such route' };
     }
@@ -66,13 +74,21 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         assert.equal(up.status, 0, up.stderr);
         assert.deepEqual(JSON.parse(up.stdout).pages, ['pages/index/index', 'pages/detail/detail', 'pages/third/third']);
 
-        dev = await devServer(h, mp);
+        const m = (await h.op('POST', '/herald/v1/merchants', { name: 'Acme Shop', appids: [mp.appid] })).body;
+        const pay = new WxPay({ appid: mp.appid, mchid: m.mchid, publicKey: Buffer.from(m.certificate), privateKey: Buffer.from(m.private_key), key: m.apiv3_key });
+        pay.createHttp(payTransport(h.base));
+        const notified = [];
+        const rx = http.createServer((req, res) => { let b = ''; req.on('data', (d) => { b += d; }); req.on('end', () => { notified.push(b); res.end(); }); });
+        await new Promise((r) => rx.listen(0, '127.0.0.1', r));
+        dev = await devServer(h, mp, pay, `http://127.0.0.1:${rx.address().port}/notify`);
+        dev.rx = rx;
         const tok = (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${mp.appid}&secret=${mp.app_secret}`)).json()).access_token;
         const wxa = async (p, body) => (await fetch(`${h.base}/${p}?access_token=${tok}`, { method: 'POST', body: JSON.stringify(body) }));
         assert.equal((await (await wxa('wxa/modify_domain', { action: 'set', requestdomain: [dev.url] })).json()).errcode, 0);
         const tmpl = (await (await wxa('wxaapi/newtmpl/addtemplate', { tid: '1207', kidList: [2, 3], sceneDesc: 'shipping' })).json()).priTmplId;
 
         const user = await h.user('Mini Mia');
+        assert.equal((await h.op('POST', `/herald/v1/users/${user}/wallet/topup`, { amount: 50000 })).status, 201);
         const stored = (v) => JSON.stringify({ type: 'String', data: v });
         // The sample reads its server and template from storage (a real one would build them in).
         for (const [k, v] of [['server', dev.url], ['template', tmpl]]) {
@@ -134,6 +150,14 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         const sent = await (await wxa('cgi-bin/message/subscribe/send', { touser: openid, template_id: tmpl, data: { thing2: { value: 'Flask' }, time3: { value: '2026-12-07 15:01' } } })).json();
         assert.equal(sent.errcode, 0, JSON.stringify(sent));
 
+        // A JSAPI order made by the developer server, paid from the wallet with the user's consent.
+        await frame.getByRole('button', { name: 'Buy a flask' }).click();
+        await page.getByRole('dialog', { name: 'Pay Acme Shop from your wallet?' }).getByRole('button', { name: 'Pay' }).click();
+        await frame.getByText('Payment: paid').waitFor();
+        assert.equal((await h.op('GET', `/herald/v1/users/${user}/wallet`)).body.balance, 50000 - 12900);
+        for (let i = 0; i < 200 && notified.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(notified.length, 1, 'the payment notification reached the developer server');
+
         // Three pages deep and back.
         await frame.getByRole('link', { name: 'See item 42' }).click();
         await frame.getByRole('main').getByText('Item 42', { exact: true }).waitFor();
@@ -160,7 +184,10 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         await page.close();
       } finally {
         await browser.close();
-        if (dev) dev.server.close();
+        if (dev) {
+          dev.server.close();
+          dev.rx?.close();
+        }
         await h.stop();
       }
     });

@@ -1,7 +1,7 @@
 const { price } = require('../../utils/format.js');
 
 Page({
-  data: { count: 0, name: '', saved: '', openid: '', phone: '', subscribed: '', scene: '', items: [] },
+  data: { count: 0, name: '', saved: '', openid: '', phone: '', subscribed: '', paid: '', scene: '', items: [] },
   onLoad(query) {
     const scene = query.scene ? decodeURIComponent(query.scene) : '';
     this.setData({
@@ -44,6 +44,20 @@ Page({
       method: 'POST',
       data: { code: e.detail.code },
       success: (res) => this.setData({ phone: res.data.phone || JSON.stringify(res.data) }),
+    });
+  },
+  buy() {
+    // The developer server creates a JSAPI order for this user and signs what
+    // wx.requestPayment needs (timeStamp, nonceStr, package, signType, paySign).
+    wx.request({
+      url: this.server() + '/pay',
+      method: 'POST',
+      success: (res) =>
+        wx.requestPayment({
+          ...res.data,
+          success: () => this.setData({ paid: 'paid' }),
+          fail: (e) => this.setData({ paid: e.errMsg }),
+        }),
     });
   },
   subscribe() {
