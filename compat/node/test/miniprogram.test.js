@@ -193,3 +193,69 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
     });
   }
 });
+
+// A zip of the sample package, with `replace` files swapped in (python3's zipfile: Node has no zip).
+function zipOf(replace, out) {
+  const script = `
+import os, sys, zipfile, json
+src, out, repl = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+    for root, _, files in os.walk(src):
+        for f in files:
+            p = os.path.relpath(os.path.join(root, f), src)
+            if p not in repl:
+                z.write(os.path.join(root, f), p)
+    for p, text in repl.items():
+        z.writestr(p, text)
+`;
+  const r = spawnSync('python3', ['-c', script, SAMPLE, out, JSON.stringify(replace)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
+test('the console, as a developer uploads and releases a mini program', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      try {
+        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Shop', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        const broken = zipOf({ 'pages/index/index.wxml': '<view>\n  <text>{{ count + </text>\n</view>' }, path.join(ARTIFACTS, `mp-broken-${backend}.zip`));
+        const good = zipOf({}, path.join(ARTIFACTS, `mp-good-${backend}.zip`));
+        const page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-US' });
+        await page.goto(h.base + '/console/signin');
+        await page.getByText('Sign in as the operator').first().click();
+        const form = page.getByRole('form', { name: 'Sign in as the operator' });
+        await form.getByLabel('Operator token').fill('compat-operator-token-0123456789');
+        await form.getByRole('button', { name: 'Sign in as the operator' }).click();
+        await page.getByRole('link', { name: /Acme Shop/ }).click();
+        await page.getByRole('heading', { name: 'Versions' }).waitFor();
+
+        const upload = async (zip, version) => {
+          await page.getByLabel('Package (.zip)').setInputFiles(zip);
+          await page.getByRole('textbox', { name: 'Version' }).fill(version);
+          await page.getByRole('button', { name: 'Upload a package' }).click();
+        };
+        await upload(broken, '0.9.0');
+        await page.getByRole('alert').getByText('pages/index/index.wxml:2:9: missing expression end').waitFor();
+        await upload(good, '1.0.0');
+        await page.getByRole('status').getByText('Version 1.0.0 uploaded').waitFor();
+        await page.getByRole('button', { name: 'Release 1.0.0' }).click();
+        await page.getByRole('status').getByText('Version 1.0.0 is on release.').waitFor();
+        await page.getByRole('textbox', { name: /The servers wx.request may reach/ }).fill('https://api.acme.example');
+        await page.getByRole('button', { name: 'Save the request domains' }).click();
+        await page.getByRole('status').getByText('Request domains saved.').waitFor();
+        await axe(page.mainFrame(), 'console', backend, page);
+
+        const v = (await h.op('GET', `/herald/v1/accounts/${mp.appid}/miniprogram/versions`)).body;
+        assert.deepEqual(v.versions.map((x) => x.version), ['1.0.0'], 'the broken package was not stored');
+        assert.equal(v.channels.release.version, '1.0.0');
+        assert.deepEqual((await h.op('GET', `/herald/v1/accounts/${mp.appid}/miniprogram/domains`)).body.requestdomain, ['https://api.acme.example']);
+      } finally {
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});

@@ -58,6 +58,11 @@ const en = {
   tagFilter: 'With tag', anyTag: 'Any tag', followedSince: 'Followed since',
   you: 'You', reply: 'Reply', sendReply: 'Send reply',
   windowClosedWhy: 'The 48-hour window is closed: customer-service messages can be sent only within 48 hours of the follower\'s last message, follow, scan or menu tap.',
+  miniprogram: 'Mini program', mpVersions: 'Versions', mpUpload: 'Upload a package', mpZip: 'Package (.zip)', mpVersion: 'Version', mpDescription: 'Description',
+  mpUploaded: 'Version {v} uploaded: {n} files, served on develop.', mpCompileErrors: 'The package does not compile:', mpRelease: 'Release {v}', mpTrial: 'Trial {v}',
+  mpRollback: 'Roll back the release', mpChannels: 'Channels', mpNone: 'No version yet.', mpServed: '{channel}: {v}', mpDomains: 'Request domains',
+  mpDomainsHelp: 'The servers wx.request may reach, one origin per line (https://api.example.com).', mpSaveDomains: 'Save the request domains', mpDomainsSaved: 'Request domains saved.',
+  mpReleased: 'Version {v} is on {channel}.', mpRolledBack: 'Release rolled back to {v}.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -117,6 +122,11 @@ const zh: Record<Key, string> = {
   tagFilter: '标签', anyTag: '全部标签', followedSince: '关注时间不早于',
   you: '我', reply: '回复', sendReply: '发送回复',
   windowClosedWhy: '48 小时窗口已关闭：只能在用户最近一次发消息、关注、扫码或点击菜单后的 48 小时内发送客服消息。',
+  miniprogram: '小程序', mpVersions: '版本', mpUpload: '上传代码包', mpZip: '代码包（.zip）', mpVersion: '版本号', mpDescription: '描述',
+  mpUploaded: '版本 {v} 已上传：{n} 个文件，开发版已更新。', mpCompileErrors: '代码包编译失败：', mpRelease: '发布 {v}', mpTrial: '设为体验版 {v}',
+  mpRollback: '回退线上版本', mpChannels: '渠道', mpNone: '还没有版本。', mpServed: '{channel}：{v}', mpDomains: 'request 合法域名',
+  mpDomainsHelp: 'wx.request 可以访问的服务器，每行一个（https://api.example.com）。', mpSaveDomains: '保存 request 合法域名', mpDomainsSaved: 'request 合法域名已保存。',
+  mpReleased: '版本 {v} 已在{channel}。', mpRolledBack: '线上版本已回退到 {v}。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

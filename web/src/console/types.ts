@@ -1,7 +1,7 @@
 // The platform API's shapes the console reads (docs/openapi.yaml).
 export interface ServerSettings { url: string | null; token: string | null; encoding_aes_key: string | null; message_mode: string | null }
 export interface Account {
-  appid: string; app_secret: string; original_id: string; name: string; type: 'service' | 'subscription'; verified: boolean;
+  appid: string; app_secret: string; original_id: string; name: string; type: 'service' | 'subscription' | 'miniprogram'; verified: boolean;
   owner: { id: string; kind: string; name: string; created_at: number }; server: ServerSettings; created_at: number;
 }
 export interface Overview { followers: number; blacklisted: number; deliveries_ok: number; deliveries_failed: number; menu_set: boolean; server_configured: boolean }
