@@ -52,6 +52,11 @@ function devServer(h, mp, pay, notifyUrl) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
+async function cgiMenu(h, account, menu) {
+  const tok = (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${account.appid}&secret=${account.app_secret}`)).json()).access_token;
+  return (await fetch(`${h.base}/cgi-bin/menu/create?access_token=${tok}`, { method: 'POST', body: JSON.stringify(menu) })).json();
+}
+
 async function axe(frame, screen, backend, page) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `mp-${screen}-${backend}.png`) });
@@ -178,6 +183,15 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         await page.getByRole('button', { name: 'Close the mini program' }).click();
         await page.goto(h.base + '/scan');
         await page.getByRole('link', { name: 'Acme Shop' }).waitFor();
+
+        // Opened from a linked official account's menu.
+        const svc = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Service', type: 'service', owner_id: mp.owner.id, verified: true })).body;
+        assert.equal((await cgiMenu(h, svc, { button: [{ type: 'miniprogram', name: 'Shop', appid: mp.appid, pagepath: 'pages/detail/detail?id=7', url: 'http://127.0.0.1/shop' }] })).errcode, 0);
+        await h.follow(user, svc);
+        await page.goto(`${h.base}/chat/${svc.appid}`);
+        await page.getByRole('button', { name: 'Shop' }).click();
+        await page.waitForURL(/\/mp\//);
+        await page.frameLocator('iframe[title="Acme Shop"]').getByRole('main').getByText('Item 7', { exact: true }).waitFor();
 
         const conv = await h.op('GET', `/herald/v1/users/${user}/conversations/${mp.appid}`);
         assert.deepEqual(conv.body.messages.filter((m) => m.msgtype === 'subscribe').map((m) => m.body.fields[0].value), ['Flask']);

@@ -318,6 +318,10 @@ async fn run() -> anyhow::Result<()> {
             for (label, a) in [("Subscription account (individual)", &demo.subscription), ("Service account (organisation, verified)", &demo.service)] {
                 println!("{label}: {}\n  AppID:     {}\n  AppSecret: {}", a.name, a.appid, a.app_secret);
             }
+            if let Some(mp) = &demo.miniprogram {
+                println!("Mini program (Acme's, released; the service account's menu opens it): {}\n  AppID:     {}\n  AppSecret: {}", mp.name, mp.appid, mp.app_secret);
+                println!("  open it: {base}/mp/{}/pages/index/index   (upload yours: herald mp upload DIR --appid APPID --version 1.0.1 --release)", mp.appid);
+            }
             println!();
             println!("Users following both: {}", demo.users.iter().map(|u| format!("{} ({})", u.nickname, u.id)).collect::<Vec<_>>().join(", "));
             println!();

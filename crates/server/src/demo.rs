@@ -1,6 +1,7 @@
 //! `herald demo`: a fresh data set to explore — a subscription account owned by an
-//! individual, a verified service account owned by an organisation, and a few end users
-//! following both — created through the same code as the platform API.
+//! individual, a verified service account owned by an organisation with its mini program (the
+//! sample shop, released and on the service account's menu), and a few end users following
+//! both accounts — created through the same code as the platform API.
 
 use herald_store::{Account, User};
 use herald_wire::platform::accounts::{AccountCreate, OwnerIn};
@@ -16,6 +17,41 @@ pub struct Demo {
     pub subscription: Account,
     pub service: Account,
     pub users: Vec<User>,
+    /// Acme's mini program (its shop), released, linked from the service account's menu.
+    pub miniprogram: Option<Account>,
+}
+
+/// The sample mini program the demo ships (examples/miniprogram).
+#[derive(rust_embed::Embed)]
+#[folder = "../../examples/miniprogram"]
+struct SampleMiniProgram;
+
+/// Uploads and releases the sample mini program as version 1.0.0 of `appid`.
+async fn release_sample(st: &AppState, appid: &herald_wire::AppId) -> anyhow::Result<()> {
+    let mut files = herald_mp::Files::new();
+    for name in SampleMiniProgram::iter() {
+        if let Some(f) = SampleMiniProgram::get(&name) {
+            files.insert(name.to_string(), f.data.to_vec());
+        }
+    }
+    let compiled = herald_mp::compile(&files).map_err(|e| anyhow::anyhow!("the sample mini program does not compile: {e:?}"))?;
+    let zip = herald_mp::write_zip(&files)?;
+    let js = crate::platform::mppackages::package_js(&compiled);
+    let now = st.clock.now().await?;
+    let v = herald_store::MpVersion {
+        appid: appid.clone(),
+        version: "1.0.0".into(),
+        description: "The demo's sample shop".into(),
+        source_blob: st.blobs.put(&zip)?,
+        compiled_blob: st.blobs.put(js.as_bytes())?,
+        files: files.len() as i64,
+        bytes: zip.len() as i64,
+        created_at: now,
+    };
+    st.store.put_version(&v).await?;
+    st.store.set_channel(appid, "develop", "1.0.0", now).await?;
+    st.store.set_channel(appid, "release", "1.0.0", now).await?;
+    Ok(())
 }
 
 /// The console sign-ins of the demo's two owners (email; the password is `DEMO_PASSWORD`):
@@ -58,6 +94,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<Demo> {
     owner_logins(st, &demo).await?;
     let record = serde_json::json!({
         "subscription": demo.subscription.appid, "service": demo.service.appid,
+        "miniprogram": demo.miniprogram.as_ref().map(|a| a.appid.as_str()),
         "users": demo.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
     });
     st.store.setting_or_insert(DEMO_SETTING, &record.to_string()).await?;
@@ -80,7 +117,11 @@ async fn load(st: &AppState, record: &str) -> anyhow::Result<Demo> {
             people.push(u);
         }
     }
-    Ok(Demo { subscription, service, users: people })
+    let miniprogram = match v["miniprogram"].as_str() {
+        Some(appid) => st.store.account(appid).await?,
+        None => None,
+    };
+    Ok(Demo { subscription, service, users: people, miniprogram })
 }
 
 async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
@@ -91,6 +132,10 @@ async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
     let (service, _) = accounts::create_account(st, &new_account("Acme Bank", "service", "organisation", "Acme Bank Ltd."))
         .await
         .map_err(err)?;
+    // Acme's shop, a mini program of the same owner (so users have one unionid across both).
+    let shop = AccountCreate { owner_id: Some(service.owner_id.clone()), owner: None, ..new_account("Acme Shop", "miniprogram", "organisation", "") };
+    let (miniprogram, _) = accounts::create_account(st, &shop).await.map_err(err)?;
+    release_sample(st, &miniprogram.appid).await?;
     let mut people = Vec::new();
     let now = st.clock.now().await?;
     let password = crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(err)?;
@@ -111,11 +156,12 @@ async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
             {"type": "scancode_waitmsg", "name": "Scan a bill", "key": "SCAN_BILL"},
             {"type": "location_select", "name": "Nearest ATM", "key": "ATM"},
         ]},
+        {"type": "miniprogram", "name": "Shop", "appid": miniprogram.appid, "pagepath": "pages/index/index", "url": "http://127.0.0.1/shop"},
     ]});
     let (buttons, _) = herald_domain::menu::check_menu(&menu).map_err(|e| anyhow::anyhow!("{e}"))?;
     st.store.set_default_menu(&service.appid, &serde_json::Value::Array(buttons).to_string(), now).await?;
     st.store.set_web_domain(&service.appid, Some("127.0.0.1")).await?;
-    Ok(Demo { subscription, service, users: people })
+    Ok(Demo { subscription, service, users: people, miniprogram: Some(miniprogram) })
 }
 
 /// Creates a verified service account with `n` followers (for benchmarks); returns its AppID
