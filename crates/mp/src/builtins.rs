@@ -8,13 +8,14 @@
 
 /// (tag, template, script) of each built-in component.
 pub const BUILTINS: &[(&str, &str, &str)] = &[
-    ("view", "<slot />", "Component({ options: { multipleSlots: true }, properties: { hidden: Boolean, hoverClass: String, ariaRole: String, ariaLabel: String }, observers: { 'hidden, ariaRole, ariaLabel': function () { wx.__herald.applyCommon(this) } }, lifetimes: { attached() { wx.__herald.applyCommon(this) } } })"),
+    ("view", "<slot />", "Component({ options: { multipleSlots: true }, properties: { hidden: Boolean, hoverClass: String, hoverStopPropagation: Boolean, hoverStartTime: Number, hoverStayTime: Number, ariaRole: String, ariaLabel: String }, observers: { 'hidden, ariaRole, ariaLabel': function () { wx.__herald.applyCommon(this) } }, lifetimes: { attached() { wx.__herald.applyCommon(this) } } })"),
     ("text", "<slot />", "Component({ properties: { selectable: Boolean, userSelect: Boolean, space: String, decode: Boolean, ariaLabel: String, hidden: Boolean }, observers: { 'hidden, ariaLabel': function () { wx.__herald.applyCommon(this) } }, lifetimes: { attached() { wx.__herald.applyCommon(this) } } })"),
     (
         "button",
         "<slot />",
         r#"Component({
-  properties: { type: String, size: String, plain: Boolean, disabled: Boolean, loading: Boolean, formType: String, openType: String, ariaLabel: String, hidden: Boolean, hoverClass: String },
+  properties: { type: String, size: String, plain: Boolean, disabled: Boolean, loading: Boolean, formType: String, openType: String, ariaLabel: String, hidden: Boolean, hoverClass: String,
+    hoverStopPropagation: Boolean, hoverStartTime: Number, hoverStayTime: Number, lang: String, sessionFrom: String, sendMessageTitle: String, sendMessagePath: String, sendMessageImg: String, appParameter: String, showMessageCard: Boolean, businessId: String, phoneNumberNoQuotaToast: Boolean },
   observers: { 'type, size, plain, disabled, loading, ariaLabel, hidden': function () { wx.__herald.button(this) } },
   lifetimes: { attached() { wx.__herald.button(this); wx.__herald.onTap(this, () => wx.__herald.buttonTap(this)) } },
 })"#,
@@ -23,7 +24,8 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
         "input",
         "",
         r#"Component({
-  properties: { value: String, type: String, password: Boolean, placeholder: String, disabled: Boolean, maxlength: { type: Number, value: 140 }, focus: Boolean, confirmType: String, name: String, ariaLabel: String, hidden: Boolean },
+  properties: { value: String, type: String, password: Boolean, placeholder: String, disabled: Boolean, maxlength: { type: Number, value: 140 }, focus: Boolean, confirmType: String, name: String, ariaLabel: String, hidden: Boolean,
+    cursor: Number, autoFocus: Boolean, placeholderStyle: String, placeholderClass: String, confirmHold: Boolean, holdKeyboard: Boolean, cursorSpacing: Number, adjustPosition: Boolean, selectionEnd: Number, selectionStart: Number, alwaysEmbed: Boolean, alwaysSystem: Boolean, safePasswordCertPath: String },
   observers: { '**': function () { wx.__herald.field(this) } },
   lifetimes: { attached() { wx.__herald.field(this, true) } },
 })"#,
@@ -32,7 +34,8 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
         "textarea",
         "",
         r#"Component({
-  properties: { value: String, placeholder: String, disabled: Boolean, maxlength: { type: Number, value: 140 }, focus: Boolean, autoHeight: Boolean, name: String, ariaLabel: String, hidden: Boolean },
+  properties: { value: String, placeholder: String, disabled: Boolean, maxlength: { type: Number, value: 140 }, focus: Boolean, autoHeight: Boolean, name: String, ariaLabel: String, hidden: Boolean,
+    cursor: Number, autoFocus: Boolean, placeholderStyle: String, placeholderClass: String, fixed: Boolean, showConfirmBar: Boolean, holdKeyboard: Boolean, cursorSpacing: Number, adjustPosition: Boolean, selectionEnd: Number, selectionStart: Number, disableDefaultPadding: Boolean, confirmType: String, confirmHold: Boolean },
   observers: { '**': function () { wx.__herald.field(this) } },
   lifetimes: { attached() { wx.__herald.field(this, true) } },
 })"#,

@@ -194,6 +194,24 @@ fn scope_name(mut n: usize) -> String {
     }
 }
 
+/// WXS, the template script language, is JavaScript but for a few names: `x.constructor` is the
+/// type's name as a string (`'Array'`, `'Object'`, …), which component libraries test. The
+/// compilers pass WXS through as JavaScript, so the property is renamed to one the runtime
+/// defines with WXS's meaning (`__wxsConstructor`), leaving JavaScript's own untouched.
+pub fn wxs_source(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut rest = src;
+    while let Some(i) = rest.find(".constructor") {
+        let after = &rest[i + ".constructor".len()..];
+        let whole = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        out.push_str(&rest[..i]);
+        out.push_str(if whole { ".__wxsConstructor" } else { ".constructor" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Resolves a `usingComponents` path as WeChat does: relative to the using component, from the
 /// package root with a leading `/`, else an npm package under `miniprogram_npm/`.
 pub fn resolve_component(from: &str, target: &str, files: &Files) -> String {
@@ -343,10 +361,25 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
     for (path, _) in files.iter().filter(|(p, _)| p.ends_with(".wxs")) {
         match text(files, path) {
             Ok(s) => {
-                group.add_script(&path[..path.len() - 4], s);
-                group.add_script(path, s);
+                let s = wxs_source(s);
+                group.add_script(&path[..path.len() - 4], &s);
+                group.add_script(path, &s);
             }
             Err(e) => errors.push(e),
+        }
+    }
+    // Inline <wxs> modules of every template, the same way.
+    let wxml_paths: Vec<String> = files.keys().filter(|p| p.ends_with(".wxml")).map(|p| p[..p.len() - 5].to_string()).collect();
+    for path in &wxml_paths {
+        let modules: Vec<String> = match group.inline_script_module_names(path) {
+            Ok(m) => m.map(str::to_string).collect(),
+            Err(_) => continue,
+        };
+        for m in modules {
+            if let Ok(src) = group.inline_script_content(path, &m) {
+                let fixed = wxs_source(src);
+                let _ = group.set_inline_script_content(path, &m, &fixed);
+            }
         }
     }
     let templates = match group.get_tmpl_gen_object_groups() {
@@ -474,6 +507,16 @@ mod tests {
         assert!(at.contains(&("components/card/card.json".into(), 1)), "{errs:?}");
         assert!(errs.iter().any(|e| e.file == "pages/about/about.js"), "{errs:?}");
         assert_eq!(compile(&pkg(&[("app.js", "")])).unwrap_err()[0].file, "app.json");
+    }
+
+    #[test]
+    fn wxs_constructor_names_the_type() {
+        assert_eq!(wxs_source("a.constructor === 'Array' && b.constructorX"), "a.__wxsConstructor === 'Array' && b.constructorX");
+        let mut files = sample();
+        files.insert("pages/about/about.wxml".into(), b"<wxs module=\"m\">module.exports = { t: function (x) { return x.constructor } }</wxs><view>{{ m.t(list) }}</view>".to_vec());
+        files.insert("utils/u.wxs".into(), b"module.exports = function (x) { return x.constructor === 'Object' }".to_vec());
+        let c = compile(&files).unwrap();
+        assert!(c.templates.contains("__wxsConstructor") && !c.templates.contains(".constructor"), "{}", c.templates);
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub fn runtime_csp(app_url: &str, content_url: &str) -> String {
     let content = origin_of(content_url);
     format!(
         "default-src 'none'; script-src {content}; style-src 'unsafe-inline' {content}; img-src http: https: data: blob:; \
-         font-src data: {content}; connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors {app}; \
+         font-src data: http: https:; connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors {app}; \
          sandbox allow-scripts"
     )
 }

@@ -15,7 +15,7 @@ type Comp = any;
 // to turn into the component's event with WeChat's detail: glass-easel would otherwise also
 // forward the DOM event to a page's bindinput/bindchange, with the DOM event as the detail. A
 // capture listener on the window runs before any other and stops them.
-const OWN_EVENTS = ['input', 'change', 'focus', 'blur'];
+const OWN_EVENTS = ['input', 'change', 'focus', 'blur', 'scroll'];
 for (const type of OWN_EVENTS) {
   window.addEventListener(
     type,
@@ -24,6 +24,27 @@ for (const type of OWN_EVENTS) {
       if (fn) {
         ev.stopPropagation();
         fn(ev);
+      }
+    },
+    true,
+  );
+}
+
+// WeChat has no DOM clicks, submits or resets: a page's bindclick or bindsubmit means a
+// component's event of that name. The browser's own never reach glass-easel from inside the
+// pages (a library's button that emits 'click' on its tap would otherwise fire twice). A click
+// from the keyboard (detail 0) on a built-in button is its tap.
+for (const type of ['click', 'dblclick', 'submit', 'reset']) {
+  window.addEventListener(
+    type,
+    (ev) => {
+      const target = ev.target as HTMLElement | null;
+      if (!target?.closest?.('.herald-pages')) return;
+      ev.stopPropagation();
+      if (type === 'submit' || type === 'reset') ev.preventDefault();
+      if (type === 'click' && (ev as MouseEvent).detail === 0) {
+        const host = target.closest('button') as any;
+        if (host?.__wxElement && !host.disabled) glassEasel.triggerEvent(host.__wxElement, 'tap', { x: 0, y: 0 }, { bubbles: true, composed: true });
       }
     },
     true,
@@ -61,16 +82,12 @@ function applyCommon(c: Comp, role?: string) {
 function onTap(c: Comp, fn: () => void) {
   c._$.addListener('tap', () => fn());
   const e = el(c);
-  const native = e instanceof HTMLButtonElement;
-  e.addEventListener(native ? 'click' : 'keydown', (ev: Event) => {
-    if (native) {
-      // A pointer's click is glass-easel's tap already; a keyboard's (detail 0) is not.
-      if ((ev as MouseEvent).detail !== 0) return;
-    } else {
-      const k = (ev as KeyboardEvent).key;
-      if (k !== 'Enter' && k !== ' ') return;
-      ev.preventDefault();
-    }
+  // A native button's keyboard click is turned into a tap at the window (above).
+  if (e instanceof HTMLButtonElement) return;
+  e.addEventListener('keydown', (ev: Event) => {
+    const k = (ev as KeyboardEvent).key;
+    if (k !== 'Enter' && k !== ' ') return;
+    ev.preventDefault();
     glassEasel.triggerEvent(c._$, 'tap', { x: 0, y: 0 }, { bubbles: true, composed: true });
   });
 }
@@ -250,7 +267,6 @@ function valueOf(x: HTMLElement): any {
 function form(c: Comp) {
   const e = el(c) as HTMLFormElement & Record<string, any>;
   if (!e) return;
-  e.addEventListener('submit', (ev) => ev.preventDefault());
   e.__heraldSubmit = () => {
     const value: Record<string, any> = {};
     for (const x of Array.from(e.querySelectorAll('[data-herald-name]')) as HTMLElement[]) value[x.dataset.heraldName!] = valueOf(x);
@@ -408,7 +424,7 @@ function scrollView(c: Comp, first = false) {
   let last = { top: 0, left: 0 };
   let atEnd = false;
   let atStart = true;
-  e.addEventListener('scroll', () => {
+  own(e, 'scroll', () => {
     const detail = { scrollLeft: e.scrollLeft, scrollTop: e.scrollTop, scrollHeight: e.scrollHeight, scrollWidth: e.scrollWidth, deltaX: e.scrollLeft - last.left, deltaY: e.scrollTop - last.top };
     last = { top: e.scrollTop, left: e.scrollLeft };
     c.triggerEvent('scroll', detail);

@@ -18,7 +18,7 @@ interface PkgComponent {
   has_style: boolean;
 }
 
-type ModuleFn = (this: any, module: { exports: any }, exports: any, require: (p: string) => any, ...globals: any[]) => void;
+type ModuleFn = (this: any, module: { exports: any }, exports: any, require: (p: string) => any) => void;
 
 export interface Pkg {
   app: Record<string, any>;
@@ -99,8 +99,7 @@ export function requireModule(path: string): any {
   if (!fn) throw new Error(`module "${path}.js" is not defined`);
   const module = { exports: {} as any };
   cache.set(path, module);
-  const g = globalThis as any;
-  fn.call(module.exports, module, module.exports, (req: string) => requireModule(resolveModule(path, req)), App, g.Page, g.Component, g.Behavior, getApp, getCurrentPages, wx);
+  fn.call(module.exports, module, module.exports, (req: string) => requireModule(resolveModule(path, req)));
   return module.exports;
 }
 
@@ -114,6 +113,46 @@ export function getApp() {
 
 export function getCurrentPages() {
   return state.stack.map((p) => p.caller);
+}
+
+// ---- WeChat's built-in behaviors ----
+
+// `behaviors: ['wx://form-field']` and the like name behaviors WeChat defines; the adapter
+// takes only behavior objects, so the names are swapped for behaviors of ours while a
+// component's module runs.
+let builtinBehaviors: Record<string, any> | null = null;
+
+function withBuiltinBehaviors(run: () => void) {
+  const g = globalThis as any;
+  const [C, B, P] = [g.Component, g.Behavior, g.Page];
+  if (!builtinBehaviors) {
+    builtinBehaviors = {
+      'wx://form-field': B({ properties: { name: String, value: null } }),
+      'wx://form-field-group': B({}),
+      'wx://form-field-button': B({}),
+      'wx://component-export': B({}),
+    };
+  }
+  const fix = (def: any) => {
+    if (def && Array.isArray(def.behaviors)) {
+      def.behaviors = def.behaviors
+        .map((b: any) => {
+          if (typeof b !== 'string') return b;
+          if (!builtinBehaviors![b]) console.warn(`behavior ${b} is not supported by Herald's runtime yet`);
+          return builtinBehaviors![b];
+        })
+        .filter(Boolean);
+    }
+    return def;
+  };
+  g.Component = (def?: any) => (def === undefined ? C() : C(fix(def)));
+  g.Behavior = (def?: any) => (def === undefined ? B() : B(fix(def)));
+  g.Page = (def?: any) => (def === undefined ? P() : P(fix(def)));
+  try {
+    run();
+  } finally {
+    [g.Component, g.Behavior, g.Page] = [C, B, P];
+  }
 }
 
 // ---- the page stack ----
@@ -300,15 +339,35 @@ async function start() {
   state.boot = boot;
   state.zh = !boot.lang.startsWith('en');
   document.documentElement.lang = state.zh ? 'zh-CN' : 'en';
+  // WXS's `x.constructor` is the type's name (the compiler renames it __wxsConstructor).
+  Object.defineProperty(Object.prototype, '__wxsConstructor', {
+    configurable: true,
+    get(this: unknown) {
+      if (Array.isArray(this)) return 'Array';
+      if (this instanceof Date) return 'Date';
+      if (this instanceof RegExp) return 'RegExp';
+      const t = typeof this.valueOf();
+      return t === 'object' ? 'Object' : t.charAt(0).toUpperCase() + t.slice(1);
+    },
+  });
+  // WXS has no RegExp or Date literals: getRegExp and getDate stand for them.
+  const g = globalThis as any;
+  g.getRegExp = (pattern: string, flags?: string) => new RegExp(pattern, flags);
+  g.getDate = (...args: any[]) => (args.length ? new (Date as any)(...args) : new Date());
   await loadScript(`${location.pathname.replace(/[^/]*$/, '')}package.js`);
+  if (!g.__heraldMp) throw new Error('the package did not load');
   const pkg = (globalThis as any).__heraldMp as Pkg;
   state.pkg = pkg;
   wx = makeWx();
   (globalThis as any).wx = wx;
   (globalThis as any).getApp = getApp;
   (globalThis as any).getCurrentPages = getCurrentPages;
+  (globalThis as any).App = App;
   wx.__herald = builtinHelpers();
 
+  // WeChat's components read their fields from this.data, never from the node: writing them to
+  // the node would collide with the node's own names (a library's `dataset` property).
+  glassEasel.globalOptions.writeFieldsToNode = false;
   env = new adapter.MiniProgramEnv();
   const backend = new glassEasel.CurrentWindowBackendContext();
   backend.onEvent((target: any, type: string, detail: any, options: any) => {
@@ -336,7 +395,7 @@ async function start() {
   for (const c of order) {
     if (!(c.path in pkg.modules)) continue;
     codeSpace.globalComponentEnv(globalThis, c.path, () => {
-      requireModule(c.path);
+      withBuiltinBehaviors(() => requireModule(c.path));
     });
   }
   const launch = { path: boot.path, query: boot.query, scene: boot.scene };

@@ -58,7 +58,10 @@ pub fn package_js(c: &herald_mp::Compiled) -> String {
     out.push_str("modules: {\n");
     for (path, src) in &c.scripts {
         out.push_str(&js_string(path));
-        out.push_str(": function (module, exports, require, App, Page, Component, Behavior, getApp, getCurrentPages, wx) {\n");
+        // App, Page, Component, Behavior, getApp, getCurrentPages and wx are globals, as on
+        // WeChat: a shared module (a component library's helper) calls the Component of the
+        // component being defined when it runs, not of the first that required it.
+        out.push_str(": function (module, exports, require) {\n");
         out.push_str(src);
         out.push_str("\n},\n");
     }
