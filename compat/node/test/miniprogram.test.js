@@ -273,3 +273,83 @@ test('the console, as a developer uploads and releases a mini program', async (t
     });
   }
 });
+
+// The package in fixtures/libs, with @vant/weapp and weui-miniprogram built into
+// miniprogram_npm as WeChat's developer tools do it ("build npm": each package's `miniprogram`
+// folder), from the pinned npm packages this suite installs.
+function libraryPackage(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(__dirname, '../fixtures/libs'), dir, { recursive: true });
+  for (const [name, sub] of [['@vant/weapp', 'lib'], ['weui-miniprogram', 'miniprogram_dist']]) {
+    const pkg = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8'));
+    assert.equal(pkg.miniprogram, sub, `${name}'s miniprogram folder`);
+    fs.cpSync(path.join(path.dirname(require.resolve(`${name}/package.json`)), sub), path.join(dir, 'miniprogram_npm', name), { recursive: true });
+  }
+  return dir;
+}
+
+test('pages built on @vant/weapp and weui-miniprogram', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      try {
+        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Libraries', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        const dir = libraryPackage(path.join(ARTIFACTS, `mp-libs-${backend}`));
+        const up = spawnSync(BIN, ['mp', 'upload', dir, '--appid', mp.appid, '--version', '1.0.0', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
+        assert.equal(up.status, 0, up.stderr);
+        const user = await h.user('Lib user');
+        const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
+        const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(link);
+        await page.goto(`${h.base}/mp/${mp.appid}/pages/vant/vant`);
+        const frame = page.frameLocator('iframe[title="Libraries"]');
+        const main = frame.getByRole('main');
+        await frame.getByRole('button', { name: 'Add ten' }).waitFor();
+        await main.getByText('Swipe me').waitFor();
+        // A van-button's tap, once per tap (pointer and keyboard); the van-cell follows.
+        await frame.getByRole('button', { name: 'Add ten' }).click();
+        await frame.getByRole('button', { name: 'Add ten' }).press('Enter');
+        await main.getByText('20', { exact: true }).waitFor();
+        // A van-field's change event.
+        await frame.getByRole('textbox', { name: 'Your name' }).fill('Zed');
+        await main.getByText('Status: name Zed').waitFor();
+        // A van-dialog: shown, confirmed, gone.
+        await frame.getByRole('button', { name: 'Delete account' }).click();
+        await main.getByText('This cannot be undone.').waitFor();
+        await frame.getByRole('button', { name: '确认' }).click();
+        await main.getByText('Status: deleted').waitFor();
+        await main.getByText('This cannot be undone.').waitFor({ state: 'hidden' });
+        // A van-popup with a button inside.
+        await frame.getByRole('button', { name: 'Show popup' }).click();
+        await main.getByText('Popup content').waitFor();
+        await frame.getByRole('button', { name: 'Close popup' }).click();
+        await main.getByText('Status: popup closed').waitFor();
+        // van-tabs.
+        await main.getByText('Coupons', { exact: true }).click();
+        await main.getByText('Status: tab Coupons').waitFor();
+        await main.getByText('Coupon list').waitFor();
+        const f = page.frames().find((x) => x.url().includes('/mpr/'));
+        await page.screenshot({ path: path.join(ARTIFACTS, `mp-vant-${backend}.png`) });
+
+        // weui-miniprogram: cells and a dialog whose button answers.
+        await frame.getByRole('link', { name: 'WeUI page' }).click();
+        await frame.getByRole('heading', { name: 'WeUI' }).waitFor();
+        await main.getByText('Notifications').waitFor();
+        await frame.getByRole('button', { name: 'Open the WeUI dialog' }).click();
+        await main.getByText('We tell you when it ships.').waitFor();
+        await main.getByText('Yes', { exact: true }).click();
+        await main.getByText('Answer: yes').waitFor();
+        await main.getByText('We tell you when it ships.').waitFor({ state: 'hidden' });
+        await page.screenshot({ path: path.join(ARTIFACTS, `mp-weui-${backend}.png`) });
+        assert.deepEqual(errors, [], 'no page errors');
+        void f;
+      } finally {
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});

@@ -212,6 +212,59 @@ pub fn wxs_source(src: &str) -> String {
     out
 }
 
+/// A stylesheet with its `@import "…";` rules replaced by the files they name (relative to the
+/// importing file, or from the package root with a leading `/`), as WeChat's build does; each
+/// file once per stylesheet. An import of a file the package lacks is an error.
+pub fn inline_imports(files: &Files, path: &str, css: &str, seen: &mut Vec<String>, errors: &mut Vec<Diagnostic>) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    let mut line = 1u32;
+    while let Some(i) = rest.find("@import") {
+        out.push_str(&rest[..i]);
+        line += rest[..i].matches('\n').count() as u32;
+        let after = &rest[i + "@import".len()..];
+        let Some(end) = after.find(';') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let arg = after[..end].trim();
+        rest = &after[end + 1..];
+        let arg = arg.strip_prefix("url(").and_then(|x| x.strip_suffix(')')).unwrap_or(arg);
+        let target = arg.trim().trim_matches(|c| c == '"' || c == '\'');
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let joined = if let Some(abs) = target.strip_prefix('/') { abs.to_string() } else { format!("{dir}/{target}") };
+        let resolved = normalize_path(&joined);
+        let resolved = if resolved.ends_with(".wxss") || resolved.ends_with(".css") { resolved } else { format!("{resolved}.wxss") };
+        if seen.contains(&resolved) || seen.len() > 64 {
+            continue;
+        }
+        match files.get(&resolved).and_then(|b| std::str::from_utf8(b).ok()) {
+            Some(inner) => {
+                seen.push(resolved.clone());
+                out.push_str(&inline_imports(files, &resolved, inner, seen, errors));
+                out.push('\n');
+            }
+            None => errors.push(Diagnostic { file: path.to_string(), line, column: 1, message: format!("@import of {target}: {resolved} is not in the package") }),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn normalize_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            x => out.push(x),
+        }
+    }
+    out.join("/")
+}
+
 /// Resolves a `usingComponents` path as WeChat does: relative to the using component, from the
 /// package root with a leading `/`, else an npm package under `miniprogram_npm/`.
 pub fn resolve_component(from: &str, target: &str, files: &Files) -> String {
@@ -393,10 +446,12 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
     // Styles: app.wxss shared, each component's scoped by its name.
     let mut styles = BTreeMap::new();
     let mut style = |key: &str, file: &str, scope: Option<&str>, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>| {
-        let Ok(css) = text(files, file) else {
+        let Ok(raw) = text(files, file) else {
             errors.push(Diagnostic::at(file, "not UTF-8 text"));
             return;
         };
+        let css = inline_imports(files, file, raw, &mut vec![file.to_string()], errors);
+        let css = css.as_str();
         let options = StyleSheetOptions { class_prefix: scope.map(str::to_string), rpx_ratio: 750., ..StyleSheetOptions::default() };
         let mut t = StyleSheetTransformer::from_css(file, css, options);
         for w in t.take_warnings() {
@@ -517,6 +572,20 @@ mod tests {
         files.insert("utils/u.wxs".into(), b"module.exports = function (x) { return x.constructor === 'Object' }".to_vec());
         let c = compile(&files).unwrap();
         assert!(c.templates.contains("__wxsConstructor") && !c.templates.contains(".constructor"), "{}", c.templates);
+    }
+
+    #[test]
+    fn imports_are_inlined() {
+        let mut files = sample();
+        files.insert("styles/base.wxss".into(), b"@import './colors';\n.base { color: red; }\n".to_vec());
+        files.insert("styles/colors.wxss".into(), b".green { color: green; }\n".to_vec());
+        files.insert("app.wxss".into(), b"@import \"/styles/base.wxss\";\n.page { margin: 10rpx; }\n".to_vec());
+        let c = compile(&files).unwrap();
+        let app = &c.styles["app"];
+        assert!(app.contains(".green") && app.contains(".base") && app.contains(".page") && !app.contains("@import"), "{app}");
+        files.insert("app.wxss".into(), b"@import 'nope.wxss';\n".to_vec());
+        let errs = compile(&files).unwrap_err();
+        assert_eq!((errs[0].file.as_str(), errs[0].line), ("app.wxss", 1), "{errs:?}");
     }
 
     #[test]
