@@ -353,3 +353,53 @@ test('pages built on @vant/weapp and weui-miniprogram', async (t) => {
     });
   }
 });
+
+test('miniprogram-automator drives a mini program open in the Herald app', async (t) => {
+  const automator = require('miniprogram-automator');
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      let mini;
+      try {
+        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Shop', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        const up = spawnSync(BIN, ['mp', 'upload', SAMPLE, '--appid', mp.appid, '--version', '1.0.0', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
+        assert.equal(up.status, 0, up.stderr);
+        const user = await h.user('Robot');
+        const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
+        const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+        await page.goto(link);
+        await page.goto(`${h.base}/mp/${mp.appid}/pages/index/index`);
+        const frame = page.frameLocator('iframe[title="Acme Shop"]');
+        await frame.getByRole('button', { name: 'Add one' }).waitFor();
+
+        // A wrong token is refused; the right one connects as the developer tools' endpoint would.
+        await assert.rejects(automator.connect({ wsEndpoint: `${h.base.replace('http', 'ws')}/herald/v1/automation/${mp.appid}?token=wrong` }));
+        mini = await automator.connect({ wsEndpoint: `${h.base.replace('http', 'ws')}/herald/v1/automation/${mp.appid}?token=compat-operator-token-0123456789` });
+        const index = await mini.currentPage();
+        assert.equal(index.path, 'pages/index/index');
+        assert.equal(await index.data('count'), 0);
+        const add = await index.$('button');
+        assert.equal((await add.text()).trim(), 'Add one');
+        await add.tap();
+        await add.tap();
+        assert.equal(await index.data('count'), 2);
+        await frame.getByText('Count: 2').waitFor();
+        await index.setData({ name: 'Robo' });
+        await frame.getByText('Welcome, Robo').waitFor();
+        await index.callMethod('save');
+        assert.equal(await mini.callWxMethod('getStorageSync', 'name'), 'Robo');
+        assert.equal((await mini.systemInfo()).SDKVersion, '3.3.0');
+        const detail = await mini.reLaunch('/pages/detail/detail?id=9');
+        assert.equal(detail.path, 'pages/detail/detail');
+        assert.equal(await detail.data('id'), '9');
+        await frame.getByRole('heading', { name: 'Item 9' }).waitFor();
+        assert.equal((await mini.pageStack()).length, 1);
+      } finally {
+        if (mini) mini.disconnect();
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});

@@ -58,6 +58,8 @@ pub struct Shared {
     pub faults: Arc<crate::faults::FaultCache>,
     /// This node's live-update listeners (see `platform::live`).
     pub live: crate::platform::live::Hub,
+    /// Mini-program automation: the relay between automator clients and open mini programs.
+    pub automation: crate::platform::automation::Hub,
     pub pay_public_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<herald_wire::pay::keys::PublicKey>>>>,
 }
 
@@ -88,6 +90,7 @@ impl AppState {
             pay_key: Arc::new(tokio::sync::OnceCell::new()),
             pay_public_keys: Arc::default(),
             live: Arc::default(),
+            automation: Arc::default(),
             faults: Arc::default(),
             seed: None,
             request_log,

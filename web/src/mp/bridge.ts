@@ -14,6 +14,12 @@ export interface Boot {
   fileBase: string;
 }
 
+/** Set by the runtime: answers one automator command. */
+let onAutomation: (msg: any) => Promise<any> = async (m) => ({ id: m.id, error: { message: 'the mini program is starting' } });
+export function setAutomation(f: (msg: any) => Promise<any>) {
+  onAutomation = f;
+}
+
 type Pending = { resolve: (v: any) => void; reject: (e: any) => void };
 const pending = new Map<number, Pending>();
 let next = 1;
@@ -28,6 +34,9 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m = e.data;
   if (!m || typeof m !== 'object') return;
   if (m.herald === 'mp-boot') bootResolve(m.boot as Boot);
+  if (m.herald === 'mp-automation' && m.msg && typeof m.msg === 'object') {
+    void onAutomation(m.msg).then((reply) => window.parent.postMessage({ herald: 'mp-automation-reply', msg: reply }, '*'));
+  }
   if (m.herald === 'mp-result') {
     const p = pending.get(m.id);
     if (!p) return;

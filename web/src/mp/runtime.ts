@@ -7,6 +7,7 @@ import { announce, booted, type Boot } from './bridge';
 import { makeWx } from './wx';
 import { builtinHelpers } from './builtins';
 import { mountUi } from './ui';
+import { installAutomation } from './automation';
 import './mp.css';
 
 const glassEasel = adapter.glassEasel;
@@ -30,6 +31,8 @@ export interface Pkg {
 }
 
 export interface PageEntry {
+  /** Its id for automation clients. */
+  id: number;
   path: string;
   query: Record<string, string>;
   root: adapter.Root;
@@ -166,6 +169,7 @@ let backEl: HTMLButtonElement;
 let tabsEl: HTMLElement;
 
 export const MAX_PAGES = 10;
+let nextPageId = 1;
 
 function configOf(path: string): Record<string, any> {
   return state.pkg!.components.find((c) => c.path === path)?.config || {};
@@ -233,7 +237,7 @@ export function openPage(path: string, query: Record<string, string>): PageEntry
   const root = ab.createRoot('page', codeSpace, qs ? `${path}?${qs}` : path);
   const caller = root.get() as any;
   const config = configOf(path);
-  const entry: PageEntry = { path, query, root, caller, container, config, title: pageTitle(config) };
+  const entry: PageEntry = { id: nextPageId++, path, query, root, caller, container, config, title: pageTitle(config) };
   (caller as any).route = path;
   (caller as any).options = query;
   state.stack.push(entry);
@@ -403,6 +407,7 @@ async function start() {
   call(state.app, 'onShow', launch);
   const first = pkg.pages.includes(boot.path) ? boot.path : pkg.pages[0];
   openPage(first, boot.query);
+  installAutomation();
   document.body.dataset.ready = 'true';
 }
 

@@ -1,6 +1,7 @@
 //! Herald's own platform API (`/herald/v1`), for the operator and simulated users.
 
 pub mod accounts;
+pub mod automation;
 pub mod auth;
 pub mod broadcast;
 pub mod chats;
