@@ -289,6 +289,9 @@ export function navigate(kind: string, url: string, delta = 1): void {
   const { path, query } = splitUrl(url, top?.path);
   if (!state.pkg!.pages.includes(path)) throw new Error(`page "${path}" is not found`);
   if ((kind === 'navigateTo' || kind === 'redirectTo') && isTab(path)) throw new Error('can not navigateTo a tabbar page');
+  // How long from the call to the new page's first paint (bench/mp_runtime.sh reads it).
+  const started = performance.now();
+  requestAnimationFrame(() => setTimeout(() => performance.measure(`herald:${kind}`, { start: started }), 0));
   if (kind === 'switchTab' && !isTab(path)) throw new Error(`can not switch to no-tabBar page`);
   if (kind === 'navigateTo') {
     if (state.stack.length >= MAX_PAGES) throw new Error('webview count limit exceed');
