@@ -11,10 +11,9 @@ const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
 const wechat = require('wechat');
-const { backends, start, launchChromium } = require('./herald');
+const { backends, start, launchChromium, axeCheck } = require('./herald');
 
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const TOKEN = 'apptoken42';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
@@ -43,10 +42,7 @@ async function cgi(h, account, p, body) {
 async function axe(page, screen, backend) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `app-${screen}-${backend}.png`), fullPage: screen !== 'article' });
-  await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
+  await axeCheck(page, screen);
 }
 
 test('the Herald app, as a follower uses it', async (t) => {

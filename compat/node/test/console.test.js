@@ -8,18 +8,14 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { backends, start, launchChromium } = require('./herald');
+const { backends, start, launchChromium, axeCheck } = require('./herald');
 
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 async function axe(page, screen, backend) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `console-${screen}-${backend}.png`), fullPage: true });
-  await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
+  await axeCheck(page, screen);
 }
 
 const http = require('node:http');

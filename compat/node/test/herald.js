@@ -134,4 +134,13 @@ function launchChromium() {
   });
 }
 
-module.exports = { backends, start, freshDb, payTransport, launchChromium };
+// axe-core in a page or a frame: no serious or critical violation (the label names the screen).
+async function axeCheck(target, label) {
+  const assert = require('node:assert/strict');
+  await target.evaluate(require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const r = await target.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${label}: accessibility violations`);
+}
+
+module.exports = { backends, start, freshDb, payTransport, launchChromium, axeCheck };

@@ -15,10 +15,9 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const WxPay = require('wechatpay-node-v3');
-const { backends, start, launchChromium, payTransport } = require('./herald');
+const { backends, start, launchChromium, payTransport, axeCheck } = require('./herald');
 
 const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SAMPLE = path.join(__dirname, '../../../examples/miniprogram');
 const BIN = process.env.HERALD_BIN || path.join(__dirname, '../../../target/debug/herald');
 
@@ -60,10 +59,7 @@ async function cgiMenu(h, account, menu) {
 async function axe(frame, screen, backend, page) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `mp-${screen}-${backend}.png`) });
-  await frame.evaluate(AXE);
-  const r = await frame.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen}: accessibility violations`);
+  await axeCheck(frame, screen);
 }
 
 test('a mini program, uploaded, scanned, opened and used', async (t) => {
@@ -208,6 +204,20 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
   }
 });
 
+// A verified mini program named `name` with the package in `dir` uploaded and released by the
+// CLI, and a signed-in user's page (390 px wide) showing it.
+async function openReleased(h, browser, name, dir, page0 = 'pages/index/index') {
+  const mp = (await h.op('POST', '/herald/v1/accounts', { name, type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+  const up = spawnSync(BIN, ['mp', 'upload', dir, '--appid', mp.appid, '--version', '1.0.0', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
+  assert.equal(up.status, 0, up.stderr);
+  const user = await h.user(`${name} user`);
+  const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
+  const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+  await page.goto(link);
+  await page.goto(`${h.base}/mp/${mp.appid}/${page0}`);
+  return { mp, user, page, frame: page.frameLocator(`iframe[title="${name}"]`) };
+}
+
 // A zip of the sample package, with `replace` files swapped in (python3's zipfile: Node has no zip).
 function zipOf(replace, out) {
   const script = `
@@ -294,18 +304,9 @@ test('pages built on @vant/weapp and weui-miniprogram', async (t) => {
       const h = await start(backend);
       const browser = await launchChromium();
       try {
-        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Libraries', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
-        const dir = libraryPackage(path.join(ARTIFACTS, `mp-libs-${backend}`));
-        const up = spawnSync(BIN, ['mp', 'upload', dir, '--appid', mp.appid, '--version', '1.0.0', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
-        assert.equal(up.status, 0, up.stderr);
-        const user = await h.user('Lib user');
-        const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
-        const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
+        const { page, frame } = await openReleased(h, browser, 'Libraries', libraryPackage(path.join(ARTIFACTS, `mp-libs-${backend}`)), 'pages/vant/vant');
         const errors = [];
         page.on('pageerror', (e) => errors.push(e.message));
-        await page.goto(link);
-        await page.goto(`${h.base}/mp/${mp.appid}/pages/vant/vant`);
-        const frame = page.frameLocator('iframe[title="Libraries"]');
         const main = frame.getByRole('main');
         await frame.getByRole('button', { name: 'Add ten' }).waitFor();
         await main.getByText('Swipe me').waitFor();
@@ -331,7 +332,6 @@ test('pages built on @vant/weapp and weui-miniprogram', async (t) => {
         await main.getByText('Coupons', { exact: true }).click();
         await main.getByText('Status: tab Coupons').waitFor();
         await main.getByText('Coupon list').waitFor();
-        const f = page.frames().find((x) => x.url().includes('/mpr/'));
         await page.screenshot({ path: path.join(ARTIFACTS, `mp-vant-${backend}.png`) });
 
         // weui-miniprogram: cells and a dialog whose button answers.
@@ -345,7 +345,6 @@ test('pages built on @vant/weapp and weui-miniprogram', async (t) => {
         await main.getByText('We tell you when it ships.').waitFor({ state: 'hidden' });
         await page.screenshot({ path: path.join(ARTIFACTS, `mp-weui-${backend}.png`) });
         assert.deepEqual(errors, [], 'no page errors');
-        void f;
       } finally {
         await browser.close();
         await h.stop();
@@ -362,15 +361,7 @@ test('miniprogram-automator drives a mini program open in the Herald app', async
       const browser = await launchChromium();
       let mini;
       try {
-        const mp = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Shop', type: 'miniprogram', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
-        const up = spawnSync(BIN, ['mp', 'upload', SAMPLE, '--appid', mp.appid, '--version', '1.0.0', '--release', '--url', h.base, '--token', 'compat-operator-token-0123456789'], { encoding: 'utf8' });
-        assert.equal(up.status, 0, up.stderr);
-        const user = await h.user('Robot');
-        const link = (await h.op('POST', `/herald/v1/users/${user}/signin_links`, {})).body.url;
-        const page = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: 'en-US' });
-        await page.goto(link);
-        await page.goto(`${h.base}/mp/${mp.appid}/pages/index/index`);
-        const frame = page.frameLocator('iframe[title="Acme Shop"]');
+        const { mp, frame } = await openReleased(h, browser, 'Acme Shop', SAMPLE);
         await frame.getByRole('button', { name: 'Add one' }).waitFor();
 
         // A wrong token is refused; the right one connects as the developer tools' endpoint would.
