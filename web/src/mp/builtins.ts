@@ -115,7 +115,7 @@ async function buttonTap(c: Comp) {
     const ev = open === 'getPhoneNumber' ? 'getphonenumber' : 'getrealtimephonenumber';
     try {
       const r = await call('getPhoneNumber');
-      c.triggerEvent(ev, { errMsg: `${open}:ok`, code: r.code });
+      c.triggerEvent(ev, { errMsg: `${open}:ok`, code: r.code, encryptedData: r.encryptedData, iv: r.iv });
     } catch (e: any) {
       c.triggerEvent(ev, { errMsg: `${open}:fail ${e?.errMsg?.replace(/^.*fail /, '') || 'user deny'}` });
     }

@@ -135,7 +135,8 @@ pub struct PhoneIn {
 }
 
 /// `POST …/phone_code` (`<button open-type="getPhoneNumber">`): the user shares a number; the
-/// code, for `/wxa/business/getuserphonenumber`, lives five minutes and is used once.
+/// code, for `/wxa/business/getuserphonenumber`, lives five minutes and is used once; the
+/// number is also sealed with the session key (`encryptedData`, `iv`), as older pages read it.
 pub async fn phone_code(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<PhoneIn>) -> ApiResult<Value> {
     let (user, a) = load(&st, &id, &appid).await?;
     let phone = match b.phone.as_deref().map(|p| p.chars().filter(|c| !" -".contains(*c)).collect::<String>()).filter(|p| !p.is_empty()) {
@@ -166,7 +167,20 @@ pub async fn phone_code(State(st): State<AppState>, _: ActingFor, Path((id, appi
             used_at: None,
         })
         .await?;
-    Ok(Json(json!({"code": code, "expires_in": mp::CODE_TTL})))
+    // The older way too: the number sealed with the session key, as encryptedData and iv.
+    let key = session_key(&st, &a.appid, &user, now).await?;
+    let number = if cc == "86" { phone.clone() } else { format!("+{cc}{phone}") };
+    let sealed = json!({
+        "phoneNumber": number, "purePhoneNumber": phone, "countryCode": cc,
+        "watermark": {"timestamp": now, "appid": a.appid},
+    });
+    let iv: [u8; 16] = rand::random();
+    let encrypted = herald_wire::wxa::seal(&key, &iv, &sealed.to_string()).map_err(|e| ApiError::internal(format!("{e:?}")))?;
+    use base64::Engine;
+    Ok(Json(json!({
+        "code": code, "expires_in": mp::CODE_TTL,
+        "encryptedData": encrypted, "iv": base64::engine::general_purpose::STANDARD.encode(iv),
+    })))
 }
 
 #[derive(Debug, Default, Deserialize)]

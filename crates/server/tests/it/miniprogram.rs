@@ -125,7 +125,13 @@ async fn phone_numbers_by_single_use_codes() {
         let (mp, _) = mini_program(&app).await;
         let token = app.token(&mp).await;
         let user = app.user("phone").await;
-        let code = bridge(&app, &user, &mp, "phone_code", json!({"phone": "138 0013 8000"})).await["code"].as_str().unwrap().to_string();
+        let shared = bridge(&app, &user, &mp, "phone_code", json!({"phone": "138 0013 8000"})).await;
+        let code = shared["code"].as_str().unwrap().to_string();
+        // The older way: the number sealed with the session key wx.login's code reveals.
+        let login = bridge(&app, &user, &mp, "login", json!({})).await["code"].as_str().unwrap().to_string();
+        let key = app.wx_get(&session_url(&mp, mp["app_secret"].as_str().unwrap(), &login)).await["session_key"].as_str().unwrap().to_string();
+        let opened: Value = serde_json::from_str(&herald_wire::wxa::open(&key, shared["iv"].as_str().unwrap(), shared["encryptedData"].as_str().unwrap()).unwrap()).unwrap();
+        assert_eq!((opened["purePhoneNumber"].as_str(), opened["watermark"]["appid"].as_str()), (Some("13800138000"), mp["appid"].as_str()));
         let v = app.wx_post(&format!("/wxa/business/getuserphonenumber?access_token={token}"), json!({"code": code})).await;
         assert_eq!(errcode(&v), 0, "{v}");
         assert_eq!(v["phone_info"]["purePhoneNumber"], "13800138000");
