@@ -23,7 +23,7 @@ const en = {
   openPacket: 'Open the red packet from {name}', youGot: 'You got {amount}', othersOpened: '{n} opened', sentBy: 'From {name}', notifications: 'Allow notifications', chatWith: 'Chat with {name}',
   miniProgram: 'Mini program', closeMiniProgram: 'Close the mini program', moreMiniProgram: 'More', notReleased: 'This mini program has not been released yet.',
   allow: 'Allow', deny: 'Deny', allowProfile: '{name} asks for your nickname and avatar', allowPhone: '{name} asks for your phone number', phone: 'Phone number',
-  allowSubscribe: '{name} asks to send you these notices', payConfirm: 'Pay {name} from your wallet?', recentlyUsed: 'Recently used mini programs', reload: 'Reload', openMiniProgram: 'Open the mini program',
+  allowSubscribe: '{name} asks to send you these notices', payConfirm: 'Pay {name} from your wallet?', recentlyUsed: 'Recently used mini programs', reload: 'Reload', notTester: 'Only the testers of this mini program can open its trial version.', openMiniProgram: 'Open the mini program',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -48,7 +48,7 @@ const zh: Record<Key, string> = {
   openPacket: '拆开{name}的红包', youGot: '领取了 {amount}', othersOpened: '已领取 {n} 个', sentBy: '{name}发出的红包', notifications: '允许通知', chatWith: '与{name}的聊天',
   miniProgram: '小程序', closeMiniProgram: '关闭小程序', moreMiniProgram: '更多', notReleased: '这个小程序还没有发布。',
   allow: '允许', deny: '拒绝', allowProfile: '{name} 申请获取你的昵称和头像', allowPhone: '{name} 申请获取你的手机号', phone: '手机号',
-  allowSubscribe: '{name} 申请向你发送以下消息', payConfirm: '用钱包向 {name} 付款？', recentlyUsed: '最近使用的小程序', reload: '重新进入', openMiniProgram: '打开小程序',
+  allowSubscribe: '{name} 申请向你发送以下消息', payConfirm: '用钱包向 {name} 付款？', recentlyUsed: '最近使用的小程序', reload: '重新进入', notTester: '只有这个小程序的体验者才能打开体验版。', openMiniProgram: '打开小程序',
 };
 
 export type Locale = 'en' | 'zh';

@@ -247,6 +247,7 @@ test('the console, as a developer uploads and releases a mini program', async (t
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         const broken = zipOf({ 'pages/index/index.wxml': '<view>\n  <text>{{ count + </text>\n</view>' }, path.join(ARTIFACTS, `mp-broken-${backend}.zip`));
         const good = zipOf({}, path.join(ARTIFACTS, `mp-good-${backend}.zip`));
+        const tester = await h.user('Tess');
         const page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-US' });
         await page.goto(h.base + '/console/signin');
         await page.getByText('Sign in as the operator').first().click();
@@ -270,12 +271,16 @@ test('the console, as a developer uploads and releases a mini program', async (t
         await page.getByRole('textbox', { name: /The servers wx.request may reach/ }).fill('https://api.acme.example');
         await page.getByRole('button', { name: 'Save the request domains' }).click();
         await page.getByRole('status').getByText('Request domains saved.').waitFor();
+        await page.getByRole('textbox', { name: 'Username, phone number or user ID' }).fill(tester);
+        await page.getByRole('button', { name: 'Add the tester' }).click();
+        await page.getByRole('button', { name: 'Remove Tess' }).waitFor();
         await axe(page.mainFrame(), 'console', backend, page);
 
         const v = (await h.op('GET', `/herald/v1/accounts/${mp.appid}/miniprogram/versions`)).body;
         assert.deepEqual(v.versions.map((x) => x.version), ['1.0.0'], 'the broken package was not stored');
         assert.equal(v.channels.release.version, '1.0.0');
         assert.deepEqual((await h.op('GET', `/herald/v1/accounts/${mp.appid}/miniprogram/domains`)).body.requestdomain, ['https://api.acme.example']);
+        assert.deepEqual((await h.op('GET', `/herald/v1/accounts/${mp.appid}/miniprogram/testers`)).body.testers.map((x) => x.user_id), [tester]);
       } finally {
         await browser.close();
         await h.stop();

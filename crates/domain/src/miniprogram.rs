@@ -386,6 +386,9 @@ pub fn link_expiry(now: i64, is_expire: bool, expire_type: i64, expire_time: Opt
     }
 }
 
+/// A mini program's testers (who may open its trial and develop versions).
+pub const MAX_TESTERS: usize = 100;
+
 /// At most this many request domains, as WeChat allows.
 pub const MAX_REQUEST_DOMAINS: usize = 200;
 /// wx.setStorage: a user's storage for one mini program holds at most 10 MB, one value 1 MB.

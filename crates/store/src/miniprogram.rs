@@ -104,4 +104,9 @@ pub trait MiniProgramStore: Send + Sync {
     async fn clear_storage(&self, appid: &AppId, user: &UserId) -> Result<()>;
     async fn request_domains(&self, appid: &AppId) -> Result<Vec<String>>;
     async fn set_request_domains(&self, appid: &AppId, domains: &[String]) -> Result<()>;
+    /// Makes the user a tester unless the mini program has `max` already: Ok(None) when full,
+    /// Ok(Some(false)) when the user was one already.
+    async fn add_tester(&self, appid: &AppId, user: &UserId, now: i64, max: usize) -> Result<Option<bool>>;
+    async fn remove_tester(&self, appid: &AppId, user: &UserId) -> Result<bool>;
+    async fn testers(&self, appid: &AppId) -> Result<Vec<UserId>>;
 }

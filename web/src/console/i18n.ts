@@ -63,6 +63,7 @@ const en = {
   mpRollback: 'Roll back the release', mpChannels: 'Channels', mpNone: 'No version yet.', mpServed: '{channel}: {v}', mpDomains: 'Request domains',
   mpDomainsHelp: 'The servers wx.request may reach, one origin per line (https://api.example.com).', mpSaveDomains: 'Save the request domains', mpDomainsSaved: 'Request domains saved.',
   mpReleased: 'Version {v} is on {channel}.', mpRolledBack: 'Release rolled back to {v}.',
+  mpTesters: 'Testers', mpTestersHelp: 'Testers open the trial and develop versions.', mpTester: 'Username, phone number or user ID', mpAddTester: 'Add the tester', mpRemoveTester: 'Remove {name}', mpNoTesters: 'No testers yet.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -127,6 +128,7 @@ const zh: Record<Key, string> = {
   mpRollback: '回退线上版本', mpChannels: '渠道', mpNone: '还没有版本。', mpServed: '{channel}：{v}', mpDomains: 'request 合法域名',
   mpDomainsHelp: 'wx.request 可以访问的服务器，每行一个（https://api.example.com）。', mpSaveDomains: '保存 request 合法域名', mpDomainsSaved: 'request 合法域名已保存。',
   mpReleased: '版本 {v} 已在{channel}。', mpRolledBack: '线上版本已回退到 {v}。',
+  mpTesters: '体验者', mpTestersHelp: '体验者可以打开体验版和开发版。', mpTester: '用户名、手机号或用户 ID', mpAddTester: '添加体验者', mpRemoveTester: '移除 {name}', mpNoTesters: '还没有体验者。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

@@ -357,3 +357,48 @@ pub async fn modify_domain(State(st): State<AppState>, c: Caller, WxJson(b): WxJ
     }
     Ok(Json(json!({"errcode": 0, "errmsg": "ok", "requestdomain": list, "wsrequestdomain": [], "uploaddomain": [], "downloaddomain": []})))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TesterIn {
+    #[serde(default)]
+    wechatid: String,
+    #[serde(default)]
+    userstr: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /wxa/bind_tester {wechatid}`: a user (by username, phone number or user id) may open
+/// the trial version → `userstr`. 85001 unknown, 85004 already a tester, 85002 full.
+pub async fn bind_tester(State(st): State<AppState>, c: Caller, WxJson(b): WxJson<TesterIn>) -> WxResult<Value> {
+    c.require(Capability::MiniProgram)?;
+    let user = crate::platform::mppackages::find_user(&st, &b.wechatid).await?.ok_or(ErrCode::TesterNotFound)?;
+    match st.store.add_tester(&c.account.appid, &user, c.now, mp::MAX_TESTERS).await? {
+        None => Err(ErrCode::TooManyTesters.into()),
+        Some(false) => Err(ErrCode::TesterAlreadyBound.into()),
+        Some(true) => Ok(Json(json!({"errcode": 0, "errmsg": "ok", "userstr": crate::platform::mppackages::userstr(&c.account.appid, &user)}))),
+    }
+}
+
+/// `POST /wxa/unbind_tester {wechatid | userstr}`.
+pub async fn unbind_tester(State(st): State<AppState>, c: Caller, WxJson(b): WxJson<TesterIn>) -> WxResult<Value> {
+    c.require(Capability::MiniProgram)?;
+    let user = if !b.userstr.is_empty() {
+        st.store.testers(&c.account.appid).await?.into_iter().find(|u| crate::platform::mppackages::userstr(&c.account.appid, u) == b.userstr)
+    } else {
+        crate::platform::mppackages::find_user(&st, &b.wechatid).await?
+    };
+    let user = user.ok_or(ErrCode::TesterNotFound)?;
+    st.store.remove_tester(&c.account.appid, &user).await?;
+    Ok(Json(json!({"errcode": 0, "errmsg": "ok"})))
+}
+
+/// `POST /wxa/memberauth {action: "get_experiencer"}`: the testers' `userstr`s.
+pub async fn member_auth(State(st): State<AppState>, c: Caller, WxJson(b): WxJson<TesterIn>) -> WxResult<Value> {
+    c.require(Capability::MiniProgram)?;
+    if b.action != "get_experiencer" {
+        return Err(WxErr(WxError::with_detail(ErrCode::InvalidParameter, "invalid args action")));
+    }
+    let members: Vec<Value> = st.store.testers(&c.account.appid).await?.iter().map(|u| json!({"userstr": crate::platform::mppackages::userstr(&c.account.appid, u)})).collect();
+    Ok(Json(json!({"errcode": 0, "errmsg": "ok", "members": members})))
+}

@@ -44,7 +44,7 @@ pub struct ShowQuery {
     env_version: Option<String>,
 }
 
-pub async fn show(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, Query(q): Query<ShowQuery>) -> ApiResult<Value> {
+pub async fn show(State(st): State<AppState>, who: ActingFor, Path((id, appid)): Path<(String, String)>, Query(q): Query<ShowQuery>) -> ApiResult<Value> {
     let (user, a) = load(&st, &id, &appid).await?;
     let accepted = st.store.subscriptions(&a.appid, &user.id).await?;
     let templates: Vec<Value> = st
@@ -59,11 +59,14 @@ pub async fn show(State(st): State<AppState>, _: ActingFor, Path((id, appid)): P
         })
         .collect();
     let session = st.store.session_key(&a.appid, &user.id).await?.is_some();
-    let version = super::mppackages::served_version(&st, &a.appid, q.env_version.as_deref()).await?;
+    // The trial and develop versions open for testers only (and the operator).
+    let unreleased = matches!(q.env_version.as_deref(), Some("trial" | "develop"));
+    let refused = unreleased && !who.operator && !st.store.testers(&a.appid).await?.contains(&user.id);
+    let version = if refused { None } else { super::mppackages::served_version(&st, &a.appid, q.env_version.as_deref()).await? };
     let runtime_url = version.as_ref().map(|v| format!("{}/mpr/{}/{}/", st.content_base().trim_end_matches('/'), a.appid, v));
     Ok(Json(json!({
         "appid": a.appid, "name": a.name, "verified": a.verified, "templates": templates, "session": session,
-        "version": version, "runtime_url": runtime_url,
+        "version": version, "runtime_url": runtime_url, "refused": refused.then_some("not_a_tester"),
     })))
 }
 

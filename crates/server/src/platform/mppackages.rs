@@ -265,3 +265,57 @@ pub async fn set_domains(State(st): State<AppState>, a: AccountAccess, ApiJson(b
     st.store.set_request_domains(&a.account.appid, &list).await?;
     Ok(Json(json!({"requestdomain": list})))
 }
+
+/// The opaque `userstr` WeChat answers for a tester: stable per mini program and user.
+pub fn userstr(appid: &herald_wire::AppId, user: &herald_wire::UserId) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(format!("tester:{appid}:{user}").as_bytes())[..16])
+}
+
+/// A user named by id, or by the username or phone number they sign in with (WeChat's
+/// `wechatid`).
+pub async fn find_user(st: &AppState, who: &str) -> Result<Option<herald_wire::UserId>, herald_store::StoreError> {
+    if let Some(u) = st.store.user(&herald_wire::UserId(who.to_string())).await? {
+        return Ok(Some(u.id));
+    }
+    let login = who.trim().to_lowercase();
+    Ok(st.store.login(&login).await?.map(|(id, _)| id))
+}
+
+/// `GET /herald/v1/accounts/{appid}/miniprogram/testers`.
+pub async fn testers(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+    mini_program(&a)?;
+    let mut out = Vec::new();
+    for id in st.store.testers(&a.account.appid).await? {
+        let nickname = st.store.user(&id).await?.map(|u| u.nickname).unwrap_or_default();
+        let login = st.store.login_of(&id).await?;
+        out.push(json!({"user_id": id, "nickname": nickname, "login": login, "userstr": userstr(&a.account.appid, &id)}));
+    }
+    Ok(Json(json!({"testers": out})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TesterIn {
+    /// A user id, username or phone number.
+    #[serde(default)]
+    user: String,
+}
+
+/// `POST /herald/v1/accounts/{appid}/miniprogram/testers {user}`: the user may open the trial and
+/// develop versions (100 testers at most).
+pub async fn add_tester(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<TesterIn>) -> ApiResult<Value> {
+    mini_program(&a)?;
+    let id = find_user(&st, &b.user).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    match st.store.add_tester(&a.account.appid, &id, st.clock.now().await?, herald_domain::miniprogram::MAX_TESTERS).await? {
+        None => return Err(ApiError::new(StatusCode::CONFLICT, "too_many_testers", "a mini program has at most 100 testers")),
+        Some(_) => {}
+    }
+    testers(State(st), a).await
+}
+
+/// `DELETE /herald/v1/accounts/{appid}/miniprogram/testers/{user}`.
+pub async fn remove_tester(State(st): State<AppState>, a: AccountAccess, Path((_, user)): Path<(String, String)>) -> ApiResult<Value> {
+    mini_program(&a)?;
+    st.store.remove_tester(&a.account.appid, &herald_wire::UserId(user)).await?;
+    testers(State(st), a).await
+}

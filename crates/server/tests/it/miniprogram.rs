@@ -342,3 +342,38 @@ async fn storage_and_requests_for_the_runtime() {
         assert_eq!(s, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn only_testers_open_the_trial_version() {
+    for app in apps().await {
+        let (mp, _) = mini_program(&app).await;
+        let appid = mp["appid"].as_str().unwrap();
+        assert_eq!(upload(&app, appid, "2.0.0-beta", package(&[])).await.0, StatusCode::CREATED);
+        app.op("POST", &format!("/herald/v1/accounts/{appid}/miniprogram/channels"), Some(json!({"version": "2.0.0-beta", "channel": "trial"}))).await;
+        let user = app.user("tester").await;
+        let login = format!("tester{}", crate::suffix());
+        let (s, _) = app.op("POST", &format!("/herald/v1/users/{user}/login"), Some(json!({"login": login, "password": "correct horse"}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let r = browser.post(app.url("/herald/v1/auth/signin")).json(&json!({"login": login, "password": "correct horse"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let trial = || async { browser.get(app.url(&format!("/herald/v1/users/{user}/miniprograms/{appid}?env_version=trial"))).send().await.unwrap().json::<Value>().await.unwrap() };
+        let v = trial().await;
+        assert_eq!((v["version"].clone(), v["refused"].as_str()), (Value::Null, Some("not_a_tester")), "{v}");
+        let token = app.token(&mp).await;
+        assert_eq!(errcode(&app.wx_post(&format!("/wxa/bind_tester?access_token={token}"), json!({"wechatid": "nobody-here"})).await), 85001);
+        let bound = app.wx_post(&format!("/wxa/bind_tester?access_token={token}"), json!({"wechatid": login})).await;
+        let userstr = bound["userstr"].as_str().unwrap_or_else(|| panic!("{bound}")).to_string();
+        assert_eq!(errcode(&app.wx_post(&format!("/wxa/bind_tester?access_token={token}"), json!({"wechatid": login})).await), 85004);
+        assert_eq!(trial().await["version"], "2.0.0-beta");
+        let members = app.wx_post(&format!("/wxa/memberauth?access_token={token}"), json!({"action": "get_experiencer"})).await;
+        assert_eq!(members["members"], json!([{"userstr": userstr}]));
+        let (_, listed) = app.op("GET", &format!("/herald/v1/accounts/{appid}/miniprogram/testers"), None).await;
+        assert_eq!(listed["testers"][0]["user_id"], user.as_str());
+        assert_eq!(errcode(&app.wx_post(&format!("/wxa/unbind_tester?access_token={token}"), json!({"userstr": userstr})).await), 0);
+        assert_eq!(trial().await["refused"], "not_a_tester");
+        // The released version opens for everyone.
+        let released = browser.get(app.url(&format!("/herald/v1/users/{user}/miniprograms/{appid}"))).send().await.unwrap().json::<Value>().await.unwrap();
+        assert_eq!(released["refused"], Value::Null);
+    }
+}

@@ -82,3 +82,11 @@ CREATE TABLE mp_settings (
     appid TEXT PRIMARY KEY,
     request_domains TEXT NOT NULL
 );
+
+-- The users who may open the trial and develop versions (WeChat's testers, "体验者").
+CREATE TABLE mp_testers (
+    appid TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (appid, user_id)
+);

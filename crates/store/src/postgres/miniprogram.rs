@@ -315,4 +315,30 @@ impl crate::MiniProgramStore for Backend {
             .await?;
         Ok(())
     }
+
+    async fn add_tester(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, now: i64, max: usize) -> crate::Result<Option<bool>> {
+        let mut tx = self.begin().await?;
+        sqlx::query(dialect::LOCK_ACCOUNT).bind(appid.as_str()).execute(&mut *tx).await?;
+        let there: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mp_testers WHERE appid = $1 AND user_id = $2").bind(appid.as_str()).bind(user.as_str()).fetch_one(&mut *tx).await?;
+        if there > 0 {
+            return Ok(Some(false));
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mp_testers WHERE appid = $1").bind(appid.as_str()).fetch_one(&mut *tx).await?;
+        if n as usize >= max {
+            return Ok(None);
+        }
+        sqlx::query("INSERT INTO mp_testers (appid, user_id, created_at) VALUES ($1, $2, $3)").bind(appid.as_str()).bind(user.as_str()).bind(now).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(true))
+    }
+
+    async fn remove_tester(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId) -> crate::Result<bool> {
+        let n = sqlx::query("DELETE FROM mp_testers WHERE appid = $1 AND user_id = $2").bind(appid.as_str()).bind(user.as_str()).execute(self.writer()).await?.rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn testers(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<herald_wire::UserId>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT user_id FROM mp_testers WHERE appid = $1 ORDER BY created_at, user_id").bind(appid.as_str()).fetch_all(self.reader()).await?;
+        Ok(rows.into_iter().map(herald_wire::UserId).collect())
+    }
 }

@@ -282,4 +282,31 @@ impl crate::MiniProgramStore for SqliteStore {
             Ok(())
         })
     }
+
+    async fn add_tester(&self, appid: &AppId, user: &UserId, now: i64, max: usize) -> Result<Option<bool>> {
+        self.write(|tx| {
+            let there: i64 = tx.prepare_cached("SELECT COUNT(*) FROM mp_testers WHERE appid = ?1 AND user_id = ?2")?.query_row([appid.as_str(), user.as_str()], |r| r.get(0))?;
+            if there > 0 {
+                return Ok(Some(false));
+            }
+            let n: i64 = tx.prepare_cached("SELECT COUNT(*) FROM mp_testers WHERE appid = ?1")?.query_row([appid.as_str()], |r| r.get(0))?;
+            if n as usize >= max {
+                return Ok(None);
+            }
+            tx.prepare_cached("INSERT INTO mp_testers (appid, user_id, created_at) VALUES (?1, ?2, ?3)")?.execute(params![appid.as_str(), user.as_str(), now])?;
+            Ok(Some(true))
+        })
+    }
+
+    async fn remove_tester(&self, appid: &AppId, user: &UserId) -> Result<bool> {
+        self.write(|tx| Ok(tx.prepare_cached("DELETE FROM mp_testers WHERE appid = ?1 AND user_id = ?2")?.execute([appid.as_str(), user.as_str()])? > 0))
+    }
+
+    async fn testers(&self, appid: &AppId) -> Result<Vec<UserId>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT user_id FROM mp_testers WHERE appid = ?1 ORDER BY created_at, user_id")?;
+            let rows = st.query_map([appid.as_str()], |r| Ok(UserId(r.get(0)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
 }
