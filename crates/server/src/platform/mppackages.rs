@@ -306,9 +306,8 @@ pub struct TesterIn {
 pub async fn add_tester(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<TesterIn>) -> ApiResult<Value> {
     mini_program(&a)?;
     let id = find_user(&st, &b.user).await?.ok_or_else(|| ApiError::not_found("user"))?;
-    match st.store.add_tester(&a.account.appid, &id, st.clock.now().await?, herald_domain::miniprogram::MAX_TESTERS).await? {
-        None => return Err(ApiError::new(StatusCode::CONFLICT, "too_many_testers", "a mini program has at most 100 testers")),
-        Some(_) => {}
+    if st.store.add_tester(&a.account.appid, &id, st.clock.now().await?, herald_domain::miniprogram::MAX_TESTERS).await?.is_none() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "too_many_testers", "a mini program has at most 100 testers"));
     }
     testers(State(st), a).await
 }
