@@ -1,6 +1,8 @@
-//! The built-in components pages use (`view`, `button`, `input`, …), written as mini-program
+//! The built-in components pages use (`button`, `input`, `image`, …), written as mini-program
 //! components themselves and compiled with every package under `herald-builtin/`. glass-easel
-//! has none of its own: the host writes them (reference mini-programs.md §2). Each one's host
+//! has none of its own: the host writes them (reference mini-programs.md §2). `view` and `text`
+//! are not among them: glass-easel renders them as plain elements (the runtime styles them and
+//! honours `hidden`), several times cheaper in long lists. Each one's host
 //! element is the tag its page uses, so `<button>`, `<input>`, `<textarea>`, `<form>`,
 //! `<label>` and `<progress>` are the browser's own elements, with their roles; the others get
 //! a role and keyboard access from their script. Scripts reach the runtime's helpers through
@@ -8,8 +10,6 @@
 
 /// (tag, template, script) of each built-in component.
 pub const BUILTINS: &[(&str, &str, &str)] = &[
-    ("view", "<slot />", "Component({ options: { multipleSlots: true }, properties: { hidden: Boolean, hoverClass: String, hoverStopPropagation: Boolean, hoverStartTime: Number, hoverStayTime: Number, ariaRole: String, ariaLabel: String }, observers: { 'hidden, ariaRole, ariaLabel': function () { wx.__herald.applyCommon(this) } }, lifetimes: { attached() { wx.__herald.applyCommon(this) } } })"),
-    ("text", "<slot />", "Component({ properties: { selectable: Boolean, userSelect: Boolean, space: String, decode: Boolean, ariaLabel: String, hidden: Boolean }, observers: { 'hidden, ariaLabel': function () { wx.__herald.applyCommon(this) } }, lifetimes: { attached() { wx.__herald.applyCommon(this) } } })"),
     (
         "button",
         "<slot />",

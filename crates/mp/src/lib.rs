@@ -194,6 +194,48 @@ fn scope_name(mut n: usize) -> String {
     }
 }
 
+/// Event bindings written without a colon (`bindtap`, `catchtouchstart`, `capture-bindtap`,
+/// `mut-bindinput`), as WeChat takes them everywhere, become the colon form (`bind:tap`) the
+/// template compiler reads as bindings (it would keep `bindtap` on a plain element as an
+/// attribute). Only attribute names inside tags change.
+pub fn wxml_source(src: &str) -> String {
+    const PREFIXES: &[&str] = &["capture-mut-bind", "capture-catch", "capture-bind", "mut-bind", "catch", "bind"];
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len() + 32);
+    let (mut i, mut last) = (0usize, 0usize);
+    while i < b.len() {
+        if b[i] == b'<' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) {
+            // Inside a tag until an unquoted '>'.
+            let mut j = i + 1;
+            let mut quote: Option<u8> = None;
+            while j < b.len() {
+                let c = b[j];
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'"' || c == b'\'' => quote = Some(c),
+                    None if c == b'>' => break,
+                    None if c.is_ascii_whitespace() => {
+                        let rest = &src[j + 1..];
+                        if let Some(p) = PREFIXES.iter().find(|p| rest.starts_with(**p) && rest.as_bytes().get(p.len()).is_some_and(|c| c.is_ascii_alphabetic())) {
+                            out.push_str(&src[last..j + 1 + p.len()]);
+                            out.push(':');
+                            last = j + 1 + p.len();
+                            j += p.len();
+                        }
+                    }
+                    None => {}
+                }
+                j += 1;
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    out.push_str(&src[last..]);
+    out
+}
+
 /// WXS, the template script language, is JavaScript but for a few names: `x.constructor` is the
 /// type's name as a string (`'Array'`, `'Object'`, …), which component libraries test. The
 /// compilers pass WXS through as JavaScript, so the property is renamed to one the runtime
@@ -392,7 +434,8 @@ pub fn compile(files: &Files) -> Result<Compiled, Vec<Diagnostic>> {
                 continue;
             }
         };
-        for w in group.add_tmpl(&path[..path.len() - 5], src) {
+        let src = wxml_source(src);
+        for w in group.add_tmpl(&path[..path.len() - 5], &src) {
             let d = Diagnostic {
                 file: path.clone(),
                 line: w.location.start.line + 1,
@@ -572,6 +615,15 @@ mod tests {
         files.insert("utils/u.wxs".into(), b"module.exports = function (x) { return x.constructor === 'Object' }".to_vec());
         let c = compile(&files).unwrap();
         assert!(c.templates.contains("__wxsConstructor") && !c.templates.contains(".constructor"), "{}", c.templates);
+    }
+
+    #[test]
+    fn event_bindings_take_their_colon() {
+        assert_eq!(
+            wxml_source(r#"<view bindtap="a" catch:touchstart="b" capture-bindtap="c" data-bindx="d" class="bindtap">bindtap="e"</view><input mut-bindinput='f'/>"#),
+            r#"<view bind:tap="a" catch:touchstart="b" capture-bind:tap="c" data-bindx="d" class="bindtap">bindtap="e"</view><input mut-bind:input='f'/>"#
+        );
+        assert_eq!(wxml_source("{{ a < b }} <text>x</text>"), "{{ a < b }} <text>x</text>");
     }
 
     #[test]
