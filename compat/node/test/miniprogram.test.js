@@ -122,7 +122,7 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         assert.equal(await f.evaluate(() => { try { return document.cookie; } catch (e) { return 'blocked'; } }), 'blocked');
 
         await frame.getByRole('button', { name: 'Add one' }).click();
-        await frame.getByText('Or tap this line').click();
+        await frame.getByRole('button', { name: 'Or tap this line' }).click();
         await frame.getByText('Count: 2').waitFor();
         await frame.getByRole('textbox', { name: 'Your name' }).fill('Mia');
         await frame.getByText('Welcome, Mia').waitFor();

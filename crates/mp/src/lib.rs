@@ -197,7 +197,7 @@ fn scope_name(mut n: usize) -> String {
 /// Event bindings written without a colon (`bindtap`, `catchtouchstart`, `capture-bindtap`,
 /// `mut-bindinput`), as WeChat takes them everywhere, become the colon form (`bind:tap`) the
 /// template compiler reads as bindings (it would keep `bindtap` on a plain element as an
-/// attribute). Only attribute names inside tags change.
+/// attribute). WeChat's `aria-role` becomes `role`. Only attribute names inside tags change.
 pub fn wxml_source(src: &str) -> String {
     const PREFIXES: &[&str] = &["capture-mut-bind", "capture-catch", "capture-bind", "mut-bind", "catch", "bind"];
     let b = src.as_bytes();
@@ -217,7 +217,13 @@ pub fn wxml_source(src: &str) -> String {
                     None if c == b'>' => break,
                     None if c.is_ascii_whitespace() => {
                         let rest = &src[j + 1..];
-                        if let Some(p) = PREFIXES.iter().find(|p| rest.starts_with(**p) && rest.as_bytes().get(p.len()).is_some_and(|c| c.is_ascii_alphabetic())) {
+                        if rest.starts_with("aria-role=") {
+                            // WeChat's aria-role is the element's role.
+                            out.push_str(&src[last..j + 1]);
+                            out.push_str("role");
+                            last = j + 1 + "aria-role".len();
+                            j += "aria-role".len();
+                        } else if let Some(p) = PREFIXES.iter().find(|p| rest.starts_with(**p) && rest.as_bytes().get(p.len()).is_some_and(|c| c.is_ascii_alphabetic())) {
                             out.push_str(&src[last..j + 1 + p.len()]);
                             out.push(':');
                             last = j + 1 + p.len();
@@ -624,6 +630,7 @@ mod tests {
             r#"<view bind:tap="a" catch:touchstart="b" capture-bind:tap="c" data-bindx="d" class="bindtap">bindtap="e"</view><input mut-bind:input='f'/>"#
         );
         assert_eq!(wxml_source("{{ a < b }} <text>x</text>"), "{{ a < b }} <text>x</text>");
+        assert_eq!(wxml_source(r#"<view aria-role="button" aria-label="Go">x</view>"#), r#"<view role="button" aria-label="Go">x</view>"#);
     }
 
     #[test]
