@@ -28,9 +28,19 @@ function devServer(h, mp, pay, notifyUrl) {
   let openid = '';
   const token = async () => (await (await fetch(`${h.base}/cgi-bin/token?grant_type=client_credential&appid=${mp.appid}&secret=${mp.app_secret}`)).json()).access_token;
   const server = http.createServer(async (req, res) => {
-    let body = '';
-    for await (const c of req) body += c;
-    const data = body ? JSON.parse(body) : {};
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const raw = Buffer.concat(chunks);
+    if (req.url === '/upload') {
+      const text = raw.toString('latin1');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(`${text.includes('name="photo"; filename="') && text.includes('from the shop') ? 'photo received' : 'bad form'} (${raw.length} bytes)`);
+    }
+    if (req.url === '/prices.txt') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('Flask 129.00');
+    }
+    const data = raw.length && req.headers['content-type']?.includes('json') ? JSON.parse(raw.toString()) : {};
     let out;
     if (req.url === '/login') {
       out = await (await fetch(`${h.base}/sns/jscode2session?appid=${mp.appid}&secret=${mp.app_secret}&js_code=${data.code}&grant_type=authorization_code`)).json();
@@ -150,6 +160,13 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         await frame.getByText('Notices: accept').waitFor();
         const sent = await (await wxa('cgi-bin/message/subscribe/send', { touser: openid, template_id: tmpl, data: { thing2: { value: 'Flask' }, time3: { value: '2026-12-07 15:01' } } })).json();
         assert.equal(sent.errcode, 0, JSON.stringify(sent));
+
+        // A picture chosen and uploaded (wx.chooseImage, wx.uploadFile), a file downloaded.
+        await frame.getByRole('button', { name: 'Upload a photo' }).click();
+        await frame.getByRole('dialog', { name: 'Choose pictures' }).getByLabel('Choose files').setInputFiles(pic);
+        await frame.getByText(/^Upload: photo received \(\d+ bytes\)$/).waitFor();
+        await frame.getByRole('button', { name: 'Download the price list' }).click();
+        await frame.getByText('Download: 200 saved').waitFor();
 
         // A JSAPI order made by the developer server, paid from the wallet with the user's consent.
         await frame.getByRole('button', { name: 'Buy a flask' }).click();

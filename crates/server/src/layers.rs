@@ -32,7 +32,7 @@ const UPLOAD_ROUTES: &[&str] = &["/cgi-bin/media/upload", "/cgi-bin/material/add
 /// The most bytes a request to `path` may carry.
 pub fn body_limit(path: &str) -> usize {
     // A follower's scanned picture, avatar or image message; an owner's image material.
-    let picture = (path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages")))
+    let picture = (path.starts_with("/herald/v1/users/") && (path.ends_with("/scan") || path.ends_with("/avatar") || path.ends_with("/messages") || path.ends_with("/upload")))
         || (path.starts_with("/herald/v1/accounts/") && path.ends_with("/materials/image"));
     if path.starts_with("/herald/v1/accounts/") && path.ends_with("/miniprogram/versions") {
         herald_mp::MAX_BYTES

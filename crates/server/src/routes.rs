@@ -276,6 +276,8 @@ routes! {
     DELETE "/herald/v1/users/{id}/miniprograms/{appid}/storage" => platform::miniprogram::clear_storage,
     PUT "/herald/v1/users/{id}/miniprograms/{appid}/storage/{key}" => platform::miniprogram::set_storage,
     POST "/herald/v1/users/{id}/miniprograms/{appid}/request" => platform::miniprogram::request,
+    POST "/herald/v1/users/{id}/miniprograms/{appid}/download" => platform::miniprogram::download,
+    POST "/herald/v1/users/{id}/miniprograms/{appid}/upload" => platform::miniprogram::upload,
     GET "/herald/v1/users/{id}/miniprograms/{appid}/automation" => platform::automation::device,
     GET "/herald/v1/automation/{appid}" => platform::automation::client,
     GET "/herald/v1/users/{id}/menus/{appid}" => platform::web::user_menu,

@@ -49,7 +49,7 @@ function notSupported(name: string) {
 }
 
 const NOT_SUPPORTED = [
-  'uploadFile', 'downloadFile', 'connectSocket', 'getBackgroundAudioManager', 'createInnerAudioContext', 'startRecord',
+  'connectSocket', 'getBackgroundAudioManager', 'createInnerAudioContext', 'startRecord',
   'stopRecord', 'playVoice', 'chooseVideo', 'saveImageToPhotosAlbum', 'previewImage', 'openLocation', 'makePhoneCall',
   'getNetworkType', 'vibrateShort', 'vibrateLong', 'setScreenBrightness', 'getBatteryInfo', 'openSetting', 'getSetting',
   'authorize', 'chooseAddress', 'openCard', 'addCard', 'navigateToMiniProgram', 'navigateBackMiniProgram',
@@ -58,6 +58,23 @@ const NOT_SUPPORTED = [
   'setTabBarBadge', 'removeTabBarBadge', 'showTabBarRedDot', 'hideTabBarRedDot', 'setBackgroundColor',
   'loadFontFace', 'createAnimation', 'pageScrollTo', 'createIntersectionObserver', 'getUpdateManager',
 ];
+
+// Files the mini program holds (chosen pictures, downloads) by their temporary path.
+const tempFiles = new Map<string, Blob>();
+function tempPath(b: Blob): string {
+  const p = URL.createObjectURL(b);
+  tempFiles.set(p, b);
+  return p;
+}
+
+function base64Of(b: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(new Error('the file could not be read'));
+    r.readAsDataURL(b);
+  });
+}
 
 function encodeStored(data: unknown): string {
   return JSON.stringify({ type: Object.prototype.toString.call(data).slice(8, -1), data });
@@ -110,6 +127,26 @@ export function makeWx(): Record<string, any> {
         return { data, statusCode: r.statusCode, header: r.header || {}, cookies: [] };
       })(a);
       return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} };
+    },
+    downloadFile: (a: Args = {}) => {
+      api('downloadFile', async (x) => {
+        const r = await call('downloadFile', { url: x.url, header: x.header || {} });
+        if (typeof r.errMsg === 'string' && r.errMsg.startsWith('downloadFile:fail')) throw r.errMsg;
+        const bytes = Uint8Array.from(atob(r.data || ''), (c) => c.charCodeAt(0));
+        return { tempFilePath: tempPath(new Blob([bytes])), statusCode: r.statusCode };
+      })(a);
+      return { abort() {}, onProgressUpdate() {}, offProgressUpdate() {} };
+    },
+    uploadFile: (a: Args = {}) => {
+      api('uploadFile', async (x) => {
+        const blob = tempFiles.get(x.filePath);
+        if (!blob) throw 'uploadFile:fail file not found';
+        const name = (blob as File).name || String(x.filePath).split('/').pop() || 'upload';
+        const r = await call('uploadFile', { url: x.url, name: x.name, filename: name, contentType: blob.type, data: await base64Of(blob), formData: x.formData || {}, header: x.header || {} });
+        if (typeof r.errMsg === 'string' && r.errMsg.startsWith('uploadFile:fail')) throw r.errMsg;
+        return { data: r.data, statusCode: r.statusCode };
+      })(a);
+      return { abort() {}, onProgressUpdate() {}, offProgressUpdate() {} };
     },
     setStorageSync(key: string, data: unknown) {
       const v = encodeStored(data);
@@ -200,14 +237,14 @@ export function makeWx(): Record<string, any> {
     chooseImage: api('chooseImage', async (a) => {
       const files = await ui.pickFiles(state.zh ? '选择图片' : 'Choose pictures', 'image/*', (a.count ?? 9) > 1, state.zh);
       if (!files || !files.length) throw 'chooseImage:fail cancel';
-      const picked = files.slice(0, a.count ?? 9).map((f) => ({ path: URL.createObjectURL(f), size: f.size }));
+      const picked = files.slice(0, a.count ?? 9).map((f) => ({ path: tempPath(f), size: f.size }));
       return { tempFilePaths: picked.map((p) => p.path), tempFiles: picked };
     }),
     chooseMedia: api('chooseMedia', async (a) => {
       const files = await ui.pickFiles(state.zh ? '选择图片或视频' : 'Choose pictures or videos', 'image/*,video/*', (a.count ?? 9) > 1, state.zh);
       if (!files || !files.length) throw 'chooseMedia:fail cancel';
-      const tempFiles = files.slice(0, a.count ?? 9).map((f) => ({ tempFilePath: URL.createObjectURL(f), size: f.size, fileType: f.type.startsWith('video') ? 'video' : 'image' }));
-      return { tempFiles, type: tempFiles.every((f) => f.fileType === 'image') ? 'image' : 'mix' };
+      const chosen = files.slice(0, a.count ?? 9).map((f) => ({ tempFilePath: tempPath(f), size: f.size, fileType: f.type.startsWith('video') ? 'video' : 'image' }));
+      return { tempFiles: chosen, type: chosen.every((f) => f.fileType === 'image') ? 'image' : 'mix' };
     }),
     setClipboardData: api('setClipboardData', async (a) => {
       await call('setClipboardData', { data: String(a.data ?? '') });

@@ -349,3 +349,87 @@ pub async fn request(State(st): State<AppState>, _: ActingFor, Path((id, appid))
         Err(e) => Ok(Json(json!({"errMsg": format!("request:fail {e}")}))),
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DownloadIn {
+    url: String,
+    #[serde(default)]
+    header: serde_json::Map<String, Value>,
+}
+
+fn header_pairs(h: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    h.iter()
+        .filter(|(k, _)| !["host", "content-length", "cookie", "referer", "content-type"].contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect()
+}
+
+/// `POST …/download` (wx.downloadFile): Herald fetches the file for the mini program, from its
+/// request domains only, and answers `{statusCode, data (base64), contentType}` (10 MB at most);
+/// failures answer `{errMsg: "downloadFile:fail …"}`.
+pub async fn download(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<DownloadIn>) -> ApiResult<Value> {
+    let (_user, a) = load(&st, &id, &appid).await?;
+    if !mp::request_allowed(&b.url, &st.store.request_domains(&a.appid).await?) {
+        return Ok(Json(json!({"errMsg": "downloadFile:fail url not in domain list"})));
+    }
+    let headers = header_pairs(&b.header);
+    let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = crate::delivery::Outgoing { method: axum::http::Method::GET, url: &b.url, query: &[], headers: &hdrs, body: Default::default(), timeout: std::time::Duration::from_secs(60), limit: 10 * 1024 * 1024 };
+    use base64::Engine;
+    match st.http.send(out).await {
+        Ok(ans) => match ans.body {
+            Some(bytes) => Ok(Json(json!({"statusCode": ans.status, "data": base64::engine::general_purpose::STANDARD.encode(&bytes), "errMsg": "downloadFile:ok"}))),
+            None => Ok(Json(json!({"errMsg": "downloadFile:fail exceed max file size"}))),
+        },
+        Err(e) => Ok(Json(json!({"errMsg": format!("downloadFile:fail {e}")}))),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadIn {
+    url: String,
+    /// The form field of the file.
+    name: String,
+    #[serde(default)]
+    filename: String,
+    #[serde(default, rename = "contentType")]
+    content_type: String,
+    /// The file, base64.
+    data: String,
+    #[serde(default, rename = "formData")]
+    form_data: serde_json::Map<String, Value>,
+    #[serde(default)]
+    header: serde_json::Map<String, Value>,
+}
+
+/// `POST …/upload` (wx.uploadFile): Herald posts the file as a multipart form for the mini
+/// program, to its request domains only: `{statusCode, data (the answer as text)}`, or
+/// `{errMsg: "uploadFile:fail …"}`.
+pub async fn upload(State(st): State<AppState>, _: ActingFor, Path((id, appid)): Path<(String, String)>, ApiJson(b): ApiJson<UploadIn>) -> ApiResult<Value> {
+    let (_user, a) = load(&st, &id, &appid).await?;
+    if !mp::request_allowed(&b.url, &st.store.request_domains(&a.appid).await?) {
+        return Ok(Json(json!({"errMsg": "uploadFile:fail url not in domain list"})));
+    }
+    use base64::Engine;
+    let file = base64::engine::general_purpose::STANDARD.decode(b.data.trim()).map_err(|_| ApiError::bad_request("data must be base64"))?;
+    let clean = |s: &str| s.replace(['"', '\r', '\n'], "");
+    let boundary = format!("----HeraldFormBoundary{:016x}", rand::random::<u64>());
+    let mut body = Vec::with_capacity(file.len() + 512);
+    for (k, v) in &b.form_data {
+        let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{v}\r\n", clean(k)).as_bytes());
+    }
+    let filename = if b.filename.is_empty() { "upload".to_string() } else { clean(&b.filename) };
+    let ct = if b.content_type.is_empty() { "application/octet-stream".to_string() } else { clean(&b.content_type) };
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{filename}\"\r\nContent-Type: {ct}\r\n\r\n", clean(&b.name)).as_bytes());
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut headers = header_pairs(&b.header);
+    headers.push(("content-type".into(), format!("multipart/form-data; boundary={boundary}")));
+    let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = crate::delivery::Outgoing { method: axum::http::Method::POST, url: &b.url, query: &[], headers: &hdrs, body: body.into(), timeout: std::time::Duration::from_secs(60), limit: 10 * 1024 * 1024 };
+    match st.http.send(out).await {
+        Ok(ans) => Ok(Json(json!({"statusCode": ans.status, "data": String::from_utf8_lossy(&ans.body.unwrap_or_default()), "errMsg": "uploadFile:ok"}))),
+        Err(e) => Ok(Json(json!({"errMsg": format!("uploadFile:fail {e}")}))),
+    }
+}

@@ -377,3 +377,40 @@ async fn only_testers_open_the_trial_version() {
         assert_eq!(released["refused"], Value::Null);
     }
 }
+
+#[tokio::test]
+async fn files_go_up_and_down_through_herald() {
+    for app in apps().await {
+        let (mp, svc) = mini_program(&app).await;
+        let appid = mp["appid"].as_str().unwrap();
+        let user = app.user("filer").await;
+        let base = format!("/herald/v1/users/{user}/miniprograms/{appid}");
+        let health = format!("{}/herald/v1/health", app.base);
+        let (_, r) = app.op("POST", &format!("{base}/download"), Some(json!({"url": health}))).await;
+        assert_eq!(r["errMsg"], "downloadFile:fail url not in domain list");
+        app.op("PUT", &format!("/herald/v1/accounts/{appid}/miniprogram/domains"), Some(json!({"requestdomain": [app.base.clone()]}))).await;
+        let (_, r) = app.op("POST", &format!("{base}/download"), Some(json!({"url": health}))).await;
+        assert_eq!(r["statusCode"], 200, "{r}");
+        use base64::Engine;
+        let got = base64::engine::general_purpose::STANDARD.decode(r["data"].as_str().unwrap()).unwrap();
+        assert!(String::from_utf8_lossy(&got).contains("ok"), "{}", String::from_utf8_lossy(&got));
+        // An upload as a multipart form: a picture to a service account's media/upload, which
+        // parses it and answers its media_id.
+        let token = app.token(&mp).await;
+        let png = app.http.post(app.url(&format!("/wxa/getwxacodeunlimit?access_token={token}"))).body(json!({"scene": "x=1"}).to_string()).send().await.unwrap().bytes().await.unwrap();
+        let svc_token = app.token(&svc).await;
+        let (_, r) = app
+            .op(
+                "POST",
+                &format!("{base}/upload"),
+                Some(json!({
+                    "url": format!("{}/cgi-bin/media/upload?access_token={svc_token}&type=image", app.base), "name": "media", "filename": "code.png",
+                    "contentType": "image/png", "data": base64::engine::general_purpose::STANDARD.encode(&png), "formData": {"note": "hi"},
+                })),
+            )
+            .await;
+        assert_eq!(r["statusCode"], 200, "{r}");
+        let answer: Value = serde_json::from_str(r["data"].as_str().unwrap()).unwrap();
+        assert!(answer["media_id"].as_str().is_some_and(|m| !m.is_empty()), "{answer}");
+    }
+}

@@ -1,7 +1,7 @@
 const { price } = require('../../utils/format.js');
 
 Page({
-  data: { count: 0, name: '', saved: '', openid: '', phone: '', subscribed: '', paid: '', scene: '', items: [] },
+  data: { count: 0, name: '', saved: '', openid: '', phone: '', subscribed: '', paid: '', uploaded: '', downloaded: '', scene: '', items: [] },
   onLoad(query) {
     const scene = query.scene ? decodeURIComponent(query.scene) : '';
     this.setData({
@@ -44,6 +44,27 @@ Page({
       method: 'POST',
       data: { code: e.detail.code },
       success: (res) => this.setData({ phone: res.data.phone || JSON.stringify(res.data) }),
+    });
+  },
+  photo() {
+    wx.chooseImage({
+      count: 1,
+      success: (r) =>
+        wx.uploadFile({
+          url: this.server() + '/upload',
+          filePath: r.tempFilePaths[0],
+          name: 'photo',
+          formData: { note: 'from the shop' },
+          success: (res) => this.setData({ uploaded: res.data }),
+          fail: (e) => this.setData({ uploaded: e.errMsg }),
+        }),
+    });
+  },
+  download() {
+    wx.downloadFile({
+      url: this.server() + '/prices.txt',
+      success: (r) => this.setData({ downloaded: r.statusCode + (r.tempFilePath.startsWith('blob:') ? ' saved' : ' missing') }),
+      fail: (e) => this.setData({ downloaded: e.errMsg }),
     });
   },
   buy() {
