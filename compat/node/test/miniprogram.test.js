@@ -148,6 +148,8 @@ test('a mini program, uploaded, scanned, opened and used', async (t) => {
         // The phone number, with the user's consent in the app (not the mini program).
         await frame.getByRole('button', { name: 'Share my phone number' }).click();
         const ask = page.getByRole('dialog', { name: 'Acme Shop asks for your phone number' });
+        await ask.waitFor();
+        await axe(page.mainFrame(), 'consent', backend, page);
         await ask.getByRole('textbox', { name: 'Phone number' }).fill('13800138000');
         await ask.getByRole('button', { name: 'Allow' }).click();
         await frame.getByText('Phone: 13800138000').waitFor();
