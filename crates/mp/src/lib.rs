@@ -331,17 +331,7 @@ pub fn resolve_component(from: &str, target: &str, files: &Files) -> String {
             format!("{direct}/index")
         }
     };
-    let mut out: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            p => out.push(p),
-        }
-    }
-    out.join("/")
+    normalize_path(&joined)
 }
 
 /// Compiles a package. Errors (a missing `app.json` or page file, invalid JSON, WXML or WXSS

@@ -45,6 +45,12 @@ pub fn seal(session_key: &str, iv: &[u8; 16], json: &str) -> Result<String, Seal
     Ok(STANDARD.encode(ct))
 }
 
+/// Seals `json` with a fresh random IV: `(encryptedData, iv)`, both base64, as a page gets them.
+pub fn seal_fresh(session_key: &str, json: &str) -> Result<(String, String), SealError> {
+    let iv: [u8; 16] = rand::random();
+    Ok((seal(session_key, &iv, json)?, STANDARD.encode(iv)))
+}
+
 /// Opens what `seal` made (base64 ciphertext and base64 IV), as a developer server does.
 pub fn open(session_key: &str, iv_b64: &str, encrypted: &str) -> Result<String, SealError> {
     let key = key_of(session_key)?;

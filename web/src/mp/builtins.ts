@@ -4,7 +4,7 @@
 
 import * as adapter from 'glass-easel-miniprogram-adapter';
 import { call } from './bridge';
-import { state, navigate, dirOf } from './runtime';
+import { state, navigate, dirOf, normalize } from './runtime';
 import * as ui from './ui';
 
 const glassEasel = adapter.glassEasel;
@@ -456,14 +456,7 @@ function fileUrl(src: string): string {
   const base = state.boot!.fileBase;
   if (src.startsWith('/')) return base + src.slice(1);
   const top = state.stack[state.stack.length - 1];
-  const parts = [...dirOf(top?.path || '').split('/'), ...src.split('/')];
-  const out: string[] = [];
-  for (const p of parts) {
-    if (!p || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return base + out.join('/');
+  return base + normalize([...dirOf(top?.path || '').split('/'), ...src.split('/')]);
 }
 
 function navigateFor(openType: string, url: string, delta: number) {

@@ -64,7 +64,7 @@ function loadScript(src: string): Promise<void> {
 
 const cache = new Map<string, { exports: any }>();
 
-function normalize(parts: string[]): string {
+export function normalize(parts: string[]): string {
   const out: string[] = [];
   for (const p of parts) {
     if (!p || p === '.') continue;

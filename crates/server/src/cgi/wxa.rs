@@ -36,6 +36,17 @@ pub async fn owner_has_others(st: &AppState, appid: &AppId) -> herald_store::Res
     Ok(st.store.accounts().await?.iter().any(|o| o.owner_id == a.owner_id && o.appid != a.appid))
 }
 
+/// Takes a single-use code of `purpose` for the mini program: 40029 unknown or expired, 40163
+/// used before.
+async fn take_live_code(st: &AppState, code: &str, purpose: &str, appid: &AppId, now: i64) -> Result<herald_store::OneTimeCode, WxErr> {
+    match st.store.take_code(code, purpose, Some(appid), now).await? {
+        CodeTake::Missing => Err(ErrCode::InvalidOauthCode.into()),
+        CodeTake::Used(_) => Err(ErrCode::CodeBeenUsed.into()),
+        CodeTake::Taken(c) if c.expires_at <= now => Err(ErrCode::InvalidOauthCode.into()),
+        CodeTake::Taken(c) => Ok(c),
+    }
+}
+
 /// `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`: a `wx.login`
 /// code (single use, five minutes) for the user's openid and current session key.
 pub async fn jscode2session(State(st): State<AppState>, WxQuery(q): WxQuery<SessionQuery>) -> WxResult<Value> {
@@ -53,14 +64,7 @@ pub async fn jscode2session(State(st): State<AppState>, WxQuery(q): WxQuery<Sess
     }
     let code = some(&q.js_code).ok_or(ErrCode::OauthCodeMissing)?;
     let now = st.clock.now().await?;
-    let c = match st.store.take_code(code, "wxlogin", Some(&account.appid), now).await? {
-        CodeTake::Missing => return Err(ErrCode::InvalidOauthCode.into()),
-        CodeTake::Used(_) => return Err(ErrCode::CodeBeenUsed.into()),
-        CodeTake::Taken(c) => c,
-    };
-    if c.expires_at <= now {
-        return Err(ErrCode::InvalidOauthCode.into());
-    }
+    let c = take_live_code(&st, code, "wxlogin", &account.appid, now).await?;
     let f = st.store.meet(&account.appid, &c.user_id, &FreshIds::random()).await?;
     let key = st.store.session_key(&account.appid, &c.user_id).await?.ok_or(ErrCode::InvalidOauthCode)?;
     let mut out = json!({"session_key": key, "openid": f.openid.0});
@@ -157,14 +161,7 @@ pub struct PhoneIn {
 pub async fn phone_number(State(st): State<AppState>, c: Caller, WxJson(b): WxJson<PhoneIn>) -> WxResult<Value> {
     c.require(Capability::MiniProgram)?;
     let code = b.code.as_deref().filter(|s| !s.is_empty()).ok_or(ErrCode::OauthCodeMissing)?;
-    let k = match st.store.take_code(code, "phone", Some(&c.account.appid), c.now).await? {
-        CodeTake::Missing => return Err(ErrCode::InvalidOauthCode.into()),
-        CodeTake::Used(_) => return Err(ErrCode::CodeBeenUsed.into()),
-        CodeTake::Taken(k) => k,
-    };
-    if k.expires_at <= c.now {
-        return Err(ErrCode::InvalidOauthCode.into());
-    }
+    let k = take_live_code(&st, code, "phone", &c.account.appid, c.now).await?;
     let (country, pure) = k.scope.split_once(' ').unwrap_or(("86", k.scope.as_str()));
     let phone = if country == "86" { pure.to_string() } else { format!("+{country}{pure}") };
     Ok(Json(json!({

@@ -34,6 +34,30 @@ async fn session_key(st: &AppState, appid: &AppId, user: &User, now: i64) -> Res
     Ok(k)
 }
 
+/// A fresh single-use code of `purpose` (`wxlogin`, `phone`) for the user and mini program, good
+/// for five minutes; `scope` carries what the code stands for.
+async fn new_code(st: &AppState, purpose: &str, appid: &AppId, user: &User, scope: String, now: i64) -> Result<String, ApiError> {
+    let code = mp::login_code(&mut rand::thread_rng());
+    st.store
+        .put_code(&OneTimeCode {
+            code: code.clone(),
+            purpose: purpose.into(),
+            appid: Some(appid.clone()),
+            user_id: user.id.clone(),
+            scope,
+            created_at: now,
+            expires_at: now + mp::CODE_TTL,
+            used_at: None,
+        })
+        .await?;
+    Ok(code)
+}
+
+/// `json` sealed with the session key: `(encryptedData, iv)`.
+fn sealed(key: &str, json: &Value) -> Result<(String, String), ApiError> {
+    herald_wire::wxa::seal_fresh(key, &json.to_string()).map_err(|e| ApiError::internal(format!("{e:?}")))
+}
+
 /// `GET …/miniprograms/{appid}?env_version=`: the mini program as its runtime needs it: name,
 /// the version the channel serves and the runtime's page for it (null when none), its
 /// subscribe-message templates with how many messages of each the user has accepted, and
@@ -76,19 +100,7 @@ pub async fn login(State(st): State<AppState>, _: ActingFor, Path((id, appid)): 
     let (user, a) = load(&st, &id, &appid).await?;
     let now = st.clock.now().await?;
     session_key(&st, &a.appid, &user, now).await?;
-    let code = mp::login_code(&mut rand::thread_rng());
-    st.store
-        .put_code(&OneTimeCode {
-            code: code.clone(),
-            purpose: "wxlogin".into(),
-            appid: Some(a.appid.clone()),
-            user_id: user.id.clone(),
-            scope: String::new(),
-            created_at: now,
-            expires_at: now + mp::CODE_TTL,
-            used_at: None,
-        })
-        .await?;
+    let code = new_code(&st, "wxlogin", &a.appid, &user, String::new(), now).await?;
     Ok(Json(json!({"code": code, "expires_in": mp::CODE_TTL})))
 }
 
@@ -118,12 +130,10 @@ pub async fn user_profile(State(st): State<AppState>, _: ActingFor, Path((id, ap
         sealed["unionId"] = json!(f.unionid.0);
     }
     sealed["watermark"] = json!({"timestamp": now, "appid": a.appid});
-    let iv: [u8; 16] = rand::random();
-    let encrypted = herald_wire::wxa::seal(&key, &iv, &sealed.to_string()).map_err(|e| ApiError::internal(format!("{e:?}")))?;
-    use base64::Engine;
+    let (encrypted, iv) = self::sealed(&key, &sealed)?;
     Ok(Json(json!({
         "userInfo": info, "rawData": raw, "signature": herald_wire::wxa::raw_signature(&raw, &key),
-        "encryptedData": encrypted, "iv": base64::engine::general_purpose::STANDARD.encode(iv),
+        "encryptedData": encrypted, "iv": iv,
     })))
 }
 
@@ -157,33 +167,16 @@ pub async fn phone_code(State(st): State<AppState>, _: ActingFor, Path((id, appi
         return Err(ApiError::bad_request("phone is 5 to 15 digits and country_code 1 to 4 digits"));
     }
     let now = st.clock.now().await?;
-    let code = mp::login_code(&mut rand::thread_rng());
-    st.store
-        .put_code(&OneTimeCode {
-            code: code.clone(),
-            purpose: "phone".into(),
-            appid: Some(a.appid.clone()),
-            user_id: user.id.clone(),
-            scope: format!("{cc} {phone}"),
-            created_at: now,
-            expires_at: now + mp::CODE_TTL,
-            used_at: None,
-        })
-        .await?;
+    let code = new_code(&st, "phone", &a.appid, &user, format!("{cc} {phone}"), now).await?;
     // The older way too: the number sealed with the session key, as encryptedData and iv.
     let key = session_key(&st, &a.appid, &user, now).await?;
     let number = if cc == "86" { phone.clone() } else { format!("+{cc}{phone}") };
-    let sealed = json!({
+    let info = json!({
         "phoneNumber": number, "purePhoneNumber": phone, "countryCode": cc,
         "watermark": {"timestamp": now, "appid": a.appid},
     });
-    let iv: [u8; 16] = rand::random();
-    let encrypted = herald_wire::wxa::seal(&key, &iv, &sealed.to_string()).map_err(|e| ApiError::internal(format!("{e:?}")))?;
-    use base64::Engine;
-    Ok(Json(json!({
-        "code": code, "expires_in": mp::CODE_TTL,
-        "encryptedData": encrypted, "iv": base64::engine::general_purpose::STANDARD.encode(iv),
-    })))
+    let (encrypted, iv) = sealed(&key, &info)?;
+    Ok(Json(json!({"code": code, "expires_in": mp::CODE_TTL, "encryptedData": encrypted, "iv": iv})))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -321,12 +314,7 @@ pub async fn request(State(st): State<AppState>, _: ActingFor, Path((id, appid))
             content_type = "application/json".into();
         }
     }
-    let mut headers: Vec<(String, String)> = b
-        .header
-        .iter()
-        .filter(|(k, _)| !["content-type", "host", "content-length", "cookie", "referer"].contains(&k.to_ascii_lowercase().as_str()))
-        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-        .collect();
+    let mut headers = header_pairs(&b.header);
     headers.push(("content-type".into(), content_type));
     headers.push(("referer".into(), format!("https://servicewechat.com/{}/0/page-frame.html", a.appid)));
     let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
