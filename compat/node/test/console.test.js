@@ -288,7 +288,7 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('button', { name: '中文' }).click();
         await page.getByRole('heading', { name: '你的公众号' }).waitFor();
         await page.getByRole('button', { name: '退出登录' }).click();
-        await page.getByRole('button', { name: '登录' }).waitFor();
+        await page.getByRole('button', { name: '登录', exact: true }).waitFor();
         const me = await page.request.get(h.base + '/herald/v1/console/me');
         assert.equal(me.status(), 401);
         assert.deepEqual(errors, []);
