@@ -52,7 +52,7 @@ test('the Herald app, as a follower uses it', async (t) => {
       const browser = await launchChromium();
       let dev;
       try {
-        const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
+        const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true, intro: 'Cards, accounts and a person to answer.' })).body;
         const notes = (await h.op('POST', '/herald/v1/accounts', { name: "Li Wei's Notes", type: 'subscription', owner: { kind: 'organisation', name: 'Li Wei Studio' }, verified: true })).body;
         dev = await devServer(acme.appid);
         const set = await h.op('PUT', `/herald/v1/accounts/${acme.appid}/server`, { url: dev.url, token: TOKEN, encoding_aes_key: AES_KEY, message_mode: 'safe' });
@@ -81,6 +81,7 @@ test('the Herald app, as a follower uses it', async (t) => {
         await page.getByRole('button', { name: 'Search accounts' }).click();
         await page.getByRole('link', { name: /Acme Bank/ }).first().click();
         await page.getByRole('heading', { name: 'Acme Bank' }).waitFor();
+        await page.getByRole('region', { name: 'Introduction' }).getByText('Cards, accounts and a person to answer.').waitFor();
         await axe(page, 'account', backend);
         await page.getByRole('button', { name: 'Follow' }).click();
         await page.getByRole('link', { name: 'Open chat' }).click();

@@ -277,6 +277,11 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('status').getByText('Upgraded: this is now a service account.').waitFor();
         await page.getByText('A service account cannot become a subscription account again.').waitFor();
         assert.equal((await h.op('GET', `/herald/v1/accounts/${news.appid}`)).body.type, 'service');
+        await page.getByRole('textbox', { name: 'Introduction' }).fill('  Acme news, every morning.  ');
+        await page.getByRole('button', { name: 'Save the introduction' }).click();
+        await page.getByRole('status').getByText('Introduction saved.').waitFor();
+        assert.equal(await page.getByRole('textbox', { name: 'Introduction' }).inputValue(), 'Acme news, every morning.');
+        assert.equal((await h.op('GET', `/herald/v1/directory/${news.appid}`)).body.intro, 'Acme news, every morning.');
         await page.getByRole('textbox', { name: 'Web OAuth domain' }).fill('news.acme.example');
         await page.getByRole('button', { name: 'Save the domain' }).click();
         await page.getByRole('status').getByText('Domain saved.').waitFor();

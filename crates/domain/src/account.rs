@@ -104,6 +104,7 @@ pub enum AccountRuleError {
     CannotDowngrade,
     MiniProgramType,
     InvalidName,
+    InvalidIntro,
     InvalidServerSettings(String),
 }
 
@@ -122,6 +123,7 @@ impl std::fmt::Display for AccountRuleError {
             }
             AccountRuleError::MiniProgramType => f.write_str("a mini program cannot change type, nor an official account become one"),
             AccountRuleError::InvalidName => f.write_str("an account name must be 1 to 64 characters"),
+            AccountRuleError::InvalidIntro => write!(f, "an account's introduction is at most {MAX_INTRO_CHARS} characters"),
             AccountRuleError::InvalidServerSettings(why) => write!(f, "invalid developer-server settings: {why}"),
         }
     }
@@ -137,6 +139,19 @@ pub fn check_create(owner: OwnerKind, ty: AccountType, name: &str) -> Result<(),
         (OwnerKind::Individual, AccountType::Service) => Err(AccountRuleError::ServiceNeedsOrganisation),
         _ => Ok(()),
     }
+}
+
+/// The most characters an account's introduction (WeChat's 功能介绍) may have.
+pub const MAX_INTRO_CHARS: usize = 120;
+
+/// An account's introduction, trimmed: what its profile shows under its name. Empty is allowed
+/// (the profile then shows none).
+pub fn check_intro(intro: &str) -> Result<String, AccountRuleError> {
+    let t = intro.trim();
+    if t.chars().count() > MAX_INTRO_CHARS {
+        return Err(AccountRuleError::InvalidIntro);
+    }
+    Ok(t.to_string())
 }
 
 /// May this account be verified? Individuals' accounts cannot be.
@@ -261,6 +276,14 @@ mod tests {
         );
         assert!(check_create(OwnerKind::Organisation, AccountType::Service, "Bank").is_ok());
         assert_eq!(check_create(OwnerKind::Organisation, AccountType::Service, "  "), Err(AccountRuleError::InvalidName));
+    }
+
+    #[test]
+    fn intro_is_trimmed_and_bounded() {
+        assert_eq!(check_intro("  News every morning. ").unwrap(), "News every morning.");
+        assert_eq!(check_intro("").unwrap(), "");
+        assert!(check_intro(&"新".repeat(MAX_INTRO_CHARS)).is_ok());
+        assert_eq!(check_intro(&"新".repeat(MAX_INTRO_CHARS + 1)), Err(AccountRuleError::InvalidIntro));
     }
 
     #[test]

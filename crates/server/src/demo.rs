@@ -71,7 +71,7 @@ async fn owner_logins(st: &AppState, demo: &Demo) -> anyhow::Result<()> {
 }
 
 /// An account for a new owner; organisations' accounts are verified.
-fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> AccountCreate {
+fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str, intro: &str) -> AccountCreate {
     AccountCreate {
         name: name.into(),
         account_type: ty.into(),
@@ -80,6 +80,7 @@ fn new_account(name: &str, ty: &str, owner_kind: &str, owner_name: &str) -> Acco
         owner_id: None,
         appid: None,
         app_secret: None,
+        intro: Some(intro.into()),
     }
 }
 
@@ -126,14 +127,14 @@ async fn load(st: &AppState, record: &str) -> anyhow::Result<Demo> {
 
 async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let (subscription, _) = accounts::create_account(st, &new_account("Li Wei's Notes", "subscription", "individual", "Li Wei"))
+    let (subscription, _) = accounts::create_account(st, &new_account("Li Wei's Notes", "subscription", "individual", "Li Wei", "Notes on cooking, travel and the city, every morning."))
         .await
         .map_err(err)?;
-    let (service, _) = accounts::create_account(st, &new_account("Acme Bank", "service", "organisation", "Acme Bank Ltd."))
+    let (service, _) = accounts::create_account(st, &new_account("Acme Bank", "service", "organisation", "Acme Bank Ltd.", "Your accounts, cards and payments, with a person to answer."))
         .await
         .map_err(err)?;
     // Acme's shop, a mini program of the same owner (so users have one unionid across both).
-    let shop = AccountCreate { owner_id: Some(service.owner_id.clone()), owner: None, ..new_account("Acme Shop", "miniprogram", "organisation", "") };
+    let shop = AccountCreate { owner_id: Some(service.owner_id.clone()), owner: None, ..new_account("Acme Shop", "miniprogram", "organisation", "", "Acme's shop: order and pay without installing anything.") };
     let (miniprogram, _) = accounts::create_account(st, &shop).await.map_err(err)?;
     release_sample(st, &miniprogram.appid).await?;
     let mut people = Vec::new();
@@ -168,7 +169,7 @@ async fn seed_fresh(st: &AppState) -> anyhow::Result<Demo> {
 /// and AppSecret.
 pub async fn seed_followers(st: &AppState, n: usize) -> anyhow::Result<(String, String)> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd."))
+    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd.", ""))
         .await
         .map_err(err)?;
     let follow = FollowIn { appid: account.appid.clone(), scene: None };
@@ -213,7 +214,7 @@ pub async fn seed_messages(st: &AppState, appid: &str, url: &str, token: &str, a
 /// scale of millions); returns its AppID, AppSecret and one follower's user id.
 pub async fn seed_bulk(st: &AppState, n: u64) -> anyhow::Result<(String, String, String)> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd."))
+    let (account, _) = accounts::create_account(st, &new_account("Load Test", "service", "organisation", "Load Test Ltd.", ""))
         .await
         .map_err(err)?;
     let now = st.clock.now().await?;

@@ -119,6 +119,7 @@ impl From<AccountRuleError> for ApiError {
             AccountRuleError::CannotDowngrade => (StatusCode::CONFLICT, "cannot_downgrade"),
             AccountRuleError::MiniProgramType => (StatusCode::CONFLICT, "mini_program_type"),
             AccountRuleError::InvalidName => (StatusCode::BAD_REQUEST, "invalid_name"),
+            AccountRuleError::InvalidIntro => (StatusCode::BAD_REQUEST, "invalid_intro"),
             AccountRuleError::InvalidServerSettings(_) => (StatusCode::BAD_REQUEST, "invalid_server_settings"),
         };
         ApiError::new(status, code, e.to_string())

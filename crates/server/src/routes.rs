@@ -212,6 +212,7 @@ routes! {
     POST "/herald/v1/accounts/{appid}/verify" => platform::accounts::verify,
     POST "/herald/v1/accounts/{appid}/upgrade" => platform::accounts::upgrade,
     POST "/herald/v1/accounts/{appid}/reset_secret" => platform::accounts::reset_secret,
+    PUT "/herald/v1/accounts/{appid}/intro" => platform::accounts::set_intro,
     PUT "/herald/v1/accounts/{appid}/server" => platform::accounts::set_server,
     GET "/herald/v1/accounts/{appid}/menu" => platform::manage::get_menu,
     PUT "/herald/v1/accounts/{appid}/menu" => platform::manage::put_menu,

@@ -60,6 +60,9 @@ pub struct SeedAccount {
     pub server: Option<SeedServer>,
     #[serde(default)]
     pub web_domain: Option<String>,
+    /// The introduction its profile shows (at most 120 characters).
+    #[serde(default)]
+    pub intro: Option<String>,
     /// Tag names the account has.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -131,6 +134,7 @@ pub async fn apply(st: &AppState, f: &SeedFile) -> anyhow::Result<Applied> {
                 verified: Some(a.verified),
                 appid: Some(a.appid.clone()),
                 app_secret: Some(a.app_secret.clone()),
+                intro: a.intro.clone(),
             };
             let (mut acc, _) = accounts::create_account(st, &create).await.map_err(|e| fail(&what, e))?;
             if let Some(s) = &a.server {

@@ -33,6 +33,8 @@ pub struct Account {
     pub app_secret: String,
     pub server: ServerSettings,
     pub created_at: UnixTime,
+    /// The introduction its profile shows (WeChat's 功能介绍); empty when none.
+    pub intro: String,
 }
 
 impl Account {

@@ -105,6 +105,7 @@ async fn setup(url: &str, seed: u64) -> World {
             app_secret: "s".repeat(32),
             server: ServerSettings::default(),
             created_at: 1,
+            intro: String::new(),
         })
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 export interface ServerSettings { url: string | null; token: string | null; encoding_aes_key: string | null; message_mode: string | null }
 export interface Account {
   appid: string; app_secret: string; original_id: string; name: string; type: 'service' | 'subscription' | 'miniprogram'; verified: boolean;
-  owner: { id: string; kind: string; name: string; created_at: number }; server: ServerSettings; created_at: number;
+  owner: { id: string; kind: string; name: string; created_at: number }; server: ServerSettings; created_at: number; intro: string;
 }
 export interface Overview { followers: number; blacklisted: number; deliveries_ok: number; deliveries_failed: number; menu_set: boolean; server_configured: boolean }
 export interface Follower { openid: string; nickname: string; remark: string; subscribe_time: number | null; blacklisted: boolean; window_left: number }

@@ -35,6 +35,7 @@ pub fn account_out(a: &Account, owner: &Owner) -> AccountOut {
             message_mode: Some(a.server.mode.as_str().into()),
         },
         created_at: a.created_at,
+        intro: a.intro.clone(),
     }
 }
 
@@ -99,6 +100,7 @@ pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account
         _ => return Err(ApiError::bad_request("give exactly one of owner_id and owner")),
     };
     account::check_create(owner.kind, ty, &b.name)?;
+    let intro = account::check_intro(b.intro.as_deref().unwrap_or(""))?;
     let verified = b.verified.unwrap_or(false);
     if verified {
         account::check_verify(owner.kind)?;
@@ -136,6 +138,7 @@ pub async fn create_account(st: &AppState, b: &AccountCreate) -> Result<(Account
         app_secret,
         server: ServerSettings::default(),
         created_at: st.clock.now().await?,
+        intro,
     };
     st.store.insert_account(&a).await?;
     Ok((a, owner))
@@ -186,6 +189,15 @@ pub async fn upgrade(State(st): State<AppState>, acc: AccountAccess, ApiJson(b):
     a.ty = to;
     st.store.update_account(&a).await?;
     st.tokens.clear();
+    Ok(Json(account_for(&a, &o, acc.operator)))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/intro`: the introduction its profile shows (the operator
+/// or the owner's console).
+pub async fn set_intro(State(st): State<AppState>, acc: AccountAccess, ApiJson(b): ApiJson<IntroIn>) -> ApiResult<AccountOut> {
+    let (mut a, o) = (acc.account, acc.owner);
+    a.intro = account::check_intro(&b.intro)?;
+    st.store.update_account(&a).await?;
     Ok(Json(account_for(&a, &o, acc.operator)))
 }
 

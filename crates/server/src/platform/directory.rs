@@ -35,7 +35,7 @@ pub struct SearchQuery {
 }
 
 fn entry(a: &herald_store::Account) -> Value {
-    json!({"appid": a.appid, "name": a.name, "account_type": a.ty.as_str(), "verified": a.verified})
+    json!({"appid": a.appid, "name": a.name, "account_type": a.ty.as_str(), "verified": a.verified, "intro": a.intro})
 }
 
 /// `GET /herald/v1/directory?q=`: accounts whose name contains `q` (any case), at most 50.

@@ -95,3 +95,33 @@ async fn simulated_clock_is_shared_and_settable() {
         assert_eq!(s, StatusCode::BAD_REQUEST);
     }
 }
+
+/// An account's introduction: given at creation or set later, trimmed, at most 120 characters
+/// (a longer one is refused and changes nothing), shown by the directory to followers.
+#[tokio::test]
+async fn an_account_has_an_introduction() {
+    for app in apps().await {
+        let b = app.backend;
+        let (s, e) = app
+            .op("POST", "/herald/v1/accounts", Some(json!({"name": "Long", "type": "subscription", "owner": {"kind": "individual", "name": "L"}, "intro": "长".repeat(121)})))
+            .await;
+        assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_intro")), "{b}");
+        let (s, a) = app
+            .op("POST", "/herald/v1/accounts", Some(json!({"name": "Daily", "type": "subscription", "owner": {"kind": "individual", "name": "D"}, "intro": " News at seven. "})))
+            .await;
+        assert_eq!((s, a["intro"].as_str()), (StatusCode::CREATED, Some("News at seven.")), "{b}");
+        let appid = a["appid"].as_str().unwrap();
+        let (s, e) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/intro"), Some(json!({"intro": "x".repeat(121)}))).await;
+        assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_intro")), "{b}");
+        let (_, d) = app.op("GET", &format!("/herald/v1/directory/{appid}"), None).await;
+        assert_eq!(d["intro"], "News at seven.", "{b}: a refused change keeps the old one");
+        let (s, v) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/intro"), Some(json!({"intro": "新闻，每天早上七点。"}))).await;
+        assert_eq!((s, v["intro"].as_str()), (StatusCode::OK, Some("新闻，每天早上七点。")), "{b}");
+        let (_, found) = app.op("GET", "/herald/v1/directory?q=daily", None).await;
+        assert_eq!(found["accounts"][0]["intro"], "新闻，每天早上七点。", "{b}");
+        let (s, v) = app.op("PUT", &format!("/herald/v1/accounts/{appid}/intro"), Some(json!({"intro": ""}))).await;
+        assert_eq!((s, v["intro"].as_str()), (StatusCode::OK, Some("")), "{b}");
+        let (s, _) = app.op("PUT", "/herald/v1/accounts/wx0000000000000000/intro", Some(json!({"intro": "x"}))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    }
+}

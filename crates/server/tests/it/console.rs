@@ -113,7 +113,7 @@ async fn an_owner_acts_only_on_its_own_accounts() {
         for (method, path) in herald_server::routes::ROUTES {
             let Some(rest) = path.strip_prefix("/herald/v1/accounts/{appid}") else { continue };
             let path = format!("/herald/v1/accounts/{appid}{}", rest.replace("{job}", "1").replace("{openid}", "o_x").replace("{id}", "100"));
-            let body = (*method != "GET").then(|| json!({"button": [{"type": "click", "name": "x", "key": "k"}], "type": "service", "domain": "example.com"}));
+            let body = (*method != "GET").then(|| json!({"button": [{"type": "click", "name": "x", "key": "k"}], "type": "service", "domain": "example.com", "intro": "hijacked"}));
             let (s, v) = mallory.call(&app, method, &path, body.clone(), true).await;
             let want = if rest == "/verify" { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
             assert_eq!(s, want, "{method} {path} with another owner's session: {v}");

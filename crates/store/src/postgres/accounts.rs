@@ -1,7 +1,7 @@
 // AccountStore: owners and official accounts.
 
 const ACCOUNT_COLS: &str = "a.appid, a.original_id, a.owner_id, o.kind, a.name, a.account_type, a.verified, \
-     a.app_secret, a.server_url, a.server_token, a.encoding_aes_key, a.message_mode, a.created_at";
+     a.app_secret, a.server_url, a.server_token, a.encoding_aes_key, a.message_mode, a.created_at, a.intro";
 
 fn owner_from_row(r: &DbRow) -> crate::Result<crate::Owner> {
     let kind: String = r.try_get(1)?;
@@ -34,6 +34,7 @@ fn account_from_row(r: &DbRow) -> crate::Result<crate::Account> {
             mode: MessageMode::parse(&mode).ok_or_else(|| bad_value("message mode", &mode))?,
         },
         created_at: r.try_get(12)?,
+        intro: r.try_get(13)?,
     })
 }
 
@@ -68,8 +69,8 @@ impl crate::AccountStore for Backend {
     async fn insert_account(&self, a: &crate::Account) -> crate::Result<()> {
         sqlx::query(
             "INSERT INTO accounts (appid, original_id, owner_id, name, account_type, verified, app_secret, \
-             server_url, server_token, encoding_aes_key, message_mode, next_tag_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             server_url, server_token, encoding_aes_key, message_mode, next_tag_id, created_at, intro) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(a.appid.as_str())
         .bind(&a.original_id)
@@ -84,6 +85,7 @@ impl crate::AccountStore for Backend {
         .bind(a.server.mode.as_str())
         .bind(herald_domain::tags::FIRST_USER_TAG_ID)
         .bind(a.created_at)
+        .bind(&a.intro)
         .execute(self.writer())
         .await?;
         Ok(())
@@ -106,7 +108,7 @@ impl crate::AccountStore for Backend {
     async fn update_account(&self, a: &crate::Account) -> crate::Result<()> {
         let done = sqlx::query(
             "UPDATE accounts SET name = $2, account_type = $3, verified = $4, app_secret = $5, server_url = $6, \
-             server_token = $7, encoding_aes_key = $8, message_mode = $9 WHERE appid = $1",
+             server_token = $7, encoding_aes_key = $8, message_mode = $9, intro = $10 WHERE appid = $1",
         )
         .bind(a.appid.as_str())
         .bind(&a.name)
@@ -117,6 +119,7 @@ impl crate::AccountStore for Backend {
         .bind(&a.server.token)
         .bind(&a.server.encoding_aes_key)
         .bind(a.server.mode.as_str())
+        .bind(&a.intro)
         .execute(self.writer())
         .await?;
         if done.rows_affected() == 0 {

@@ -9,7 +9,7 @@ use super::{parsed, SqliteStore};
 use crate::{Account, Owner, Result, ServerSettings, StoreError};
 
 const ACCOUNT_SELECT: &str = "SELECT a.appid, a.original_id, a.owner_id, o.kind, a.name, a.account_type, a.verified, \
-     a.app_secret, a.server_url, a.server_token, a.encoding_aes_key, a.message_mode, a.created_at \
+     a.app_secret, a.server_url, a.server_token, a.encoding_aes_key, a.message_mode, a.created_at, a.intro \
      FROM accounts a JOIN owners o ON o.id = a.owner_id";
 
 fn owner(r: &Row<'_>) -> rusqlite::Result<Owner> {
@@ -33,6 +33,7 @@ fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
             mode: parsed(r, 11, MessageMode::parse)?,
         },
         created_at: r.get(12)?,
+        intro: r.get(13)?,
     })
 }
 
@@ -68,8 +69,8 @@ impl crate::AccountStore for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO accounts (appid, original_id, owner_id, name, account_type, verified, app_secret, \
-                 server_url, server_token, encoding_aes_key, message_mode, next_tag_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 server_url, server_token, encoding_aes_key, message_mode, next_tag_id, created_at, intro) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     a.appid.as_str(),
                     a.original_id,
@@ -83,7 +84,8 @@ impl crate::AccountStore for SqliteStore {
                     a.server.encoding_aes_key,
                     a.server.mode.as_str(),
                     herald_domain::tags::FIRST_USER_TAG_ID,
-                    a.created_at
+                    a.created_at,
+                    a.intro
                 ],
             )?;
             Ok(())
@@ -108,7 +110,7 @@ impl crate::AccountStore for SqliteStore {
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE accounts SET name = ?2, account_type = ?3, verified = ?4, app_secret = ?5, server_url = ?6, \
-                 server_token = ?7, encoding_aes_key = ?8, message_mode = ?9 WHERE appid = ?1",
+                 server_token = ?7, encoding_aes_key = ?8, message_mode = ?9, intro = ?10 WHERE appid = ?1",
                 params![
                     a.appid.as_str(),
                     a.name,
@@ -118,7 +120,8 @@ impl crate::AccountStore for SqliteStore {
                     a.server.url,
                     a.server.token,
                     a.server.encoding_aes_key,
-                    a.server.mode.as_str()
+                    a.server.mode.as_str(),
+                    a.intro
                 ],
             )?;
             if n == 0 {

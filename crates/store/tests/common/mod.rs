@@ -87,6 +87,7 @@ pub fn account(owner: &Owner, ty: AccountType) -> Account {
         app_secret: "s".repeat(32),
         server: ServerSettings::default(),
         created_at: 1,
+        intro: String::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! - `POST /herald/v1/owners`, `GET /herald/v1/owners`
 //! - `POST /herald/v1/accounts`, `GET /herald/v1/accounts`, `GET /herald/v1/accounts/{appid}`
 //! - `POST /herald/v1/accounts/{appid}/verify`, `/upgrade`, `/reset_secret`
-//! - `PUT /herald/v1/accounts/{appid}/server`
+//! - `PUT /herald/v1/accounts/{appid}/server`, `PUT /herald/v1/accounts/{appid}/intro`
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,16 @@ pub struct AccountCreate {
     /// A fixed AppSecret (32 letters or digits); made here when absent.
     #[serde(default)]
     pub app_secret: Option<String>,
+    /// The introduction its profile shows (at most 120 characters).
+    #[serde(default)]
+    pub intro: Option<String>,
+}
+
+/// `PUT /herald/v1/accounts/{appid}/intro`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IntroIn {
+    /// At most 120 characters; empty removes it.
+    pub intro: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +86,9 @@ pub struct AccountOut {
     pub owner: OwnerOut,
     pub server: ServerSettingsIo,
     pub created_at: i64,
+    /// The introduction its profile shows; empty when none.
+    #[serde(default)]
+    pub intro: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
