@@ -11,6 +11,8 @@ fn main() {
     for p in ["src", "public", "index.html", "mp.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }
+    // The API's TypeScript types (web/src/api-schema.d.ts) are checked against the document.
+    println!("cargo:rerun-if-changed={}", web.join("../docs/openapi.yaml").display());
     println!("cargo:rerun-if-env-changed=HERALD_SKIP_WEB");
     let dist = web.join("dist");
     if std::env::var_os("HERALD_SKIP_WEB").is_some_and(|v| v != "0") {
@@ -30,7 +32,10 @@ fn main() {
     }
     let npm = |args: &[&str]| {
         let status = Command::new("npm").args(args).current_dir(&web).status().unwrap_or_else(|e| panic!("running npm {args:?} in web/: {e}"));
-        assert!(status.success(), "npm {args:?} in web/ failed");
+        assert!(
+            status.success(),
+            "npm {args:?} in web/ failed (when it says the generated types are not up to date, docs/openapi.yaml changed: run `npm run schema` in web/)"
+        );
     };
     let installed = web.join("node_modules/.package-lock.json");
     let lock = web.join("package-lock.json");

@@ -1,8 +1,12 @@
 // The platform API as the app uses it: same-origin JSON, the session cookie, and the
 // session's CSRF token on every write.
 
-export interface UserOut { id: string; nickname: string; created_at: number; profile: Record<string, unknown> }
-export interface MeOut { user: UserOut; login: string | null; csrf_token: string }
+import type { components } from './api-schema';
+
+// The answers of typed endpoints, generated from docs/openapi.yaml (`npm run schema`).
+export type Schemas = components['schemas'];
+export type UserOut = Schemas['UserOut'];
+export type MeOut = Schemas['MeOut'];
 export interface ApiFailure { status: number; code: string; message: string }
 
 // Each area's session has its own CSRF token: the follower app's, and the console's (an

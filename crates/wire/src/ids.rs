@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! string_id {
     ($( $(#[$doc:meta])* $name:ident; )*) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(pub String);
 

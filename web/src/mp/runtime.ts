@@ -242,7 +242,7 @@ export function openPage(path: string, query: Record<string, string>): PageEntry
   (caller as any).options = query;
   state.stack.push(entry);
   call(caller, 'onLoad', { ...query });
-  root.attach(container, placeholder);
+  root.attach(container as any, placeholder as any);
   call(caller, 'onShow');
   chrome();
   requestAnimationFrame(() => call(caller, 'onReady'));
@@ -353,7 +353,7 @@ async function start() {
       if (Array.isArray(this)) return 'Array';
       if (this instanceof Date) return 'Date';
       if (this instanceof RegExp) return 'RegExp';
-      const t = typeof this.valueOf();
+      const t = typeof (this as { valueOf(): unknown }).valueOf();
       return t === 'object' ? 'Object' : t.charAt(0).toUpperCase() + t.slice(1);
     },
   });

@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AppId, OwnerId};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OwnerIn {
     /// `individual` or `organisation`.
     pub kind: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OwnerOut {
     pub id: OwnerId,
     pub kind: String,
@@ -23,13 +23,13 @@ pub struct OwnerOut {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OwnerList {
     pub owners: Vec<OwnerOut>,
 }
 
 /// Create an account for an existing owner (`owner_id`) or a new one (`owner`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountCreate {
     pub name: String,
     /// `subscription` or `service`.
@@ -55,13 +55,13 @@ pub struct AccountCreate {
 }
 
 /// `PUT /herald/v1/accounts/{appid}/intro`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntroIn {
     /// At most 120 characters; empty removes it.
     pub intro: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServerSettingsIo {
     #[serde(default)]
     pub url: Option<String>,
@@ -74,7 +74,7 @@ pub struct ServerSettingsIo {
     pub message_mode: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountOut {
     pub appid: AppId,
     pub app_secret: String,
@@ -87,11 +87,10 @@ pub struct AccountOut {
     pub server: ServerSettingsIo,
     pub created_at: i64,
     /// The introduction its profile shows; empty when none.
-    #[serde(default)]
     pub intro: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountList {
     pub accounts: Vec<AccountOut>,
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::users::UserOut;
 
 /// `POST /herald/v1/auth/signup`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SignUpIn {
     /// A username (3–32 of a–z, 0–9, `_`, `.`, `-`, starting with a letter) or a phone number.
     pub login: String,
@@ -17,14 +17,14 @@ pub struct SignUpIn {
 }
 
 /// `POST /herald/v1/auth/signin`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SignInIn {
     pub login: String,
     pub password: String,
 }
 
 /// Who is signed in: the user, its login and the session's CSRF token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeOut {
     pub user: UserOut,
     pub login: Option<String>,
@@ -32,13 +32,13 @@ pub struct MeOut {
 }
 
 /// `PUT /herald/v1/me/password`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PasswordIn {
     pub current: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionOut {
     /// What `DELETE /herald/v1/me/sessions/{id}` takes.
     pub id: String,
@@ -49,7 +49,7 @@ pub struct SessionOut {
     pub current: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionList {
     pub sessions: Vec<SessionOut>,
 }

@@ -8,27 +8,27 @@ use super::accounts::OwnerOut;
 use super::auth::SessionOut;
 
 /// `POST /herald/v1/console/signin`; `PUT /herald/v1/owners/{id}/login` (operator) sets them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OwnerSignInIn {
     pub email: String,
     pub password: String,
 }
 
 /// Who is signed in to the console: the owner, its email and the session's CSRF token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsoleMeOut {
     pub owner: OwnerOut,
     pub email: String,
     pub csrf_token: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsoleSessionList {
     pub sessions: Vec<SessionOut>,
 }
 
 /// One follower in the console's list (`GET /herald/v1/accounts/{appid}/followers`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowerOut {
     pub openid: String,
     pub nickname: String,
@@ -39,7 +39,7 @@ pub struct FollowerOut {
     pub window_left: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowerPage {
     pub followers: Vec<FollowerOut>,
     /// Pass as `before` for the next page; None on the last.
@@ -47,7 +47,7 @@ pub struct FollowerPage {
 }
 
 /// `GET /herald/v1/accounts/{appid}/overview`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OverviewOut {
     pub followers: i64,
     pub blacklisted: i64,

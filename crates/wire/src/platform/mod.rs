@@ -12,8 +12,67 @@ pub mod users;
 use serde::{Deserialize, Serialize};
 
 /// The body of every failed platform-API call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlatformError {
     pub code: String,
     pub message: String,
+}
+
+/// Every platform type above as an OpenAPI schema, generated from the Rust types (utoipa), so the
+/// document (docs/openapi.yaml, whose generated block crates/server/tests/it/openapi.rs keeps
+/// equal to this) and the front end's TypeScript types made from it cannot drift from the server.
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(
+    accounts::OwnerIn,
+    accounts::OwnerOut,
+    accounts::OwnerList,
+    accounts::AccountCreate,
+    accounts::IntroIn,
+    accounts::ServerSettingsIo,
+    accounts::AccountOut,
+    accounts::AccountList,
+    auth::SignUpIn,
+    auth::SignInIn,
+    auth::MeOut,
+    auth::PasswordIn,
+    auth::SessionOut,
+    auth::SessionList,
+    clock::ClockOut,
+    clock::ClockIn,
+    console::OwnerSignInIn,
+    console::ConsoleMeOut,
+    console::ConsoleSessionList,
+    console::FollowerOut,
+    console::FollowerPage,
+    console::OverviewOut,
+    PlatformError,
+    profile::Profile,
+    users::UserCreate,
+    users::UserOut,
+    users::UserList,
+    users::FollowIn,
+    users::RelationOut,
+    users::RelationList,
+)))]
+pub struct PlatformSchemas;
+
+/// The schemas of [`PlatformSchemas`] as JSON, by name (sorted).
+pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(PlatformSchemas::openapi()).unwrap_or_default();
+    doc["components"]["schemas"].as_object().cloned().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn schemas_follow_serde() {
+        let s = super::schemas();
+        let account = &s["AccountOut"];
+        // serde's rename: the field is `type`, and typed ids are plain strings.
+        assert!(account["properties"]["type"].is_object(), "{account}");
+        assert!(account["properties"].get("account_type").is_none());
+        assert_eq!(account["required"].as_array().unwrap().iter().filter(|v| *v == "appid").count(), 1);
+        assert!(s["FollowerPage"]["properties"]["next"].is_object());
+    }
 }

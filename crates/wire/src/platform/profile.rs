@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The client platforms a user may be on.
 pub const PLATFORMS: &[&str] = &["ios", "android", "other"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Profile {
     /// 0 unknown, 1 male, 2 female.

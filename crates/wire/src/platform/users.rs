@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AppId, OpenId, TagId, UnionId, UserId};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserCreate {
     /// A fixed id (1 to 64 of letters, digits, `_` and `-`); made here when absent.
     #[serde(default)]
@@ -17,7 +17,7 @@ pub struct UserCreate {
     pub profile: Option<super::profile::Profile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserOut {
     pub id: UserId,
     pub nickname: String,
@@ -25,12 +25,12 @@ pub struct UserOut {
     pub profile: super::profile::Profile,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserList {
     pub users: Vec<UserOut>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowIn {
     pub appid: AppId,
     /// A `subscribe_scene` value; `ADD_SCENE_SEARCH` when absent.
@@ -39,7 +39,7 @@ pub struct FollowIn {
 }
 
 /// A user's relation with one account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RelationOut {
     pub appid: AppId,
     pub account_name: String,
@@ -59,7 +59,7 @@ pub struct RelationOut {
     pub tagid_list: Vec<TagId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RelationList {
     pub following: Vec<RelationOut>,
 }

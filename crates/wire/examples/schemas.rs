@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", serde_json::to_string_pretty(&herald_wire::platform::schemas()).unwrap());
+}
