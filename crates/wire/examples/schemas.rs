@@ -1,3 +1,0 @@
-fn main() {
-    println!("{}", serde_json::to_string_pretty(&herald_wire::platform::schemas()).unwrap());
-}
