@@ -1177,9 +1177,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accounts?: components["schemas"]["DirectoryEntry"][];
-                        };
+                        "application/json": components["schemas"]["DirectoryList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -6453,7 +6451,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ChatList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -6503,7 +6501,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["OkOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -6549,7 +6547,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["PushList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -6596,7 +6594,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["FolderOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -12385,16 +12383,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        DirectoryEntry: {
-            appid?: string;
-            name?: string;
-            /** @enum {string} */
-            account_type?: "subscription" | "service";
-            verified?: boolean;
-            /** @description The account's introduction; empty when none. */
-            intro?: string;
-            qrcode_url?: string;
-        };
         WxOk: {
             errcode?: number;
             errmsg?: string;
@@ -12519,6 +12507,40 @@ export interface components {
         };
         /** @description An official account's AppID (`wx` + 16 hex digits). */
         AppId: string;
+        /** @description The newest thing in a chat. */
+        ChatLastOut: {
+            /** Format: int64 */
+            created_at: number;
+            /** @description `message` or `push`. */
+            kind: string;
+            msgtype: string;
+            preview: string;
+            /**
+             * Format: int64
+             * @description The message's place in the conversation (messages only).
+             */
+            seq?: number | null;
+        };
+        ChatList: {
+            /** @description Newest first. */
+            chats: components["schemas"]["ChatOut"][];
+        };
+        /** @description One entry of the chat list: an account's chat, or the folded subscription folder. */
+        ChatOut: {
+            /** @description `service` or `subscription` (`account` entries only). */
+            account_type?: string | null;
+            appid?: null | components["schemas"]["AppId"];
+            /** @description Whether the user still follows the account (`account` entries only). */
+            following?: boolean | null;
+            /** @description `account` or `subscriptions`. */
+            kind: string;
+            last: components["schemas"]["ChatLastOut"];
+            name: string;
+            /** @description Whether new messages here notify (service accounts); the folder never does. */
+            notify: boolean;
+            /** Format: int64 */
+            unread: number;
+        };
         ClockIn: {
             /** Format: int64 */
             advance?: number | null;
@@ -12547,6 +12569,26 @@ export interface components {
         };
         ConsoleSessionList: {
             sessions: components["schemas"]["SessionOut"][];
+        };
+        /** @description An official account as the directory shows it. */
+        DirectoryEntry: {
+            /** @description `subscription` or `service`. */
+            account_type: string;
+            appid: components["schemas"]["AppId"];
+            /** @description Its introduction; empty when none. */
+            intro: string;
+            name: string;
+            /** @description Its own QR code's picture (one account's card only). */
+            qrcode_url?: string | null;
+            verified: boolean;
+        };
+        DirectoryList: {
+            /** @description At most 50. */
+            accounts: components["schemas"]["DirectoryEntry"][];
+        };
+        /** @description The subscription folder: subscription accounts' mass messages, newest first. */
+        FolderOut: {
+            items: components["schemas"]["PushOut"][];
         };
         FollowIn: {
             appid: components["schemas"]["AppId"];
@@ -12582,6 +12624,10 @@ export interface components {
             csrf_token: string;
             login?: string | null;
             user: components["schemas"]["UserOut"];
+        };
+        /** @description The answer of writes that have nothing else to say. */
+        OkOut: {
+            ok: boolean;
         };
         /** @description A follower's id as one account sees them; stable per (account, user). */
         OpenId: string;
@@ -12656,6 +12702,36 @@ export interface components {
              * @default 0
              */
             sex: number;
+        };
+        /** @description One article of a mass message, with the follower's link to read it. */
+        PushArticleOut: {
+            author: Record<string, never>;
+            digest: Record<string, never>;
+            thumb_media_id: Record<string, never>;
+            title: Record<string, never>;
+            url: string;
+        };
+        /** @description One account's mass messages to this follower, newest first. */
+        PushList: {
+            pushes: components["schemas"]["PushOut"][];
+        };
+        /** @description A mass message as its follower sees it. */
+        PushOut: {
+            account_name: string;
+            appid: components["schemas"]["AppId"];
+            articles: components["schemas"]["PushArticleOut"][];
+            /** @description The message as the account sent it (its `text`, `image`, … object). */
+            content: Record<string, never>;
+            /** Format: int64 */
+            created_at: number;
+            /** @description Always `push`. */
+            kind: string;
+            /** Format: int64 */
+            msg_id: number;
+            /** @description `mpnews`, `text`, `image`, `voice`, `mpvideo`, `wxcard`. */
+            msgtype: string;
+            /** @description One line for lists. */
+            preview: string;
         };
         RelationList: {
             following: components["schemas"]["RelationOut"][];

@@ -5,7 +5,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use herald_wire::platform::chats::{DirectoryEntry, DirectoryList};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Operator;
@@ -34,14 +34,21 @@ pub struct SearchQuery {
     q: String,
 }
 
-fn entry(a: &herald_store::Account) -> Value {
-    json!({"appid": a.appid, "name": a.name, "account_type": a.ty.as_str(), "verified": a.verified, "intro": a.intro})
+fn entry(a: &herald_store::Account) -> DirectoryEntry {
+    DirectoryEntry {
+        appid: a.appid.clone(),
+        name: a.name.clone(),
+        account_type: a.ty.as_str().into(),
+        verified: a.verified,
+        intro: a.intro.clone(),
+        qrcode_url: None,
+    }
 }
 
 /// `GET /herald/v1/directory?q=`: accounts whose name contains `q` (any case), at most 50.
-pub async fn search(State(st): State<AppState>, _: Viewer, Query(q): Query<SearchQuery>) -> ApiResult<Value> {
+pub async fn search(State(st): State<AppState>, _: Viewer, Query(q): Query<SearchQuery>) -> ApiResult<DirectoryList> {
     let needle = q.q.trim().to_lowercase();
-    let accounts: Vec<Value> = st
+    let accounts: Vec<DirectoryEntry> = st
         .store
         .accounts()
         .await?
@@ -51,16 +58,16 @@ pub async fn search(State(st): State<AppState>, _: Viewer, Query(q): Query<Searc
         .take(50)
         .map(entry)
         .collect();
-    Ok(Json(json!({"accounts": accounts})))
+    Ok(Json(DirectoryList { accounts }))
 }
 
 /// `GET /herald/v1/directory/{appid}`: one account's card, with its own QR code's picture.
-pub async fn show(State(st): State<AppState>, _: Viewer, Path(appid): Path<String>) -> ApiResult<Value> {
+pub async fn show(State(st): State<AppState>, _: Viewer, Path(appid): Path<String>) -> ApiResult<DirectoryEntry> {
     let a = st.store.account(&appid).await?.ok_or_else(|| ApiError::not_found("account"))?;
     let now = st.clock.now().await?;
     let mut out = entry(&a);
     if let Ok(code) = crate::cgi::qrcode::account_code(&st, &a.appid, now).await {
-        out["qrcode_url"] = json!(format!("{}{}", st.base_url(), crate::cgi::qrcode::image_path(&code)));
+        out.qrcode_url = Some(format!("{}{}", st.base_url(), crate::cgi::qrcode::image_path(&code)));
     }
     Ok(Json(out))
 }

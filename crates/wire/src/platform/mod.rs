@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod chats;
 pub mod console;
 pub mod clock;
 pub mod profile;
@@ -37,6 +38,16 @@ pub struct PlatformError {
     auth::PasswordIn,
     auth::SessionOut,
     auth::SessionList,
+    chats::PushArticleOut,
+    chats::PushOut,
+    chats::ChatLastOut,
+    chats::ChatOut,
+    chats::ChatList,
+    chats::FolderOut,
+    chats::PushList,
+    chats::DirectoryEntry,
+    chats::DirectoryList,
+    chats::OkOut,
     clock::ClockOut,
     clock::ClockIn,
     console::OwnerSignInIn,
@@ -53,6 +64,11 @@ pub struct PlatformError {
     users::FollowIn,
     users::RelationOut,
     users::RelationList,
+    crate::ids::AppId,
+    crate::ids::OpenId,
+    crate::ids::UnionId,
+    crate::ids::UserId,
+    crate::ids::OwnerId,
 )))]
 pub struct PlatformSchemas;
 
