@@ -1322,7 +1322,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["CouponList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -8201,10 +8201,7 @@ export interface paths {
             };
             requestBody?: {
                 content: {
-                    "application/json": {
-                        amount?: number;
-                        request_id?: string;
-                    };
+                    "application/json": components["schemas"]["TopUpIn"];
                 };
             };
             responses: {
@@ -8214,7 +8211,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["TopUpOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -8259,7 +8256,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["WalletOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -8304,7 +8301,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["LedgerAuditOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -9688,10 +9685,7 @@ export interface paths {
             };
             requestBody?: {
                 content: {
-                    "application/json": {
-                        amount: number;
-                        request_id?: string;
-                    };
+                    "application/json": components["schemas"]["TopUpIn"];
                 };
             };
             responses: {
@@ -12570,6 +12564,36 @@ export interface components {
         ConsoleSessionList: {
             sessions: components["schemas"]["SessionOut"][];
         };
+        CouponList: {
+            coupons: components["schemas"]["CouponOut"][];
+        };
+        /** @description A coupon the user can use now, with its stock's terms. */
+        CouponOut: {
+            /**
+             * Format: int64
+             * @description Fen off.
+             */
+            amount: number;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            available_end_time: number;
+            coupon_id: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            create_time: number;
+            mchid: string;
+            stock_id: string;
+            stock_name: string;
+            /**
+             * Format: int64
+             * @description The smallest order it applies to, fen.
+             */
+            transaction_minimum: number;
+        };
         /** @description An official account as the directory shows it. */
         DirectoryEntry: {
             /** @description `subscription` or `service`. */
@@ -12618,6 +12642,26 @@ export interface components {
         IntroIn: {
             /** @description At most 120 characters; empty removes it. */
             intro: string;
+        };
+        /** @description `GET /herald/v1/ledger`: every book sums to zero and none but the outside world's is negative. */
+        LedgerAuditOut: {
+            /** Format: int64 */
+            books: number;
+            /**
+             * Format: int64
+             * @description Fen brought in from outside (top-ups) and not taken out.
+             */
+            money_in_platform: number;
+            /**
+             * Format: int64
+             * @description Always 0.
+             */
+            negative_books: number;
+            /**
+             * Format: int64
+             * @description Always 0.
+             */
+            total: number;
         };
         /** @description Who is signed in: the user, its login and the session's CSRF token. */
         MeOut: {
@@ -12790,6 +12834,27 @@ export interface components {
             nickname?: string | null;
             password: string;
         };
+        /** @description `POST /herald/v1/users/{id}/wallet/topup` (and a merchant's top-up). */
+        TopUpIn: {
+            /**
+             * Format: int64
+             * @description Fen, 1 to 100,000,000.
+             */
+            amount: number;
+            /** @description Makes the top-up idempotent: the same request_id tops up once (at most 64 bytes). */
+            request_id?: string | null;
+        };
+        /** @description A wallet's top-up: 201 when new, 200 when `request_id` was seen before (`replayed`). */
+        TopUpOut: {
+            /**
+             * Format: int64
+             * @description Fen, after the top-up.
+             */
+            balance: number;
+            replayed: boolean;
+            request_id: string;
+            user: components["schemas"]["UserId"];
+        };
         /** @description A user's id across all accounts of one owner. */
         UnionId: string;
         UserCreate: {
@@ -12809,6 +12874,29 @@ export interface components {
             id: components["schemas"]["UserId"];
             nickname: string;
             profile: components["schemas"]["Profile"];
+        };
+        /** @description One movement of a wallet. */
+        WalletEntryOut: {
+            /**
+             * Format: int64
+             * @description Fen: positive in, negative out.
+             */
+            amount: number;
+            /** Format: int64 */
+            balance_after: number;
+            /** Format: int64 */
+            created_at: number;
+            reason: string;
+        };
+        /** @description `GET /herald/v1/users/{id}/wallet`: the balance and the newest 50 movements. */
+        WalletOut: {
+            /**
+             * Format: int64
+             * @description Fen.
+             */
+            balance: number;
+            entries: components["schemas"]["WalletEntryOut"][];
+            user: components["schemas"]["UserId"];
         };
         /** Format: int64 */
         i64: number;

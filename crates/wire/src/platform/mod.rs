@@ -9,6 +9,7 @@ pub mod console;
 pub mod clock;
 pub mod profile;
 pub mod users;
+pub mod wallet;
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +65,13 @@ pub struct PlatformError {
     users::FollowIn,
     users::RelationOut,
     users::RelationList,
+    wallet::TopUpIn,
+    wallet::TopUpOut,
+    wallet::WalletEntryOut,
+    wallet::WalletOut,
+    wallet::LedgerAuditOut,
+    wallet::CouponOut,
+    wallet::CouponList,
     crate::ids::AppId,
     crate::ids::OpenId,
     crate::ids::UnionId,
