@@ -4442,9 +4442,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            deliveries?: components["schemas"]["Delivery"][];
-                        };
+                        "application/json": components["schemas"]["DeliveryList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -4494,9 +4492,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            requeued?: number;
-                        };
+                        "application/json": components["schemas"]["RequeuedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -4543,9 +4539,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            requeued?: number;
-                        };
+                        "application/json": components["schemas"]["RequeuedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -12425,27 +12419,6 @@ export interface components {
             reply_for?: number | null;
             created_at?: number;
         };
-        Delivery: {
-            id?: number;
-            kind?: string;
-            /** @enum {string} */
-            state?: "pending" | "done" | "failed";
-            message_seq?: number;
-            payload?: string;
-            attempts?: {
-                attempt?: number;
-                url?: string;
-                request?: string;
-                status?: number | null;
-                response?: string | null;
-                latency_ms?: number;
-                error?: string | null;
-                at?: number;
-            }[];
-            last_error?: string | null;
-            created_at?: number;
-            finished_at?: number | null;
-        };
         AutoReplies: {
             /** @description `{"msgtype": text|image|voice|video|music|news, ...}`, e.g. `{"msgtype":"text","content":"Hi"}` */
             subscribe?: Record<string, never>;
@@ -12501,6 +12474,29 @@ export interface components {
         };
         /** @description An official account's AppID (`wx` + 16 hex digits). */
         AppId: string;
+        /** @description One attempt at a delivery: the request Herald sent and what came back. */
+        AttemptOut: {
+            /** Format: int64 */
+            at: number;
+            /** Format: int64 */
+            attempt: number;
+            error?: string | null;
+            /** Format: int64 */
+            latency_ms: number;
+            /** @description The body sent (encrypted in safe and compatible modes). */
+            request: string;
+            /** @description `request` decrypted with the account's EncodingAESKey, for reading; None when plain. */
+            request_plain?: string | null;
+            response?: string | null;
+            /** @description `response` decrypted, for reading; None when plain or absent. */
+            response_plain?: string | null;
+            /**
+             * Format: int64
+             * @description The HTTP status; None when no answer came.
+             */
+            status?: number | null;
+            url: string;
+        };
         /** @description The newest thing in a chat. */
         ChatLastOut: {
             /** Format: int64 */
@@ -12593,6 +12589,31 @@ export interface components {
              * @description The smallest order it applies to, fen.
              */
             transaction_minimum: number;
+        };
+        /** @description Newest first. */
+        DeliveryList: {
+            deliveries: components["schemas"]["DeliveryOut"][];
+        };
+        /** @description One callback to the developer server. */
+        DeliveryOut: {
+            attempts: components["schemas"]["AttemptOut"][];
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            finished_at?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `message` (a follower's message or event) or another job kind. */
+            kind: string;
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description The conversation message it carries, if any.
+             */
+            message_seq?: number | null;
+            payload: string;
+            /** @description `pending`, `done` or `failed`. */
+            state: string;
         };
         /** @description An official account as the directory shows it. */
         DirectoryEntry: {
@@ -12799,6 +12820,11 @@ export interface components {
             unionid: components["schemas"]["UnionId"];
             /** Format: int64 */
             unsubscribe_time?: number | null;
+        };
+        /** @description How many deliveries were queued again. */
+        RequeuedOut: {
+            /** Format: int64 */
+            requeued: number;
         };
         ServerSettingsIo: {
             encoding_aes_key?: string | null;

@@ -12,5 +12,5 @@ export type FollowerPage = Schemas['FollowerPage'];
 export type ConsoleMe = Schemas['ConsoleMeOut'];
 export type Session = Schemas['SessionOut'];
 export interface MenuButton { type?: string; name: string; key?: string; url?: string; media_id?: string; article_id?: string; appid?: string; pagepath?: string; sub_button?: MenuButton[] }
-export interface Attempt { attempt: number; url: string; status: number | null; error: string | null; at: number; latency_ms: number | null; request: string; response: string | null; request_plain: string | null; response_plain: string | null }
-export interface Delivery { id: number; kind: string; state: string; attempts: Attempt[]; last_error: string | null; created_at: number }
+export type Attempt = Schemas['AttemptOut'];
+export type Delivery = Schemas['DeliveryOut'];

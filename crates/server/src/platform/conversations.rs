@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::conversation::{menu_option, Inbound, UserEvent, UserMessage};
 use herald_store::{Direction, Job};
+use herald_wire::platform::deliveries::{AttemptOut, DeliveryList, DeliveryOut, RequeuedOut};
 use herald_wire::{AppId, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -144,24 +145,33 @@ fn decrypted(crypto: Option<&herald_wire::callback::crypto::MsgCrypto>, body: Op
     crypto?.decrypt(&enc).ok()
 }
 
-async fn delivery_json(st: &AppState, j: &Job, crypto: Option<&herald_wire::callback::crypto::MsgCrypto>) -> Result<Value, ApiError> {
+async fn delivery_out(st: &AppState, j: &Job, crypto: Option<&herald_wire::callback::crypto::MsgCrypto>) -> Result<DeliveryOut, ApiError> {
     let attempts = st.store.attempts(j.id).await?;
-    Ok(json!({
-        "id": j.id,
-        "kind": j.kind,
-        "state": j.state,
-        "message_seq": j.message_seq,
-        "payload": j.payload,
-        "attempts": attempts.iter().map(|a| json!({
-            "attempt": a.attempt, "url": a.url, "request": a.request, "status": a.status,
-            "response": a.response, "latency_ms": a.latency_ms, "error": a.error, "at": a.at,
-            "request_plain": decrypted(crypto, Some(a.request.as_str())),
-            "response_plain": decrypted(crypto, a.response.as_deref()),
-        })).collect::<Vec<_>>(),
-        "last_error": j.last_error,
-        "created_at": j.created_at,
-        "finished_at": j.finished_at,
-    }))
+    Ok(DeliveryOut {
+        id: j.id,
+        kind: j.kind.clone(),
+        state: j.state.clone(),
+        message_seq: j.message_seq,
+        payload: j.payload.clone(),
+        attempts: attempts
+            .iter()
+            .map(|a| AttemptOut {
+                attempt: a.attempt,
+                url: a.url.clone(),
+                request: a.request.clone(),
+                status: a.status,
+                response: a.response.clone(),
+                latency_ms: a.latency_ms,
+                error: a.error.clone(),
+                at: a.at,
+                request_plain: decrypted(crypto, Some(a.request.as_str())),
+                response_plain: decrypted(crypto, a.response.as_deref()),
+            })
+            .collect(),
+        last_error: j.last_error.clone(),
+        created_at: j.created_at,
+        finished_at: j.finished_at,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +185,7 @@ pub struct DeliveryQuery {
 /// `GET /herald/v1/accounts/{appid}/deliveries`: callbacks newest first, each with its attempts.
 /// Each attempt carries `request_plain` and `response_plain`: an encrypted body (safe or
 /// compatible mode) decrypted with the account's EncodingAESKey, for reading.
-pub async fn deliveries(State(st): State<AppState>, a: AccountAccess, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<Value> {
+pub async fn deliveries(State(st): State<AppState>, a: AccountAccess, Path(appid): Path<String>, Query(q): Query<DeliveryQuery>) -> ApiResult<DeliveryList> {
     let crypto = a.account.server.encoding_aes_key.as_deref().and_then(|k| herald_wire::callback::crypto::MsgCrypto::new(k, a.account.appid.as_str()).ok());
     if let Some(s) = &q.state {
         if !matches!(s.as_str(), "pending" | "done" | "failed") {
@@ -185,26 +195,26 @@ pub async fn deliveries(State(st): State<AppState>, a: AccountAccess, Path(appid
     let jobs = st.store.jobs(&AppId(appid), q.state.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
     let mut out = Vec::with_capacity(jobs.len());
     for j in &jobs {
-        out.push(delivery_json(&st, j, crypto.as_ref()).await?);
+        out.push(delivery_out(&st, j, crypto.as_ref()).await?);
     }
-    Ok(Json(json!({"deliveries": out})))
+    Ok(Json(DeliveryList { deliveries: out }))
 }
 
 /// `POST /herald/v1/accounts/{appid}/deliveries/{id}/redeliver`.
-pub async fn redeliver(State(st): State<AppState>, _: AccountAccess, Path((appid, id)): Path<(String, i64)>) -> ApiResult<Value> {
+pub async fn redeliver(State(st): State<AppState>, _: AccountAccess, Path((appid, id)): Path<(String, i64)>) -> ApiResult<RequeuedOut> {
     let job = st.store.job(id).await?.filter(|j| j.appid.as_str() == appid).ok_or_else(|| ApiError::not_found("delivery"))?;
     if !st.store.requeue(job.id, system_now_ms()).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "pending", "the delivery is still pending"));
     }
     st.wake.notify_one();
-    Ok(Json(json!({"requeued": 1})))
+    Ok(Json(RequeuedOut { requeued: 1 }))
 }
 
 /// `POST /herald/v1/accounts/{appid}/deliveries/redeliver_failed`.
-pub async fn redeliver_failed(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<Value> {
+pub async fn redeliver_failed(State(st): State<AppState>, _: AccountAccess, Path(appid): Path<String>) -> ApiResult<RequeuedOut> {
     let n = st.store.requeue_failed(&AppId(appid), system_now_ms()).await?;
     st.wake.notify_one();
-    Ok(Json(json!({"requeued": n})))
+    Ok(Json(RequeuedOut { requeued: n as i64 }))
 }
 
 /// `GET /herald/v1/accounts/{appid}/auto_replies`.

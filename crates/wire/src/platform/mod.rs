@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod chats;
 pub mod console;
+pub mod deliveries;
 pub mod clock;
 pub mod profile;
 pub mod users;
@@ -57,6 +58,10 @@ pub struct PlatformError {
     console::FollowerOut,
     console::FollowerPage,
     console::OverviewOut,
+    deliveries::AttemptOut,
+    deliveries::DeliveryOut,
+    deliveries::DeliveryList,
+    deliveries::RequeuedOut,
     PlatformError,
     profile::Profile,
     users::UserCreate,
