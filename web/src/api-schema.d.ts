@@ -946,7 +946,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SignedOutOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1039,7 +1039,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["PasswordChangedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1133,7 +1133,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SessionEndedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1572,7 +1572,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SignedOutOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1655,10 +1655,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        current: string;
-                        password: string;
-                    };
+                    "application/json": components["schemas"]["PasswordIn"];
                 };
             };
             responses: {
@@ -1668,7 +1665,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["PasswordChangedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1762,7 +1759,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SessionEndedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -1801,10 +1798,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        email: string;
-                        password: string;
-                    };
+                    "application/json": components["schemas"]["OwnerSignInIn"];
                 };
             };
             responses: {
@@ -1814,7 +1808,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["OwnerLoginOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -12723,6 +12717,11 @@ export interface components {
         OwnerList: {
             owners: components["schemas"]["OwnerOut"][];
         };
+        /** @description `PUT /herald/v1/owners/{id}/login`: the owner's console login. */
+        OwnerLoginOut: {
+            email: string;
+            owner: components["schemas"]["OwnerId"];
+        };
         OwnerOut: {
             /** Format: int64 */
             created_at: number;
@@ -12735,9 +12734,14 @@ export interface components {
             email: string;
             password: string;
         };
+        /** @description `PUT /herald/v1/me/password` and `/herald/v1/console/password`: every other session ended. */
+        PasswordChangedOut: {
+            changed: boolean;
+        };
         /** @description `PUT /herald/v1/me/password`. */
         PasswordIn: {
             current: string;
+            /** @description The new password: at least 8 characters. */
             password: string;
         };
         /** @description The body of every failed platform-API call. */
@@ -12833,6 +12837,11 @@ export interface components {
             token?: string | null;
             url?: string | null;
         };
+        /** @description `DELETE …/sessions/{id}`: how many sessions ended (1). */
+        SessionEndedOut: {
+            /** Format: int64 */
+            ended: number;
+        };
         SessionList: {
             sessions: components["schemas"]["SessionOut"][];
         };
@@ -12858,7 +12867,12 @@ export interface components {
             login: string;
             /** @description Defaults to the login. */
             nickname?: string | null;
+            /** @description At least 8 characters. */
             password: string;
+        };
+        /** @description `POST /herald/v1/auth/signout` and `/herald/v1/console/signout`. */
+        SignedOutOut: {
+            signed_out: boolean;
         };
         /** @description `POST /herald/v1/users/{id}/wallet/topup` (and a merchant's top-up). */
         TopUpIn: {

@@ -142,7 +142,7 @@ pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): 
 /// `POST /herald/v1/auth/signout`: ends this session.
 pub async fn signout(State(st): State<AppState>, me: Me) -> Result<Response, ApiError> {
     st.store.delete_session(&me.session_hash).await?;
-    let mut r = Json(serde_json::json!({"signed_out": true})).into_response();
+    let mut r = Json(herald_wire::platform::auth::SignedOutOut { signed_out: true }).into_response();
     r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")).expect("ASCII"));
     Ok(r)
 }
@@ -154,7 +154,7 @@ pub async fn me(State(st): State<AppState>, me: Me) -> ApiResult<MeOut> {
 }
 
 /// `PUT /herald/v1/me/password`: needs the current password; other sessions end.
-pub async fn change_password(State(st): State<AppState>, me: Me, ApiJson(b): ApiJson<PasswordIn>) -> ApiResult<serde_json::Value> {
+pub async fn change_password(State(st): State<AppState>, me: Me, ApiJson(b): ApiJson<PasswordIn>) -> ApiResult<herald_wire::platform::auth::PasswordChangedOut> {
     rules::check_password(&b.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let Some(login) = st.store.login_of(&me.user.id).await? else {
         return Err(ApiError::new(StatusCode::CONFLICT, "no_login", "this user signs in by link only"));
@@ -170,7 +170,7 @@ pub async fn change_password(State(st): State<AppState>, me: Me, ApiJson(b): Api
             st.store.delete_session(&s.id_hash).await?;
         }
     }
-    Ok(Json(serde_json::json!({"changed": true})))
+    Ok(Json(herald_wire::platform::auth::PasswordChangedOut { changed: true }))
 }
 
 /// `GET /herald/v1/me/sessions`: this user's live sessions, newest first.
@@ -187,9 +187,9 @@ pub async fn sessions(State(st): State<AppState>, me: Me) -> ApiResult<SessionLi
 }
 
 /// `DELETE /herald/v1/me/sessions/{id}`: ends one of this user's sessions (404 if none is).
-pub async fn end_session(State(st): State<AppState>, me: Me, Path(id): Path<String>) -> ApiResult<serde_json::Value> {
+pub async fn end_session(State(st): State<AppState>, me: Me, Path(id): Path<String>) -> ApiResult<herald_wire::platform::auth::SessionEndedOut> {
     if st.store.end_user_sessions(&me.user.id, &id).await? == 0 {
         return Err(ApiError::not_found("session"));
     }
-    Ok(Json(serde_json::json!({"ended": 1})))
+    Ok(Json(herald_wire::platform::auth::SessionEndedOut { ended: 1 }))
 }

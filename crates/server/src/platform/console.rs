@@ -179,7 +179,7 @@ pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): 
 /// `POST /herald/v1/console/signout`: ends this session.
 pub async fn signout(State(st): State<AppState>, s: OwnerSession) -> Result<Response, ApiError> {
     st.store.delete_owner_session(&s.session_hash).await?;
-    let mut r = Json(serde_json::json!({"signed_out": true})).into_response();
+    let mut r = Json(herald_wire::platform::auth::SignedOutOut { signed_out: true }).into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&st, "", 0));
     Ok(r)
 }
@@ -203,15 +203,15 @@ pub async fn sessions(State(st): State<AppState>, s: OwnerSession) -> ApiResult<
 }
 
 /// `DELETE /herald/v1/console/sessions/{id}`: ends one of the owner's sessions (404 if none is).
-pub async fn end_session(State(st): State<AppState>, s: OwnerSession, Path(id): Path<String>) -> ApiResult<serde_json::Value> {
+pub async fn end_session(State(st): State<AppState>, s: OwnerSession, Path(id): Path<String>) -> ApiResult<herald_wire::platform::auth::SessionEndedOut> {
     if st.store.end_owner_sessions(&s.owner.id, &id).await? == 0 {
         return Err(ApiError::not_found("session"));
     }
-    Ok(Json(serde_json::json!({"ended": 1})))
+    Ok(Json(herald_wire::platform::auth::SessionEndedOut { ended: 1 }))
 }
 
 /// `PUT /herald/v1/console/password`: needs the current password; the owner's other sessions end.
-pub async fn change_password(State(st): State<AppState>, s: OwnerSession, ApiJson(b): ApiJson<PasswordIn>) -> ApiResult<serde_json::Value> {
+pub async fn change_password(State(st): State<AppState>, s: OwnerSession, ApiJson(b): ApiJson<PasswordIn>) -> ApiResult<herald_wire::platform::auth::PasswordChangedOut> {
     rules::check_password(&b.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let email = st.store.owner_email(&s.owner.id).await?.ok_or_else(|| ApiError::not_found("login"))?;
     let (_, stored) = st.store.owner_login(&email).await?.ok_or_else(|| ApiError::not_found("login"))?;
@@ -225,12 +225,12 @@ pub async fn change_password(State(st): State<AppState>, s: OwnerSession, ApiJso
             st.store.delete_owner_session(&x.id_hash).await?;
         }
     }
-    Ok(Json(serde_json::json!({"changed": true})))
+    Ok(Json(herald_wire::platform::auth::PasswordChangedOut { changed: true }))
 }
 
 /// `PUT /herald/v1/owners/{id}/login` (operator): sets the email and password an owner signs in
 /// to the console with (409 if another owner has the email).
-pub async fn set_owner_login(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<OwnerSignInIn>) -> ApiResult<serde_json::Value> {
+pub async fn set_owner_login(State(st): State<AppState>, _: Operator, Path(id): Path<String>, ApiJson(b): ApiJson<OwnerSignInIn>) -> ApiResult<herald_wire::platform::console::OwnerLoginOut> {
     let owner = st.store.owner(&OwnerId(id)).await?.ok_or_else(|| ApiError::not_found("owner"))?;
     let email = rules::normalize_email(&b.email).ok_or_else(|| ApiError::bad_request("email must be an address like name@example.com"))?;
     rules::check_password(&b.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -239,5 +239,5 @@ pub async fn set_owner_login(State(st): State<AppState>, _: Operator, Path(id): 
     if !st.store.set_owner_login(&owner.id, &email, &hash, now).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "another owner signs in with that email"));
     }
-    Ok(Json(serde_json::json!({"owner": owner.id.0, "email": email})))
+    Ok(Json(herald_wire::platform::console::OwnerLoginOut { owner: owner.id, email }))
 }

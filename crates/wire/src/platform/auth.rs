@@ -10,6 +10,8 @@ use super::users::UserOut;
 pub struct SignUpIn {
     /// A username (3–32 of a–z, 0–9, `_`, `.`, `-`, starting with a letter) or a phone number.
     pub login: String,
+    /// At least 8 characters.
+    #[schema(min_length = 8)]
     pub password: String,
     /// Defaults to the login.
     #[serde(default)]
@@ -35,6 +37,8 @@ pub struct MeOut {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PasswordIn {
     pub current: String,
+    /// The new password: at least 8 characters.
+    #[schema(min_length = 8)]
     pub password: String,
 }
 
@@ -52,4 +56,22 @@ pub struct SessionOut {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionList {
     pub sessions: Vec<SessionOut>,
+}
+
+/// `POST /herald/v1/auth/signout` and `/herald/v1/console/signout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignedOutOut {
+    pub signed_out: bool,
+}
+
+/// `PUT /herald/v1/me/password` and `/herald/v1/console/password`: every other session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PasswordChangedOut {
+    pub changed: bool,
+}
+
+/// `DELETE …/sessions/{id}`: how many sessions ended (1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionEndedOut {
+    pub ended: i64,
 }

@@ -58,3 +58,10 @@ pub struct OverviewOut {
     pub menu_set: bool,
     pub server_configured: bool,
 }
+
+/// `PUT /herald/v1/owners/{id}/login`: the owner's console login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OwnerLoginOut {
+    pub owner: crate::ids::OwnerId,
+    pub email: String,
+}
