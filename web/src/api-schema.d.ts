@@ -2202,7 +2202,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's QR codes with a scene, newest first (at most 200), each with its image path and follows */
+        /** The account's QR codes with a scene, newest first (at most 200), each with its image path, scans and follows */
         get: {
             parameters: {
                 query?: never;
@@ -2234,6 +2234,8 @@ export interface paths {
                                 expires_at?: number | null;
                                 /** @description Subscribed followers who followed through a code of this scene */
                                 follows?: number;
+                                /** @description How many times this code was scanned (each scan, whether it followed or raised SCAN) */
+                                scans?: number;
                             }[];
                         };
                     };

@@ -169,7 +169,7 @@ test('the console, as an owner runs an account', async (t) => {
         assert.equal(await page.getByRole('row').count(), 2, 'a header and Xiao Ming');
         await axe(page, 'followers', backend);
 
-        // A QR code with a scene: created, shown with its PNG; a scan that follows counts.
+        // A QR code with a scene: created, shown with its PNG; its scans and the follows they brought count.
         await page.getByRole('link', { name: 'QR codes' }).click();
         const form = page.getByRole('group', { name: 'New QR code' });
         await form.getByLabel('Scene', { exact: true }).fill('poster-1');
@@ -180,9 +180,14 @@ test('the console, as an owner runs an account', async (t) => {
         assert.equal(png.headers()['content-type'], 'image/png');
         const codes = (await (await page.request.get(`${h.base}/herald/v1/accounts/${acme.appid}/qrcodes`)).json()).qrcodes;
         const fan = (await h.op('POST', '/herald/v1/users', { nickname: 'Poster Fan' })).body;
+        // The fan scans it twice: two scans, one follow.
+        assert.equal((await h.op('POST', `/herald/v1/users/${fan.id}/scan`, { ticket: codes[0].ticket })).status, 200);
         assert.equal((await h.op('POST', `/herald/v1/users/${fan.id}/scan`, { ticket: codes[0].ticket })).status, 200);
         await page.reload();
-        await page.getByRole('row', { name: /poster-1/ }).getByRole('cell', { name: '1', exact: true }).waitFor();
+        await page.getByRole('columnheader', { name: 'Scans' }).waitFor();
+        const row = page.getByRole('row', { name: /poster-1/ });
+        await row.getByRole('cell', { name: '2', exact: true }).waitFor();
+        await row.getByRole('cell', { name: '1', exact: true }).waitFor();
         await axe(page, 'qrcodes', backend);
 
         // A mass message to a tag: the preview counts whom it reaches, the history its result.

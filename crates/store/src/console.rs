@@ -62,8 +62,10 @@ pub trait ConsoleStore: Send + Sync {
     async fn ip_allow_list(&self, appid: &AppId) -> Result<String>;
     async fn set_ip_allow_list(&self, appid: &AppId, list: &str) -> Result<()>;
     /// The account's QR codes (not its own account code), newest first, each with how many
-    /// subscribed followers came through a code of its scene.
-    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>>;
+    /// subscribed followers came through a code of its scene and how many times it was scanned.
+    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64, i64)>>;
+    /// Counts one scan of the code with this ticket (no code: nothing).
+    async fn count_qr_scan(&self, ticket: &str) -> Result<()>;
     /// What a mass message to `target` (`{"all":true}` or `{"tag_id":n}`) would reach now: the
     /// subscribed, non-blacklisted followers targeted, and how many of them this month's quota
     /// (month key `month`) would filter out; and how many mass messages the account sent on the

@@ -101,7 +101,7 @@ pub async fn overview(State(st): State<AppState>, a: AccountAccess) -> ApiResult
     Ok(Json(OverviewOut { followers, blacklisted, deliveries_ok, deliveries_failed, menu_set, server_configured: a.account.server.url.is_some() }))
 }
 
-fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64) -> Value {
+fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64, scans: i64) -> Value {
     json!({
         "ticket": q.ticket,
         "url": crate::cgi::qrcode::code_url(st, q),
@@ -112,6 +112,7 @@ fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64) -> Value {
         "created_at": q.created_at,
         "expires_at": q.expires_at,
         "follows": follows,
+        "scans": scans,
     })
 }
 
@@ -119,7 +120,7 @@ fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64) -> Value {
 /// first, at most 200), each with its image's path and the followers it brought who still follow.
 pub async fn qrcodes(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
     let codes = st.store.qr_codes(&a.account.appid, 200).await?;
-    Ok(Json(json!({"qrcodes": codes.iter().map(|(q, n)| qr_json(&st, q, *n)).collect::<Vec<_>>()})))
+    Ok(Json(json!({"qrcodes": codes.iter().map(|(q, n, s)| qr_json(&st, q, *n, *s)).collect::<Vec<_>>()})))
 }
 
 /// `POST /herald/v1/accounts/{appid}/qrcodes`: a code, in `/cgi-bin/qrcode/create`'s body
@@ -137,7 +138,7 @@ pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson
     let now = st.clock.now().await?;
     let fresh = crate::cgi::qrcode::fresh_code(&a.account.appid, &req.action, scene, req.permanent, now, req.expire_seconds.map(|s| now + s));
     let code = st.store.create_qrcode(&fresh, herald_domain::qrcode::MAX_PERMANENT).await?;
-    Ok((StatusCode::CREATED, Json(qr_json(&st, &code, 0))))
+    Ok((StatusCode::CREATED, Json(qr_json(&st, &code, 0, 0))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -204,6 +204,7 @@ pub async fn scan(State(st): State<AppState>, _: ActingFor, Path(id): Path<Strin
     if code.expires_at.is_some_and(|e| e <= now) {
         return Err(gone("this QR code has expired"));
     }
+    st.store.count_qr_scan(&code.ticket).await?;
     let scene = match (code.action.as_str(), code.scene_id) {
         (ACCOUNT_ACTION, _) => None,
         (_, 0) => Some(Scene::Str(code.scene_str.clone())),

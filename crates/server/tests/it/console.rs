@@ -291,13 +291,22 @@ async fn an_owner_makes_qr_codes_and_sees_their_follows() {
             let (s, v) = app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": poster["ticket"]}))).await;
             assert!(s.is_success(), "{v}");
         }
+        // One scans the desk code twice (a follow, then a SCAN event): two scans, one follow.
         let u = app.user("d1").await;
-        app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": desk["ticket"]}))).await;
+        for _ in 0..2 {
+            let (s, v) = app.op("POST", &format!("/herald/v1/users/{u}/scan"), Some(json!({"ticket": desk["ticket"]}))).await;
+            assert!(s.is_success(), "{v}");
+        }
         let (_, list) = owner.call(&app, "GET", &path, None, false).await;
-        let follows: Vec<(String, i64)> = list["qrcodes"].as_array().unwrap().iter().map(|q| (q["ticket"].as_str().unwrap().to_string(), q["follows"].as_i64().unwrap())).collect();
-        assert!(follows.contains(&(poster["ticket"].as_str().unwrap().to_string(), 2)), "{list}");
-        assert!(follows.contains(&(desk["ticket"].as_str().unwrap().to_string(), 1)), "{list}");
-        assert_eq!(follows.len(), 2, "the account's own code is not listed: {list}");
+        let counts: Vec<(String, i64, i64)> = list["qrcodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| (q["ticket"].as_str().unwrap().to_string(), q["follows"].as_i64().unwrap(), q["scans"].as_i64().unwrap()))
+            .collect();
+        assert!(counts.contains(&(poster["ticket"].as_str().unwrap().to_string(), 2, 2)), "{list}");
+        assert!(counts.contains(&(desk["ticket"].as_str().unwrap().to_string(), 1, 2)), "{list}");
+        assert_eq!(counts.len(), 2, "the account's own code is not listed: {list}");
 
         // A subscription account has one code, its own.
         let sub = app.account("subscription", "individual", false).await;

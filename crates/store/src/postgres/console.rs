@@ -161,17 +161,22 @@ impl crate::ConsoleStore for Backend {
         rows.iter().map(mass_from_row).collect()
     }
 
-    async fn qr_codes(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<(crate::QrCode, i64)>> {
+    async fn qr_codes(&self, appid: &herald_wire::AppId, limit: i64) -> crate::Result<Vec<(crate::QrCode, i64, i64)>> {
         let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(
-            "SELECT {cols}, (SELECT COUNT(*) FROM followers f WHERE f.appid = q.appid AND f.subscribed AND f.subscribe_scene = 'ADD_SCENE_QR_CODE' AND f.qr_scene = q.scene_id AND f.qr_scene_str = q.scene_str) FROM qrcodes q WHERE q.appid = $1 AND q.action <> $2 ORDER BY q.created_at DESC, q.ticket LIMIT $3"
+            "SELECT {cols}, (SELECT COUNT(*) FROM followers f WHERE f.appid = q.appid AND f.subscribed AND f.subscribe_scene = 'ADD_SCENE_QR_CODE' AND f.qr_scene = q.scene_id AND f.qr_scene_str = q.scene_str), q.scans FROM qrcodes q WHERE q.appid = $1 AND q.action <> $2 ORDER BY q.created_at DESC, q.ticket LIMIT $3"
         ))
         .bind(appid.as_str())
         .bind(herald_domain::qrcode::ACCOUNT_ACTION)
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter().map(|r| Ok((qr_from_row(r)?, r.try_get::<i64, _>(9)?))).collect()
+        rows.iter().map(|r| Ok((qr_from_row(r)?, r.try_get::<i64, _>(9)?, r.try_get::<i64, _>(10)?))).collect()
+    }
+
+    async fn count_qr_scan(&self, ticket: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE qrcodes SET scans = scans + 1 WHERE ticket = $1").bind(ticket).execute(self.writer()).await?;
+        Ok(())
     }
 
     async fn recent_messages(&self, appid: &herald_wire::AppId, user: &herald_wire::UserId, limit: i64) -> crate::Result<Vec<crate::StoredMessage>> {

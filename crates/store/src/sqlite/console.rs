@@ -162,16 +162,23 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
-    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64)>> {
+    async fn qr_codes(&self, appid: &AppId, limit: i64) -> Result<Vec<(crate::QrCode, i64, i64)>> {
         let cols = QR_COLS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {cols}, (SELECT COUNT(*) FROM followers f WHERE f.appid = q.appid AND f.subscribed AND f.subscribe_scene = 'ADD_SCENE_QR_CODE' AND f.qr_scene = q.scene_id AND f.qr_scene_str = q.scene_str) FROM qrcodes q WHERE q.appid = ?1 AND q.action <> ?2 ORDER BY q.created_at DESC, q.ticket LIMIT ?3"
+                "SELECT {cols}, (SELECT COUNT(*) FROM followers f WHERE f.appid = q.appid AND f.subscribed AND f.subscribe_scene = 'ADD_SCENE_QR_CODE' AND f.qr_scene = q.scene_id AND f.qr_scene_str = q.scene_str), q.scans FROM qrcodes q WHERE q.appid = ?1 AND q.action <> ?2 ORDER BY q.created_at DESC, q.ticket LIMIT ?3"
             ))?;
             let rows = st
-                .query_map(params![appid.as_str(), herald_domain::qrcode::ACCOUNT_ACTION, limit], |r| Ok((qr(r)?, r.get(9)?)))?
+                .query_map(params![appid.as_str(), herald_domain::qrcode::ACCOUNT_ACTION, limit], |r| Ok((qr(r)?, r.get(9)?, r.get(10)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+    }
+
+    async fn count_qr_scan(&self, ticket: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE qrcodes SET scans = scans + 1 WHERE ticket = ?1")?.execute([ticket])?;
+            Ok(())
         })
     }
 

@@ -63,6 +63,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "ip allow list", include_str!("../../migrations/sqlite/0025_ip_allow_list.sql")),
     (26, "mini programs", include_str!("../../migrations/sqlite/0026_miniprograms.sql")),
     (27, "account introductions", include_str!("../../migrations/sqlite/0027_account_intro.sql")),
+    (28, "qr scans", include_str!("../../migrations/sqlite/0028_qr_scans.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -1,0 +1,3 @@
+-- How many times each QR code was scanned (issue 27): the console lists scans beside the
+-- follows a code brought. Keep in lockstep with the other backend's 0028_qr_scans.sql.
+ALTER TABLE qrcodes ADD COLUMN scans INTEGER NOT NULL DEFAULT 0;
