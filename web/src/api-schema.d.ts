@@ -9730,7 +9730,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["RedPackList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -9780,7 +9780,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["RedPackOpenedOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -12803,6 +12803,70 @@ export interface components {
             msgtype: string;
             /** @description One line for lists. */
             preview: string;
+        };
+        RedPackList: {
+            /** @description Newest first, at most 100. */
+            redpacks: components["schemas"]["RedPackOut"][];
+        };
+        /** @description `POST /herald/v1/users/{id}/redpacks/{send_listid}/open`: 201 when opened now, 200 when it was
+         *     opened before (`replayed`), with the share and the wallet's balance after. */
+        RedPackOpenedOut: components["schemas"]["RedPackOut"] & {
+            /**
+             * Format: int64
+             * @description Fen: this user's share.
+             */
+            amount: number;
+            /**
+             * Format: int64
+             * @description Fen: the wallet after.
+             */
+            balance: number;
+            replayed: boolean;
+        };
+        /** @description A red packet as a user sees it (sent to them, or reached by them for a fission packet). */
+        RedPackOut: {
+            act_name: string;
+            appid: string;
+            /** Format: int64 */
+            expires_at: number;
+            /** @description Whether it was sent to this user. */
+            for_me: boolean;
+            /** @description `NORMAL` or `GROUP` (fission). */
+            hb_type: string;
+            mchid: string;
+            opened: components["schemas"]["RedPackShareOut"][];
+            /**
+             * Format: int64
+             * @description This user's share, when opened.
+             */
+            opened_amount?: number | null;
+            send_listid: string;
+            send_name: string;
+            /** Format: int64 */
+            send_time: number;
+            /** Format: int64 */
+            shares_left: number;
+            /** @description WeChat's status: `SENDING`, `SENT`, `RECEIVED`, `REFUND`, … */
+            status: string;
+            /**
+             * Format: int64
+             * @description Fen.
+             */
+            total_amount: number;
+            /** Format: int64 */
+            total_num: number;
+            wishing: string;
+        };
+        /** @description One opened share of a red packet. */
+        RedPackShareOut: {
+            /**
+             * Format: int64
+             * @description Fen.
+             */
+            amount: number;
+            openid?: string | null;
+            /** Format: int64 */
+            rcv_time: number;
         };
         RelationList: {
             following: components["schemas"]["RelationOut"][];

@@ -10,47 +10,47 @@ use herald_domain::redpack::OpenRefusal;
 use herald_store::redpack::{OpenResult, RedPack};
 use herald_store::FreshIds;
 use herald_wire::AppId;
-use serde_json::{json, Value};
+use herald_wire::platform::wallet::{RedPackList, RedPackOpenedOut, RedPackOut, RedPackShareOut};
 
 use super::users::load_user;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ActingFor;
 use crate::state::AppState;
 
-fn packet_json(p: &RedPack, user: &str, now: i64) -> Value {
-    json!({
-        "send_listid": p.send_listid,
-        "appid": p.wxappid,
-        "mchid": p.mchid,
-        "hb_type": p.hb_type.wire(),
-        "send_name": p.send_name,
-        "wishing": p.wishing,
-        "act_name": p.act_name,
-        "total_amount": p.total_amount,
-        "total_num": p.total_num,
-        "status": p.status.effective(p.expires_at, now).wire(),
-        "send_time": p.send_time,
-        "expires_at": p.expires_at,
-        "for_me": p.user_id == user,
-        "opened_amount": p.share_of(user).map(|s| s.amount),
-        "shares_left": p.shares_left(),
-        "opened": p.shares.iter().filter_map(|s| s.rcv_time.map(|t| json!({"openid": s.openid, "amount": s.amount, "rcv_time": t}))).collect::<Vec<_>>(),
-    })
+fn packet_out(p: &RedPack, user: &str, now: i64) -> RedPackOut {
+    RedPackOut {
+        send_listid: p.send_listid.clone(),
+        appid: p.wxappid.clone(),
+        mchid: p.mchid.clone(),
+        hb_type: p.hb_type.wire().into(),
+        send_name: p.send_name.clone(),
+        wishing: p.wishing.clone(),
+        act_name: p.act_name.clone(),
+        total_amount: p.total_amount,
+        total_num: p.total_num,
+        status: p.status.effective(p.expires_at, now).wire().into(),
+        send_time: p.send_time,
+        expires_at: p.expires_at,
+        for_me: p.user_id == user,
+        opened_amount: p.share_of(user).map(|s| s.amount),
+        shares_left: p.shares_left(),
+        opened: p.shares.iter().filter_map(|s| s.rcv_time.map(|t| RedPackShareOut { openid: s.openid.clone(), amount: s.amount, rcv_time: t })).collect(),
+    }
 }
 
 /// `GET /herald/v1/users/{id}/redpacks`: packets sent to the user or opened by them,
 /// newest first.
-pub async fn list(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<Value> {
+pub async fn list(State(st): State<AppState>, _: ActingFor, Path(id): Path<String>) -> ApiResult<RedPackList> {
     let user = load_user(&st, &id).await?;
     let now = st.clock.now().await?;
-    let packets: Vec<Value> = st.store.redpacks_of_user(&user.id.0, 100).await?.iter().map(|p| packet_json(p, &user.id.0, now)).collect();
-    Ok(Json(json!({"redpacks": packets})))
+    let redpacks = st.store.redpacks_of_user(&user.id.0, 100).await?.iter().map(|p| packet_out(p, &user.id.0, now)).collect();
+    Ok(Json(RedPackList { redpacks }))
 }
 
 /// `POST /herald/v1/users/{id}/redpacks/{send_listid}/open`: a normal packet opens for the
 /// user it was sent to, a fission packet for anyone it reaches (one share each) until its
 /// shares run out; opening again answers the same share.
-pub async fn open(State(st): State<AppState>, _: ActingFor, Path((id, send_listid)): Path<(String, String)>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn open(State(st): State<AppState>, _: ActingFor, Path((id, send_listid)): Path<(String, String)>) -> Result<(StatusCode, Json<RedPackOpenedOut>), ApiError> {
     let user = load_user(&st, &id).await?;
     let p = st.store.redpack_by_id(&send_listid).await?.ok_or_else(|| ApiError::not_found("red packet"))?;
     // Whoever opens it meets the account (an openid under it), as the packet's page does.
@@ -70,9 +70,5 @@ pub async fn open(State(st): State<AppState>, _: ActingFor, Path((id, send_listi
         }
     };
     let balance = st.store.balance(&Book::Wallet(user.id.0.clone())).await?;
-    let mut out = packet_json(&packet, &user.id.0, now);
-    out["amount"] = amount.into();
-    out["balance"] = balance.into();
-    out["replayed"] = again.into();
-    Ok((status, Json(out)))
+    Ok((status, Json(RedPackOpenedOut { packet: packet_out(&packet, &user.id.0, now), amount, balance, replayed: again })))
 }

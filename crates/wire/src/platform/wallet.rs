@@ -78,3 +78,57 @@ pub struct CouponOut {
 pub struct CouponList {
     pub coupons: Vec<CouponOut>,
 }
+
+/// One opened share of a red packet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedPackShareOut {
+    pub openid: Option<String>,
+    /// Fen.
+    pub amount: i64,
+    pub rcv_time: i64,
+}
+
+/// A red packet as a user sees it (sent to them, or reached by them for a fission packet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedPackOut {
+    pub send_listid: String,
+    pub appid: String,
+    pub mchid: String,
+    /// `NORMAL` or `GROUP` (fission).
+    pub hb_type: String,
+    pub send_name: String,
+    pub wishing: String,
+    pub act_name: String,
+    /// Fen.
+    pub total_amount: i64,
+    pub total_num: i64,
+    /// WeChat's status: `SENDING`, `SENT`, `RECEIVED`, `REFUND`, …
+    pub status: String,
+    pub send_time: i64,
+    pub expires_at: i64,
+    /// Whether it was sent to this user.
+    pub for_me: bool,
+    /// This user's share, when opened.
+    pub opened_amount: Option<i64>,
+    pub shares_left: i64,
+    pub opened: Vec<RedPackShareOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedPackList {
+    /// Newest first, at most 100.
+    pub redpacks: Vec<RedPackOut>,
+}
+
+/// `POST /herald/v1/users/{id}/redpacks/{send_listid}/open`: 201 when opened now, 200 when it was
+/// opened before (`replayed`), with the share and the wallet's balance after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedPackOpenedOut {
+    #[serde(flatten)]
+    pub packet: RedPackOut,
+    /// Fen: this user's share.
+    pub amount: i64,
+    /// Fen: the wallet after.
+    pub balance: i64,
+    pub replayed: bool,
+}
