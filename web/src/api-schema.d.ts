@@ -2220,24 +2220,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            qrcodes?: {
-                                ticket?: string;
-                                /** @description What the image encodes and a scan reads */
-                                url?: string;
-                                /** @description The PNG's path (/cgi-bin/showqrcode?ticket=...) */
-                                image?: string;
-                                permanent?: boolean;
-                                scene_id?: number;
-                                scene_str?: string;
-                                created_at?: number;
-                                expires_at?: number | null;
-                                /** @description Subscribed followers who followed through a code of this scene */
-                                follows?: number;
-                                /** @description How many times this code was scanned (each scan, whether it followed or raised SCAN) */
-                                scans?: number;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["QrCodeList"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -2279,20 +2262,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            ticket?: string;
-                            /** @description What the image encodes and a scan reads */
-                            url?: string;
-                            /** @description The PNG's path (/cgi-bin/showqrcode?ticket=...) */
-                            image?: string;
-                            permanent?: boolean;
-                            scene_id?: number;
-                            scene_str?: string;
-                            created_at?: number;
-                            expires_at?: number | null;
-                            /** @description Subscribed followers who followed through a code of this scene */
-                            follows?: number;
-                        };
+                        "application/json": components["schemas"]["QrCodeOut"];
                     };
                 };
                 /** @description `{code, message}` */
@@ -12803,6 +12773,39 @@ export interface components {
             msgtype: string;
             /** @description One line for lists. */
             preview: string;
+        };
+        QrCodeList: {
+            /** @description Newest first, at most 200. */
+            qrcodes: components["schemas"]["QrCodeOut"][];
+        };
+        /** @description A QR code with a scene, as the console lists it (`GET /herald/v1/accounts/{appid}/qrcodes`). */
+        QrCodeOut: {
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description None for a permanent code.
+             */
+            expires_at?: number | null;
+            /**
+             * Format: int64
+             * @description Subscribed followers who followed through a code of this scene.
+             */
+            follows: number;
+            /** @description The PNG's path (`/cgi-bin/showqrcode?ticket=…`). */
+            image: string;
+            permanent: boolean;
+            /**
+             * Format: int64
+             * @description How many times this code was scanned (each scan, whether it followed or raised SCAN).
+             */
+            scans: number;
+            /** Format: int64 */
+            scene_id: number;
+            scene_str: string;
+            ticket: string;
+            /** @description What the image encodes and a scan reads. */
+            url: string;
         };
         RedPackList: {
             /** @description Newest first, at most 100. */

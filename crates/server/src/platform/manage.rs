@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::menu;
 use herald_store::FollowerFilter;
-use herald_wire::platform::console::{FollowerPage, OverviewOut};
+use herald_wire::platform::console::{FollowerPage, OverviewOut, QrCodeList, QrCodeOut};
 use herald_wire::WxError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -101,32 +101,32 @@ pub async fn overview(State(st): State<AppState>, a: AccountAccess) -> ApiResult
     Ok(Json(OverviewOut { followers, blacklisted, deliveries_ok, deliveries_failed, menu_set, server_configured: a.account.server.url.is_some() }))
 }
 
-fn qr_json(st: &AppState, q: &herald_store::QrCode, follows: i64, scans: i64) -> Value {
-    json!({
-        "ticket": q.ticket,
-        "url": crate::cgi::qrcode::code_url(st, q),
-        "image": crate::cgi::qrcode::image_path(q),
-        "permanent": q.permanent,
-        "scene_id": q.scene_id,
-        "scene_str": q.scene_str,
-        "created_at": q.created_at,
-        "expires_at": q.expires_at,
-        "follows": follows,
-        "scans": scans,
-    })
+fn qr_out(st: &AppState, q: &herald_store::QrCode, follows: i64, scans: i64) -> QrCodeOut {
+    QrCodeOut {
+        ticket: q.ticket.clone(),
+        url: crate::cgi::qrcode::code_url(st, q),
+        image: crate::cgi::qrcode::image_path(q),
+        permanent: q.permanent,
+        scene_id: q.scene_id,
+        scene_str: q.scene_str.clone(),
+        created_at: q.created_at,
+        expires_at: q.expires_at,
+        follows,
+        scans,
+    }
 }
 
 /// `GET /herald/v1/accounts/{appid}/qrcodes`: the account's QR codes with a scene (newest
 /// first, at most 200), each with its image's path and the followers it brought who still follow.
-pub async fn qrcodes(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {
+pub async fn qrcodes(State(st): State<AppState>, a: AccountAccess) -> ApiResult<QrCodeList> {
     let codes = st.store.qr_codes(&a.account.appid, 200).await?;
-    Ok(Json(json!({"qrcodes": codes.iter().map(|(q, n, s)| qr_json(&st, q, *n, *s)).collect::<Vec<_>>()})))
+    Ok(Json(QrCodeList { qrcodes: codes.iter().map(|(q, n, s)| qr_out(&st, q, *n, *s)).collect() }))
 }
 
 /// `POST /herald/v1/accounts/{appid}/qrcodes`: a code, in `/cgi-bin/qrcode/create`'s body
 /// (`action_name`, `action_info.scene`, `expire_seconds`) and under its rules: service accounts
 /// only (403 `not_permitted`), 400 `invalid_qrcode` with WeChat's errcode named.
-pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> Result<(StatusCode, Json<QrCodeOut>), ApiError> {
     if herald_domain::account::permit(a.kind(), herald_domain::account::Capability::QrCodes).is_err() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_permitted", "only service accounts create QR codes with a scene"));
     }
@@ -138,7 +138,7 @@ pub async fn create_qrcode(State(st): State<AppState>, a: AccountAccess, ApiJson
     let now = st.clock.now().await?;
     let fresh = crate::cgi::qrcode::fresh_code(&a.account.appid, &req.action, scene, req.permanent, now, req.expire_seconds.map(|s| now + s));
     let code = st.store.create_qrcode(&fresh, herald_domain::qrcode::MAX_PERMANENT).await?;
-    Ok((StatusCode::CREATED, Json(qr_json(&st, &code, 0, 0))))
+    Ok((StatusCode::CREATED, Json(qr_out(&st, &code, 0, 0))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -65,3 +65,29 @@ pub struct OwnerLoginOut {
     pub owner: crate::ids::OwnerId,
     pub email: String,
 }
+
+/// A QR code with a scene, as the console lists it (`GET /herald/v1/accounts/{appid}/qrcodes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QrCodeOut {
+    pub ticket: String,
+    /// What the image encodes and a scan reads.
+    pub url: String,
+    /// The PNG's path (`/cgi-bin/showqrcode?ticket=…`).
+    pub image: String,
+    pub permanent: bool,
+    pub scene_id: i64,
+    pub scene_str: String,
+    pub created_at: i64,
+    /// None for a permanent code.
+    pub expires_at: Option<i64>,
+    /// Subscribed followers who followed through a code of this scene.
+    pub follows: i64,
+    /// How many times this code was scanned (each scan, whether it followed or raised SCAN).
+    pub scans: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QrCodeList {
+    /// Newest first, at most 200.
+    pub qrcodes: Vec<QrCodeOut>,
+}

@@ -62,6 +62,8 @@ pub struct PlatformError {
     console::FollowerPage,
     console::OverviewOut,
     console::OwnerLoginOut,
+    console::QrCodeOut,
+    console::QrCodeList,
     deliveries::AttemptOut,
     deliveries::DeliveryOut,
     deliveries::DeliveryList,
