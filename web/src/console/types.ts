@@ -1,8 +1,7 @@
 // The platform API's shapes the console reads. Those of typed endpoints come from
 // api-schema.d.ts, generated from docs/openapi.yaml, whose schemas are generated from the Rust
 // types (crates/wire/src/platform): a change on the server fails the type check here.
-import type { components } from '../api-schema';
-type Schemas = components['schemas'];
+import type { Schemas } from '../api';
 
 export type ServerSettings = Schemas['ServerSettingsIo'];
 export type Account = Schemas['AccountOut'] & { type: 'service' | 'subscription' | 'miniprogram' };

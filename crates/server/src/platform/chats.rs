@@ -57,6 +57,11 @@ pub fn push_out(st: &AppState, m: &MassMessage, account_name: &str) -> PushOut {
     }
 }
 
+/// A push as the newest thing in a chat (or in the folder's entry).
+fn chat_last(p: &PushOut) -> ChatLastOut {
+    ChatLastOut { kind: "push".into(), msgtype: p.msgtype.clone(), preview: p.preview.clone(), created_at: p.created_at, seq: None }
+}
+
 fn message_preview(s: &StoredMessage) -> String {
     let body: Value = serde_json::from_str(&s.message.body).unwrap_or(Value::Null);
     let title = body.get("articles").and_then(|a| a.get(0)).and_then(|a| a.get("title")).and_then(Value::as_str);
@@ -82,7 +87,22 @@ pub async fn chats(State(st): State<AppState>, _: ActingFor, Path(id): Path<Stri
         let (last_msg, unread_msgs) = st.store.chat_tail(&f.appid, &user.id, read_seq).await?;
         let mine: Vec<&MassMessage> = pushes.iter().filter(|m| m.appid == f.appid).collect();
         let unread_pushes = mine.iter().filter(|m| m.created_at > read_at).count() as i64;
+        // The newest push, made once: a service account's chat shows it, a subscription
+        // account's goes to the folder.
         let last_push = mine.first().map(|m| push_out(&st, m, &account.name));
+        let push_for_chat = if account.ty == AccountType::Service { last_push.as_ref() } else { None };
+        let last = match (&last_msg, push_for_chat) {
+            (Some(m), Some(p)) if p.created_at > m.message.created_at => Some(chat_last(p)),
+            (Some(m), _) => Some(ChatLastOut {
+                kind: "message".into(),
+                msgtype: m.message.msg_type.clone(),
+                preview: message_preview(m),
+                created_at: m.message.created_at,
+                seq: Some(m.seq),
+            }),
+            (None, Some(p)) => Some(chat_last(p)),
+            (None, None) => None,
+        };
         if account.ty == AccountType::Subscription {
             folder_unread += unread_pushes;
             if let Some(p) = last_push {
@@ -91,26 +111,6 @@ pub async fn chats(State(st): State<AppState>, _: ActingFor, Path(id): Path<Stri
                 }
             }
         }
-        let push_for_chat = if account.ty == AccountType::Service { mine.first().copied() } else { None };
-        let push_last = |p: &MassMessage| ChatLastOut {
-            kind: "push".into(),
-            msgtype: p.msgtype.clone(),
-            preview: push_out(&st, p, &account.name).preview,
-            created_at: p.created_at,
-            seq: None,
-        };
-        let last = match (&last_msg, push_for_chat) {
-            (Some(m), Some(p)) if p.created_at > m.message.created_at => Some(push_last(p)),
-            (Some(m), _) => Some(ChatLastOut {
-                kind: "message".into(),
-                msgtype: m.message.msg_type.clone(),
-                preview: message_preview(m),
-                created_at: m.message.created_at,
-                seq: Some(m.seq),
-            }),
-            (None, Some(p)) => Some(push_last(p)),
-            (None, None) => None,
-        };
         let Some(last) = last else { continue };
         let unread = unread_msgs + if account.ty == AccountType::Service { unread_pushes } else { 0 };
         entries.push(ChatOut {
@@ -125,7 +125,7 @@ pub async fn chats(State(st): State<AppState>, _: ActingFor, Path(id): Path<Stri
         });
     }
     if let Some(p) = folder_last {
-        let last = ChatLastOut { kind: "push".into(), msgtype: p.msgtype, preview: p.preview, created_at: p.created_at, seq: None };
+        let last = chat_last(&p);
         entries.push(ChatOut {
             kind: "subscriptions".into(),
             appid: None,
