@@ -1507,7 +1507,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** An owner signs in to the console with email and password (sets the herald_console cookie): 401 wrong_credentials (the same for an unknown email and a wrong password); 429 too_many_attempts after 5 failures for an email within 15 minutes */
+        /** An owner or a member signs in to the console with email and password (sets the herald_console cookie): 401 wrong_credentials (the same for an unknown email and a wrong password); 429 too_many_attempts after 5 failures for an email within 15 minutes. A login with a second factor also sends totp, the code from its authenticator app: 401 totp_required without it, 401 wrong_totp for a wrong one (wrong codes are limited the same way) */
         post: {
             parameters: {
                 query?: never;
@@ -1773,6 +1773,454 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's console members, oldest first (the owner or an admin; 403 forbidden for other roles) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberList"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Invites an email as a member with a role (admin, operator, editor or agent; X-CSRF-Token required). The answer holds the invitation link, shown this once and valid 7 days. 403 for an individual owner (only organisations have members) or a role that does not manage members; 409 email_taken when the email signs in already */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MemberInviteIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberInvitedOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a member's role; its sessions follow at once (404 for another owner's member) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MemberRoleIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Removes a member and ends its sessions (404 for another owner's member) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberRemovedOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an open invitation is for (no session needed; 404 once accepted or expired) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvitationOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/invitations/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accepts an invitation by setting a password (at least 8 characters); signs the member in (sets the herald_console cookie). 404 once accepted or expired */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AcceptInviteIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleMeOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts setting up a second factor for this login: a new TOTP secret and its otpauth:// URL, pending until confirmed (X-CSRF-Token required; 403 read_only in the operator's view) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TotpSetupOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirms the pending secret with a code from the app; from then on sign-in asks for a code (400 wrong_totp, 409 no_pending_totp) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TotpCodeIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TotpStateOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/console/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turns the second factor off, given a current code (400 wrong_totp) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TotpCodeIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TotpStateOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/owners/{id}/console_view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The operator opens an owner's console read-only: sets a herald_console cookie for a viewer session, whose every write answers 403 read_only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleMeOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -12404,6 +12852,10 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description `POST /herald/v1/console/invitations/{token}/accept`: the member's password. */
+        AcceptInviteIn: {
+            password: string;
+        };
         /** @description Create an account for an existing owner (`owner_id`) or a new one (`owner`). */
         AccountCreate: {
             /** @description A fixed AppSecret (32 letters or digits); made here when absent. */
@@ -12517,11 +12969,27 @@ export interface components {
             /** @description ISO 8601, UTC. */
             now_iso: string;
         };
-        /** @description Who is signed in to the console: the owner, its email and the session's CSRF token. */
+        /** @description Who is signed in to the console: the owner (whose accounts these are), the login's email and
+         *     role, what the role may read and change, and the session's CSRF token. */
         ConsoleMeOut: {
             csrf_token: string;
+            /** @description The login's email (the operator's read-only view: empty). */
             email: string;
+            /** @description May this login invite and manage members? */
+            manages_members: boolean;
+            /** @description The member signed in (None: the owner's own login or the operator's view). */
+            member_id?: string | null;
             owner: components["schemas"]["OwnerOut"];
+            /** @description The areas of an account the role may read, and those it may change: `overview`,
+             *     `followers`, `messages`, `content`, `broadcast`, `menus`, `developer`, `account`,
+             *     `payments`. */
+            reads: string[];
+            /** @description `owner`, a member's `admin`, `operator`, `editor` or `agent`, or `viewer` (the
+             *     operator's read-only view of the owner's console). */
+            role: string;
+            /** @description Does this login ask for a TOTP code at sign-in? */
+            totp_enabled: boolean;
+            writes: string[];
         };
         ConsoleSessionList: {
             sessions: components["schemas"]["SessionOut"][];
@@ -12630,6 +13098,15 @@ export interface components {
             /** @description At most 120 characters; empty removes it. */
             intro: string;
         };
+        /** @description `GET /herald/v1/console/invitations/{token}`: what the invitation is for. */
+        InvitationOut: {
+            email: string;
+            /** Format: int64 */
+            expires_at: number;
+            /** @description The organisation that invites. */
+            owner_name: string;
+            role: string;
+        };
         /** @description `GET /herald/v1/ledger`: every book sums to zero and none but the outside world's is negative. */
         LedgerAuditOut: {
             /** Format: int64 */
@@ -12655,6 +13132,43 @@ export interface components {
             csrf_token: string;
             login?: string | null;
             user: components["schemas"]["UserOut"];
+        };
+        /** @description `POST /herald/v1/console/members`: invites an email with a role (`admin`, `operator`,
+         *     `editor` or `agent`). */
+        MemberInviteIn: {
+            email: string;
+            role: string;
+        };
+        /** @description An invitation just made: the link to give the member, shown this once. */
+        MemberInvitedOut: {
+            /** @description The invitation's secret token (its link is `invite_url`). */
+            invite_token: string;
+            invite_url: string;
+            member: components["schemas"]["MemberOut"];
+        };
+        MemberList: {
+            members: components["schemas"]["MemberOut"][];
+        };
+        MemberOut: {
+            /** @description Has the member accepted the invitation (set a password)? */
+            accepted: boolean;
+            /** Format: int64 */
+            created_at: number;
+            email: string;
+            id: string;
+            /**
+             * Format: int64
+             * @description Until when the invitation may be accepted (Unix seconds).
+             */
+            invite_expires_at: number;
+            role: string;
+        };
+        MemberRemovedOut: {
+            removed: boolean;
+        };
+        /** @description `PUT /herald/v1/console/members/{id}`. */
+        MemberRoleIn: {
+            role: string;
         };
         /** @description The answer of writes that have nothing else to say. */
         OkOut: {
@@ -12705,6 +13219,9 @@ export interface components {
         OwnerSignInIn: {
             email: string;
             password: string;
+            /** @description The six-digit code from the authenticator app, for a login with a second factor (the
+             *     sign-in answers 401 `totp_required` without it). */
+            totp?: string | null;
         };
         /** @description `PUT /herald/v1/me/password` and `/herald/v1/console/password`: every other session ended. */
         PasswordChangedOut: {
@@ -12963,6 +13480,21 @@ export interface components {
             replayed: boolean;
             request_id: string;
             user: components["schemas"]["UserId"];
+        };
+        /** @description A code from the authenticator app. */
+        TotpCodeIn: {
+            code: string;
+        };
+        /** @description `POST /herald/v1/console/totp`: a new secret for the authenticator app, to confirm with a
+         *     code before it is asked for at sign-in. */
+        TotpSetupOut: {
+            /** @description `otpauth://totp/Herald:<email>?secret=…&issuer=Herald`, for scanning. */
+            otpauth_url: string;
+            /** @description Base32, for typing into the app. */
+            secret: string;
+        };
+        TotpStateOut: {
+            enabled: boolean;
         };
         /** @description A user's id across all accounts of one owner. */
         UnionId: string;

@@ -6,6 +6,7 @@ pub mod account;
 pub mod allowlist;
 pub mod auth;
 pub mod broadcast;
+pub mod console;
 pub mod content;
 pub mod coupon;
 pub mod conversation;

@@ -27,7 +27,7 @@ const TEXT_MAX: usize = 4096;
 const BODY_MAX: u64 = 64 << 10;
 const SECRET_KEYS: &[&str] = &[
     "secret", "app_secret", "appsecret", "access_token", "refresh_token", "password", "current", "apiv3_key", "api_key",
-    "private_key", "csrf_token", "token", "encoding_aes_key", "ticket", "code", "sign", "signature", "paySign",
+    "private_key", "csrf_token", "token", "encoding_aes_key", "ticket", "code", "sign", "signature", "paySign", "totp", "invite_token",
 ];
 
 /// The fault rule that answered a call (set by `faults::apply` on its response).

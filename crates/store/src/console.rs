@@ -35,25 +35,37 @@ pub struct FollowerFilter {
     pub limit: i64,
 }
 
+/// A console session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    pub owner_id: OwnerId,
+    /// The member whose login it is; None for the owner's own login (or the operator's view).
+    pub member_id: Option<String>,
+    /// The operator's read-only view of the owner's console.
+    pub read_only: bool,
+    pub expires_at: i64,
+}
+
 #[async_trait]
 pub trait ConsoleStore: Send + Sync {
     /// Sets `owner`'s email and password hash (replacing any it had); false if the email
-    /// belongs to another owner (nothing changes then).
+    /// belongs to another owner or to a member (nothing changes then).
     async fn set_owner_login(&self, owner: &OwnerId, email: &str, password_hash: &str, now: i64) -> Result<bool>;
     /// The owner an email belongs to and the password hash.
     async fn owner_login(&self, email: &str) -> Result<Option<(OwnerId, String)>>;
     /// The email an owner signs in with.
     async fn owner_email(&self, owner: &OwnerId) -> Result<Option<String>>;
     async fn set_owner_password_hash(&self, owner: &OwnerId, password_hash: &str) -> Result<()>;
-    async fn put_owner_session(&self, id_hash: &str, owner: &OwnerId, now: i64, expires_at: i64, user_agent: &str) -> Result<()>;
-    /// The owner of a session and when it expires.
-    async fn owner_session(&self, id_hash: &str) -> Result<Option<(OwnerId, i64)>>;
+    async fn put_owner_session(&self, id_hash: &str, s: &ConsoleSession, now: i64, user_agent: &str) -> Result<()>;
+    /// A console session: whose, whose login, until when.
+    async fn owner_session(&self, id_hash: &str) -> Result<Option<ConsoleSession>>;
     async fn delete_owner_session(&self, id_hash: &str) -> Result<()>;
-    /// The owner's live sessions, newest first.
-    async fn owner_sessions(&self, owner: &OwnerId, now: i64) -> Result<Vec<SessionInfo>>;
-    /// Ends the owner's sessions whose id hash starts with `prefix` (at least 16 hex
+    /// The live sessions of one login (the owner's own when `member` is None; the operator's
+    /// read-only views are not among them), newest first.
+    async fn owner_sessions(&self, owner: &OwnerId, member: Option<&str>, now: i64) -> Result<Vec<SessionInfo>>;
+    /// Ends the sessions of one login whose id hash starts with `prefix` (at least 16 hex
     /// characters); how many ended.
-    async fn end_owner_sessions(&self, owner: &OwnerId, prefix: &str) -> Result<u64>;
+    async fn end_owner_sessions(&self, owner: &OwnerId, member: Option<&str>, prefix: &str) -> Result<u64>;
     /// A page of the account's followers for the console.
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
     /// The console's inbox: subscribed followers who have interacted, the latest first.

@@ -11,6 +11,7 @@ pub mod console;
 pub mod content;
 pub mod coupon;
 pub mod fault;
+pub mod members;
 mod error;
 mod keys;
 mod postgres;
@@ -31,7 +32,8 @@ use herald_wire::{AppId, OwnerId, TagId, UserId};
 
 pub use auth::{AuthStore, LiveChange, LiveCursor, LiveStore, SessionInfo};
 pub use broadcast::*;
-pub use console::{ConsoleStore, FollowerFilter, FollowerRow};
+pub use console::{ConsoleSession, ConsoleStore, FollowerFilter, FollowerRow};
+pub use members::{LoginRef, Member, MemberInvite, MemberStore};
 pub use content::*;
 pub use error::{Result, StoreError};
 pub use keys::conversation_key;
@@ -202,11 +204,11 @@ pub trait AutoReplyStore: Send + Sync {
 
 /// Everything Herald stores.
 pub trait Store:
-    AuthStore + ConsoleStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    AuthStore + ConsoleStore + MemberStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 impl<T> Store for T where
-    T: AuthStore + ConsoleStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
+    T: AuthStore + ConsoleStore + MemberStore + MiniProgramStore + FaultStore + ResetStore + RequestLogStore + LiveStore + SettingsStore + AccountStore + UserStore + FollowerStore + TagStore + TokenStore + ConversationStore + JobStore + AutoReplyStore + BroadcastStore + ContentStore + WebStore + LedgerStore + PayStore + RedPackStore + CouponStore
 {
 }
 

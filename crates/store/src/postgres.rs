@@ -63,6 +63,7 @@ include!("postgres/accounts.rs");
 include!("postgres/users.rs");
 include!("postgres/auth.rs");
 include!("postgres/console.rs");
+include!("postgres/members.rs");
 include!("postgres/fault.rs");
 include!("postgres/followers.rs");
 include!("postgres/tags.rs");

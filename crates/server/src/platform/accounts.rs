@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::account::{self, AccountType, MessageMode, OwnerKind};
+use herald_domain::console::{Area, Role};
 use herald_domain::idgen;
 use herald_store::{Account, Owner, ServerSettings};
 use herald_wire::platform::accounts::*;
@@ -41,10 +42,18 @@ pub fn account_out(a: &Account, owner: &Owner) -> AccountOut {
 
 /// An account as `operator` (the operator token) or its owner's console session sees it: the
 /// session gets the AppSecret masked, shown whole only by `reset_secret`.
-fn account_for(a: &Account, owner: &Owner, operator: bool) -> AccountOut {
+/// An account as a caller sees it: the operator whole; a console session with the AppSecret
+/// masked, and a role that does not see the developer settings without the server's token and
+/// key (and with no characters of the AppSecret).
+fn account_for(a: &Account, owner: &Owner, operator: bool, role: Role) -> AccountOut {
     let mut out = account_out(a, owner);
     if !operator {
         out.app_secret = masked_secret(&out.app_secret);
+    }
+    if !role.may(Area::Developer, false) {
+        out.app_secret = "*".repeat(out.app_secret.chars().count());
+        out.server.token = None;
+        out.server.encoding_aes_key = None;
     }
     out
 }
@@ -152,7 +161,7 @@ pub async fn list(State(st): State<AppState>, who: Principal) -> ApiResult<Accou
     let mut out = Vec::with_capacity(accounts.len());
     for a in &accounts {
         let o = owners.iter().find(|o| o.id == a.owner_id).ok_or_else(|| ApiError::not_found("owner"))?;
-        out.push(account_for(a, o, matches!(who, Principal::Operator)));
+        out.push(account_for(a, o, matches!(who, Principal::Operator), who.role()));
     }
     Ok(Json(AccountList { accounts: out }))
 }
@@ -160,7 +169,7 @@ pub async fn list(State(st): State<AppState>, who: Principal) -> ApiResult<Accou
 /// `GET /herald/v1/accounts/{appid}`: an owner's session sees the AppSecret masked (it is shown
 /// whole once, when reset).
 pub async fn show(acc: AccountAccess) -> ApiResult<AccountOut> {
-    Ok(Json(account_for(&acc.account, &acc.owner, acc.operator)))
+    Ok(Json(account_for(&acc.account, &acc.owner, acc.operator, acc.role)))
 }
 
 pub async fn verify(State(st): State<AppState>, _: Operator, Path(appid): Path<String>) -> ApiResult<AccountOut> {
@@ -189,7 +198,7 @@ pub async fn upgrade(State(st): State<AppState>, acc: AccountAccess, ApiJson(b):
     a.ty = to;
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    Ok(Json(account_for(&a, &o, acc.operator)))
+    Ok(Json(account_for(&a, &o, acc.operator, acc.role)))
 }
 
 /// `PUT /herald/v1/accounts/{appid}/intro`: the introduction its profile shows (the operator
@@ -198,7 +207,7 @@ pub async fn set_intro(State(st): State<AppState>, acc: AccountAccess, ApiJson(b
     let (mut a, o) = (acc.account, acc.owner);
     a.intro = account::check_intro(&b.intro)?;
     st.store.update_account(&a).await?;
-    Ok(Json(account_for(&a, &o, acc.operator)))
+    Ok(Json(account_for(&a, &o, acc.operator, acc.role)))
 }
 
 /// `POST /herald/v1/accounts/{appid}/reset_secret`: a new AppSecret, answered whole this once;
@@ -212,7 +221,7 @@ pub async fn reset_secret(State(st): State<AppState>, acc: AccountAccess) -> Api
 }
 
 pub async fn set_server(State(st): State<AppState>, acc: AccountAccess, ApiJson(b): ApiJson<ServerSettingsIo>) -> ApiResult<AccountOut> {
-    let operator = acc.operator;
+    let (operator, role) = (acc.operator, acc.role);
     let (mut a, o) = (acc.account, acc.owner);
     let mode = match b.message_mode.as_deref() {
         None => MessageMode::Plain,
@@ -231,5 +240,5 @@ pub async fn set_server(State(st): State<AppState>, acc: AccountAccess, ApiJson(
     a.server = ServerSettings { url, token, encoding_aes_key: key, mode };
     st.store.update_account(&a).await?;
     st.tokens.clear();
-    Ok(Json(account_for(&a, &o, operator)))
+    Ok(Json(account_for(&a, &o, operator, role)))
 }

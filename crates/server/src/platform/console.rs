@@ -1,18 +1,23 @@
-//! The business console's sign-in and who may act on an account. Owners sign in with an email
-//! and a password (Argon2id, failed attempts limited per email, as followers' sign-ins are) and
-//! hold console sessions of their own (cookie `herald_console`, never a follower's session).
-//! `AccountAccess` is who may call `/herald/v1/accounts/{appid}/…`: the operator (bearer
-//! token) or the account's owner's console session, with the CSRF token on writes; another
-//! owner's session gets the same 404 as an account that does not exist.
+//! The business console's sign-in and who may act on an account. Owners and their members sign
+//! in with an email and a password (Argon2id, failed attempts limited per email, as followers'
+//! sign-ins are) and, when they set one up, a TOTP code; they hold console sessions of their own
+//! (cookie `herald_console`, never a follower's session). `AccountAccess` is who may call
+//! `/herald/v1/accounts/{appid}/…`: the operator (bearer token) or a console session of the
+//! account's owner whose role reaches the route's area (domain::console), with the CSRF token
+//! on writes; another owner's session gets the same 404 as an account that does not exist, a
+//! role that does not reach the area 403.
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::MatchedPath;
+use axum::http::Method;
 use herald_domain::auth::{self as rules, csrf_token, session_id};
+use herald_domain::console::{area_of, totp, Area, Role};
 use herald_domain::oauth::SESSION_TTL;
-use herald_store::{Account, Owner};
+use herald_store::{Account, ConsoleSession, LoginRef, Member, Owner};
 use herald_wire::platform::auth::{PasswordIn, SessionOut};
 use herald_wire::platform::console::*;
 use herald_wire::OwnerId;
@@ -30,9 +35,12 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
-/// An owner signed in to the console (cookie), with the CSRF token checked on writes.
+/// A console session (cookie): the owner whose console it is, the member signed in (None: the
+/// owner's own login, or the operator's view), the role, with the CSRF token checked on writes.
 pub struct OwnerSession {
     pub owner: Owner,
+    pub member: Option<Member>,
+    pub role: Role,
     pub session_hash: String,
 }
 
@@ -40,11 +48,39 @@ impl OwnerSession {
     async fn of(parts: &Parts, st: &AppState) -> Result<Option<OwnerSession>, ApiError> {
         let Some(raw) = cookie(parts, CONSOLE_COOKIE) else { return Ok(None) };
         let h = hash(&raw);
-        let Some((owner_id, expires)) = st.store.owner_session(&h).await? else { return Ok(None) };
-        if expires <= st.clock.now().await? {
+        let Some(s) = st.store.owner_session(&h).await? else { return Ok(None) };
+        if s.expires_at <= st.clock.now().await? {
             return Ok(None);
         }
-        Ok(st.store.owner(&owner_id).await?.map(|owner| OwnerSession { owner, session_hash: h }))
+        let (member, role) = match (&s.member_id, s.read_only) {
+            (_, true) => (None, Role::Viewer),
+            (None, false) => (None, Role::Owner),
+            (Some(id), false) => {
+                // A removed member's sessions end with it; its role is read afresh each call.
+                let Some(m) = st.store.member(id).await? else { return Ok(None) };
+                let Some(role) = Role::invitable(&m.role) else { return Ok(None) };
+                (Some(m), role)
+            }
+        };
+        Ok(st.store.owner(&s.owner_id).await?.map(|owner| OwnerSession { owner, member, role, session_hash: h }))
+    }
+
+    /// The login this session is of (None: the operator's view, which is no one's login).
+    pub fn login(&self) -> Option<LoginRef<'_>> {
+        match (&self.member, self.role) {
+            (_, Role::Viewer) => None,
+            (Some(m), _) => Some(LoginRef::Member(&m.id)),
+            (None, _) => Some(LoginRef::Owner(&self.owner.id)),
+        }
+    }
+
+    fn member_id(&self) -> Option<&str> {
+        self.member.as_ref().map(|m| m.id.as_str())
+    }
+
+    /// The login itself, or 403 for the operator's read-only view.
+    pub fn own_login(&self) -> Result<LoginRef<'_>, ApiError> {
+        self.login().ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "read_only", "the operator's view of a console is read-only"))
     }
 }
 
@@ -65,6 +101,14 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// The caller's role (the operator acts as an owner).
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::Operator => Role::Owner,
+            Principal::Owner(s) => s.role,
+        }
+    }
+
     /// May this caller see `owner`'s accounts?
     pub fn sees(&self, owner: &OwnerId) -> bool {
         match self {
@@ -96,6 +140,16 @@ pub struct AccountAccess {
     pub account: Account,
     pub owner: Owner,
     pub operator: bool,
+    /// The console session's role (the operator acts as `Owner`).
+    pub role: Role,
+}
+
+/// 403 for a role that does not reach an area.
+fn not_allowed(role: Role, area: Option<Area>, write: bool) -> ApiError {
+    let what = area.map_or("this", Area::as_str);
+    let verb = if write { "change" } else { "see" };
+    let code = if role == Role::Viewer { "read_only" } else { "forbidden" };
+    ApiError::new(StatusCode::FORBIDDEN, code, format!("the {role} role may not {verb} {what} on this account"))
 }
 
 impl FromRequestParts<AppState> for AccountAccess {
@@ -109,8 +163,17 @@ impl FromRequestParts<AppState> for AccountAccess {
         if !who.sees(&account.owner_id) {
             return Err(ApiError::not_found("account"));
         }
+        let role = who.role();
+        if role != Role::Owner {
+            let template = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+            let area = template.strip_prefix("/herald/v1/accounts/{appid}").and_then(area_of);
+            let write = !matches!(parts.method, Method::GET | Method::HEAD);
+            if !area.is_some_and(|a| role.may(a, write)) {
+                return Err(not_allowed(role, area, write));
+            }
+        }
         let owner = st.store.owner(&account.owner_id).await?.ok_or_else(|| ApiError::not_found("owner"))?;
-        Ok(AccountAccess { account, owner, operator: matches!(who, Principal::Operator) })
+        Ok(AccountAccess { account, owner, operator: matches!(who, Principal::Operator), role })
     }
 }
 
@@ -143,9 +206,50 @@ fn failures_key(email: &str) -> String {
     format!("owner:{email}")
 }
 
-async fn me_out(st: &AppState, owner: &Owner, session_hash: &str) -> Result<ConsoleMeOut, ApiError> {
-    let email = st.store.owner_email(&owner.id).await?.unwrap_or_default();
-    Ok(ConsoleMeOut { owner: owner_out(owner), email, csrf_token: csrf_token(session_hash) })
+/// The areas a role reads and changes, as the console shows them.
+fn areas(role: Role, write: bool) -> Vec<String> {
+    use Area::*;
+    [Overview, Followers, Messages, Content, Broadcast, Menus, Developer, Account, Payments].into_iter().filter(|a| role.may(*a, write)).map(|a| a.as_str().to_string()).collect()
+}
+
+pub(crate) async fn me_out(st: &AppState, s: &OwnerSession) -> Result<ConsoleMeOut, ApiError> {
+    let email = match (&s.member, s.role) {
+        (_, Role::Viewer) => String::new(),
+        (Some(m), _) => m.email.clone(),
+        (None, _) => st.store.owner_email(&s.owner.id).await?.unwrap_or_default(),
+    };
+    let totp_enabled = match s.login() {
+        Some(l) => st.store.login_totp(l).await?.0.is_some(),
+        None => false,
+    };
+    Ok(ConsoleMeOut {
+        owner: owner_out(&s.owner),
+        email,
+        csrf_token: csrf_token(&s.session_hash),
+        role: s.role.to_string(),
+        member_id: s.member_id().map(str::to_string),
+        reads: areas(s.role, false),
+        writes: areas(s.role, true),
+        manages_members: s.role.manages_members(),
+        totp_enabled,
+    })
+}
+
+/// Starts a console session and answers who it is, with its cookie.
+pub(crate) async fn start_session(st: &AppState, headers: &HeaderMap, owner: Owner, member: Option<Member>, role: Role) -> Result<Response, ApiError> {
+    let now = st.clock.now().await?;
+    let raw = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hc_");
+    let h = hash(&raw);
+    let mut ua = agent(headers).to_string();
+    while ua.len() > 200 {
+        ua.pop();
+    }
+    let row = ConsoleSession { owner_id: owner.id.clone(), member_id: member.as_ref().map(|m| m.id.clone()), read_only: role == Role::Viewer, expires_at: now + SESSION_TTL };
+    st.store.put_owner_session(&h, &row, now, &ua).await?;
+    let s = OwnerSession { owner, member, role, session_hash: h };
+    let mut r = Json(me_out(st, &s).await?).into_response();
+    r.headers_mut().insert(header::SET_COOKIE, session_cookie(st, &raw, SESSION_TTL));
+    Ok(r)
 }
 
 fn session_cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -153,27 +257,58 @@ fn session_cookie(st: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("{CONSOLE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")).expect("ASCII")
 }
 
-/// `POST /herald/v1/console/signin`: 401 for a wrong email or password (the same answer for
-/// both); 429 after five failures for an email within 15 minutes, until the window passes.
+/// Whose login an email is.
+enum Login {
+    Owner(OwnerId),
+    Member(Member),
+}
+
+/// `POST /herald/v1/console/signin`: an owner's or a member's email and password, and the TOTP
+/// code when the login has a second factor. 401 for a wrong email or password (the same answer
+/// for both), 429 after five failures for an email within 15 minutes, until the window passes;
+/// 401 `totp_required` / `wrong_totp` for a missing or wrong code (wrong codes are limited the
+/// same way, on their own count).
 pub async fn signin(State(st): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<OwnerSignInIn>) -> Result<Response, ApiError> {
     fn wrong() -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password")
     }
-    let Some(email) = rules::normalize_email(&b.email) else { return Err(wrong()) };
-    let found = st.store.owner_login(&email).await?;
-    let id = attempt(&st, &failures_key(&email), found, &b.password, wrong, "too many failed sign-ins for this email; try again in 15 minutes").await?;
-    let owner = st.store.owner(&id).await?.ok_or_else(wrong)?;
-    let now = st.clock.now().await?;
-    let raw = herald_domain::idgen::secret_token(&mut rand::thread_rng(), "hc_");
-    let h = hash(&raw);
-    let mut ua = agent(&headers).to_string();
-    while ua.len() > 200 {
-        ua.pop();
+    fn wrong_totp() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "wrong_totp", "wrong authentication code")
     }
-    st.store.put_owner_session(&h, &owner.id, now, now + SESSION_TTL, &ua).await?;
-    let mut r = Json(me_out(&st, &owner, &h).await?).into_response();
-    r.headers_mut().insert(header::SET_COOKIE, session_cookie(&st, &raw, SESSION_TTL));
-    Ok(r)
+    let Some(email) = rules::normalize_email(&b.email) else { return Err(wrong()) };
+    let found = match st.store.owner_login(&email).await? {
+        Some((id, h)) => Some((Login::Owner(id), h)),
+        None => st.store.member_login(&email).await?.map(|(m, h)| (Login::Member(m), h)),
+    };
+    let login = attempt(&st, &failures_key(&email), found, &b.password, wrong, "too many failed sign-ins for this email; try again in 15 minutes").await?;
+    let login_ref = match &login {
+        Login::Owner(id) => LoginRef::Owner(id),
+        Login::Member(m) => LoginRef::Member(&m.id),
+    };
+    if let (Some(secret), _) = st.store.login_totp(login_ref).await? {
+        let Some(code) = b.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "totp_required", "enter the code from your authenticator app"));
+        };
+        let key = format!("totp:{email}");
+        let now = st.clock.now().await?;
+        if !rules::may_try(st.store.login_failures(&key, now, rules::FAILURE_WINDOW).await?) {
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes for this email; try again in 15 minutes"));
+        }
+        if !totp::check(&secret, code, crate::clock::system_now_ms() / 1000) {
+            st.store.note_login_failure(&key, now, rules::FAILURE_WINDOW).await?;
+            return Err(wrong_totp());
+        }
+        st.store.clear_login_failures(&key).await?;
+    }
+    let (owner_id, member, role) = match login {
+        Login::Owner(id) => (id, None, Role::Owner),
+        Login::Member(m) => {
+            let role = Role::invitable(&m.role).ok_or_else(wrong)?;
+            (m.owner_id.clone(), Some(m), role)
+        }
+    };
+    let owner = st.store.owner(&owner_id).await?.ok_or_else(wrong)?;
+    start_session(&st, &headers, owner, member, role).await
 }
 
 /// `POST /herald/v1/console/signout`: ends this session.
@@ -186,15 +321,16 @@ pub async fn signout(State(st): State<AppState>, s: OwnerSession) -> Result<Resp
 
 /// `GET /herald/v1/console/me`.
 pub async fn me(State(st): State<AppState>, s: OwnerSession) -> ApiResult<ConsoleMeOut> {
-    Ok(Json(me_out(&st, &s.owner, &s.session_hash).await?))
+    Ok(Json(me_out(&st, &s).await?))
 }
 
-/// `GET /herald/v1/console/sessions`: the owner's live console sessions, newest first.
+/// `GET /herald/v1/console/sessions`: the login's live console sessions, newest first.
 pub async fn sessions(State(st): State<AppState>, s: OwnerSession) -> ApiResult<ConsoleSessionList> {
+    s.own_login()?;
     let now = st.clock.now().await?;
     let sessions = st
         .store
-        .owner_sessions(&s.owner.id, now)
+        .owner_sessions(&s.owner.id, s.member_id(), now)
         .await?
         .into_iter()
         .map(|x| SessionOut { id: session_id(&x.id_hash).to_string(), current: x.id_hash == s.session_hash, created_at: x.created_at, expires_at: x.expires_at, user_agent: x.user_agent })
@@ -202,25 +338,36 @@ pub async fn sessions(State(st): State<AppState>, s: OwnerSession) -> ApiResult<
     Ok(Json(ConsoleSessionList { sessions }))
 }
 
-/// `DELETE /herald/v1/console/sessions/{id}`: ends one of the owner's sessions (404 if none is).
+/// `DELETE /herald/v1/console/sessions/{id}`: ends one of the login's sessions (404 if none is).
 pub async fn end_session(State(st): State<AppState>, s: OwnerSession, Path(id): Path<String>) -> ApiResult<herald_wire::platform::auth::SessionEndedOut> {
-    if st.store.end_owner_sessions(&s.owner.id, &id).await? == 0 {
+    s.own_login()?;
+    if st.store.end_owner_sessions(&s.owner.id, s.member_id(), &id).await? == 0 {
         return Err(ApiError::not_found("session"));
     }
     Ok(Json(herald_wire::platform::auth::SessionEndedOut { ended: 1 }))
 }
 
-/// `PUT /herald/v1/console/password`: needs the current password; the owner's other sessions end.
+/// `PUT /herald/v1/console/password`: needs the current password; the login's other sessions end.
 pub async fn change_password(State(st): State<AppState>, s: OwnerSession, ApiJson(b): ApiJson<PasswordIn>) -> ApiResult<herald_wire::platform::auth::PasswordChangedOut> {
+    let login = s.own_login()?;
     rules::check_password(&b.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let email = st.store.owner_email(&s.owner.id).await?.ok_or_else(|| ApiError::not_found("login"))?;
-    let (_, stored) = st.store.owner_login(&email).await?.ok_or_else(|| ApiError::not_found("login"))?;
+    let stored = match login {
+        LoginRef::Owner(id) => {
+            let email = st.store.owner_email(id).await?.ok_or_else(|| ApiError::not_found("login"))?;
+            st.store.owner_login(&email).await?.ok_or_else(|| ApiError::not_found("login"))?.1
+        }
+        LoginRef::Member(id) => st.store.member_password_hash(id).await?.ok_or_else(|| ApiError::not_found("login"))?,
+    };
     if !password_matches(b.current.clone(), stored).await {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_credentials", "the current password is wrong"));
     }
-    st.store.set_owner_password_hash(&s.owner.id, &hash_password(b.password.clone()).await?).await?;
+    let new_hash = hash_password(b.password.clone()).await?;
+    match login {
+        LoginRef::Owner(id) => st.store.set_owner_password_hash(id, &new_hash).await?,
+        LoginRef::Member(id) => st.store.set_member_password_hash(id, &new_hash).await?,
+    }
     let now = st.clock.now().await?;
-    for x in st.store.owner_sessions(&s.owner.id, now).await? {
+    for x in st.store.owner_sessions(&s.owner.id, s.member_id(), now).await? {
         if x.id_hash != s.session_hash {
             st.store.delete_owner_session(&x.id_hash).await?;
         }

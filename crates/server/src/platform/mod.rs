@@ -13,6 +13,7 @@ pub mod directory;
 pub mod inbox;
 pub mod live;
 pub mod manage;
+pub mod members;
 pub mod merchants;
 pub mod miniprogram;
 pub mod mppackages;

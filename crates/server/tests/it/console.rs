@@ -8,17 +8,27 @@ use serde_json::{json, Value};
 use crate::{apps, errcode, suffix, App};
 
 /// An owner's browser: its own cookie jar and the session's CSRF token.
-struct Console {
-    http: reqwest::Client,
-    csrf: String,
+pub(crate) struct Console {
+    pub http: reqwest::Client,
+    pub csrf: String,
 }
 
 impl Console {
-    async fn signin(app: &App, email: &str, password: &str) -> Result<Console, StatusCode> {
+    pub(crate) async fn signin(app: &App, email: &str, password: &str) -> Result<Console, StatusCode> {
+        Console::signin_with(app, json!({"email": email, "password": password})).await.map_err(|(s, _)| s)
+    }
+
+    /// Signs in with any body (a TOTP code too); the refusal's status and answer.
+    pub(crate) async fn signin_with(app: &App, body: Value) -> Result<Console, (StatusCode, Value)> {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let r = http.post(app.url("/herald/v1/console/signin")).json(&json!({"email": email, "password": password})).send().await.unwrap();
+        let r = http.post(app.url("/herald/v1/console/signin")).json(&body).send().await.unwrap();
+        Console::from_answer(http, r).await
+    }
+
+    /// The browser that sent the request `r` answers, signed in by it.
+    pub(crate) async fn from_answer(http: reqwest::Client, r: reqwest::Response) -> Result<Console, (StatusCode, Value)> {
         if r.status() != StatusCode::OK {
-            return Err(r.status());
+            return Err((r.status(), r.json().await.unwrap_or(Value::Null)));
         }
         let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
         assert!(cookie.starts_with("herald_console=") && cookie.contains("HttpOnly"), "{cookie}");
@@ -26,13 +36,13 @@ impl Console {
         Ok(Console { http, csrf: me["csrf_token"].as_str().unwrap().into() })
     }
 
-    async fn call(&self, app: &App, method: &str, path: &str, body: Option<Value>, csrf: bool) -> (StatusCode, Value) {
+    pub(crate) async fn call(&self, app: &App, method: &str, path: &str, body: Option<Value>, csrf: bool) -> (StatusCode, Value) {
         crate::session_call(&self.http, app, &self.csrf, method, path, body, csrf).await
     }
 }
 
 /// An organisation with a verified service account and console credentials.
-async fn owner_with_account(app: &App, name: &str) -> (Value, String) {
+pub(crate) async fn owner_with_account(app: &App, name: &str) -> (Value, String) {
     let acc = app.account("service", "organisation", true).await;
     let owner = acc["owner"]["id"].as_str().unwrap();
     let email = format!("{name}{}@example.com", suffix());

@@ -6,6 +6,7 @@ mod accounts;
 mod app;
 mod broadcast;
 mod console;
+mod members;
 mod conversations;
 mod devserver;
 mod faults;

@@ -4,8 +4,14 @@
 impl crate::ConsoleStore for Backend {
     async fn set_owner_login(&self, owner: &herald_wire::OwnerId, email: &str, password_hash: &str, now: i64) -> crate::Result<bool> {
         let mut tx = self.begin().await?;
+        // One email, one console login: owners' logins and members are checked under one lock.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('console-email:' || $1))").bind(email).execute(&mut *tx).await?;
         let holder: Option<String> = sqlx::query_scalar("SELECT owner_id FROM owner_logins WHERE email = $1 FOR UPDATE").bind(email).fetch_optional(&mut *tx).await?;
         if holder.is_some_and(|h| h != owner.as_str()) {
+            return Ok(false);
+        }
+        let member: Option<i32> = sqlx::query_scalar("SELECT 1 FROM console_members WHERE email = $1").bind(email).fetch_optional(&mut *tx).await?;
+        if member.is_some() {
             return Ok(false);
         }
         sqlx::query("DELETE FROM owner_logins WHERE owner_id = $1").bind(owner.as_str()).execute(&mut *tx).await?;
@@ -39,22 +45,25 @@ impl crate::ConsoleStore for Backend {
         Ok(())
     }
 
-    async fn put_owner_session(&self, id_hash: &str, owner: &herald_wire::OwnerId, now: i64, expires_at: i64, user_agent: &str) -> crate::Result<()> {
-        sqlx::query("INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent) VALUES ($1, $2, $3, $4, $5)")
+    async fn put_owner_session(&self, id_hash: &str, s: &crate::ConsoleSession, now: i64, user_agent: &str) -> crate::Result<()> {
+        sqlx::query("INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent, member_id, read_only) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id_hash)
-            .bind(owner.as_str())
+            .bind(s.owner_id.as_str())
             .bind(now)
-            .bind(expires_at)
+            .bind(s.expires_at)
             .bind(user_agent)
+            .bind(s.member_id.as_deref())
+            .bind(s.read_only)
             .execute(self.writer())
             .await?;
         Ok(())
     }
 
-    async fn owner_session(&self, id_hash: &str) -> crate::Result<Option<(herald_wire::OwnerId, i64)>> {
+    async fn owner_session(&self, id_hash: &str) -> crate::Result<Option<crate::ConsoleSession>> {
         // The writer: a session just started on this node is found at once.
-        let row = sqlx::query("SELECT owner_id, expires_at FROM owner_sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(self.writer()).await?;
-        row.map(|r| Ok((herald_wire::OwnerId(r.try_get(0)?), r.try_get(1)?))).transpose()
+        let row = sqlx::query("SELECT owner_id, expires_at, member_id, read_only FROM owner_sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(self.writer()).await?;
+        row.map(|r| Ok(crate::ConsoleSession { owner_id: herald_wire::OwnerId(r.try_get(0)?), expires_at: r.try_get(1)?, member_id: r.try_get(2)?, read_only: r.try_get(3)? }))
+            .transpose()
     }
 
     async fn delete_owner_session(&self, id_hash: &str) -> crate::Result<()> {
@@ -62,12 +71,14 @@ impl crate::ConsoleStore for Backend {
         Ok(())
     }
 
-    async fn owner_sessions(&self, owner: &herald_wire::OwnerId, now: i64) -> crate::Result<Vec<crate::SessionInfo>> {
+    async fn owner_sessions(&self, owner: &herald_wire::OwnerId, member: Option<&str>, now: i64) -> crate::Result<Vec<crate::SessionInfo>> {
         let rows = sqlx::query(
-            "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions WHERE owner_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id_hash",
+            "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions \
+             WHERE owner_id = $1 AND member_id IS NOT DISTINCT FROM $3 AND NOT read_only AND expires_at > $2 ORDER BY created_at DESC, id_hash",
         )
         .bind(owner.as_str())
         .bind(now)
+        .bind(member)
         .fetch_all(self.writer())
         .await?;
         rows.iter()
@@ -75,16 +86,19 @@ impl crate::ConsoleStore for Backend {
             .collect()
     }
 
-    async fn end_owner_sessions(&self, owner: &herald_wire::OwnerId, prefix: &str) -> crate::Result<u64> {
+    async fn end_owner_sessions(&self, owner: &herald_wire::OwnerId, member: Option<&str>, prefix: &str) -> crate::Result<u64> {
         if !crate::console::valid_prefix(prefix) {
             return Ok(0);
         }
-        let n = sqlx::query("DELETE FROM owner_sessions WHERE owner_id = $1 AND substr(id_hash, 1, length($2)) = $2")
-            .bind(owner.as_str())
-            .bind(prefix)
-            .execute(self.writer())
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "DELETE FROM owner_sessions WHERE owner_id = $1 AND member_id IS NOT DISTINCT FROM $3 AND NOT read_only AND substr(id_hash, 1, length($2)) = $2",
+        )
+        .bind(owner.as_str())
+        .bind(prefix)
+        .bind(member)
+        .execute(self.writer())
+        .await?
+        .rows_affected();
         Ok(n)
     }
 

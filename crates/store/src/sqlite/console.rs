@@ -8,7 +8,7 @@ use super::broadcast::{mass, target_set, MASS_COLS};
 use super::conversations::{message, MESSAGE_COLS};
 use super::web::{qr, QR_COLS};
 use super::SqliteStore;
-use crate::console::{like_prefix, valid_prefix, FollowerFilter, FollowerRow};
+use crate::console::{like_prefix, valid_prefix, ConsoleSession, FollowerFilter, FollowerRow};
 use crate::{Result, SessionInfo};
 
 #[async_trait]
@@ -18,6 +18,9 @@ impl crate::ConsoleStore for SqliteStore {
             let holder: Option<String> =
                 tx.prepare_cached("SELECT owner_id FROM owner_logins WHERE email = ?1")?.query_row([email], |r| r.get(0)).optional()?;
             if holder.is_some_and(|h| h != owner.as_str()) {
+                return Ok(false);
+            }
+            if tx.prepare_cached("SELECT 1 FROM console_members WHERE email = ?1")?.exists([email])? {
                 return Ok(false);
             }
             tx.prepare_cached("DELETE FROM owner_logins WHERE owner_id = ?1")?.execute([owner.as_str()])?;
@@ -46,18 +49,20 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
-    async fn put_owner_session(&self, id_hash: &str, owner: &OwnerId, now: i64, expires_at: i64, user_agent: &str) -> Result<()> {
+    async fn put_owner_session(&self, id_hash: &str, s: &ConsoleSession, now: i64, user_agent: &str) -> Result<()> {
         self.write(|tx| {
-            tx.prepare_cached("INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![id_hash, owner.as_str(), now, expires_at, user_agent])?;
+            tx.prepare_cached(
+                "INSERT INTO owner_sessions (id_hash, owner_id, created_at, expires_at, user_agent, member_id, read_only) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![id_hash, s.owner_id.as_str(), now, s.expires_at, user_agent, s.member_id, s.read_only])?;
             Ok(())
         })
     }
 
-    async fn owner_session(&self, id_hash: &str) -> Result<Option<(OwnerId, i64)>> {
+    async fn owner_session(&self, id_hash: &str) -> Result<Option<ConsoleSession>> {
         self.read(|c| {
-            Ok(c.prepare_cached("SELECT owner_id, expires_at FROM owner_sessions WHERE id_hash = ?1")?
-                .query_row([id_hash], |r| Ok((OwnerId(r.get(0)?), r.get(1)?)))
+            Ok(c.prepare_cached("SELECT owner_id, expires_at, member_id, read_only FROM owner_sessions WHERE id_hash = ?1")?
+                .query_row([id_hash], |r| Ok(ConsoleSession { owner_id: OwnerId(r.get(0)?), expires_at: r.get(1)?, member_id: r.get(2)?, read_only: r.get(3)? }))
                 .optional()?)
         })
     }
@@ -69,27 +74,27 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
-    async fn owner_sessions(&self, owner: &OwnerId, now: i64) -> Result<Vec<SessionInfo>> {
+    async fn owner_sessions(&self, owner: &OwnerId, member: Option<&str>, now: i64) -> Result<Vec<SessionInfo>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions WHERE owner_id = ?1 AND expires_at > ?2 \
-                 ORDER BY created_at DESC, id_hash",
+                "SELECT id_hash, created_at, expires_at, user_agent FROM owner_sessions \
+                 WHERE owner_id = ?1 AND member_id IS ?3 AND NOT read_only AND expires_at > ?2 ORDER BY created_at DESC, id_hash",
             )?;
             let rows = st
-                .query_map(params![owner.as_str(), now], |r| Ok(SessionInfo { id_hash: r.get(0)?, created_at: r.get(1)?, expires_at: r.get(2)?, user_agent: r.get(3)? }))?
+                .query_map(params![owner.as_str(), now, member], |r| Ok(SessionInfo { id_hash: r.get(0)?, created_at: r.get(1)?, expires_at: r.get(2)?, user_agent: r.get(3)? }))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }
 
-    async fn end_owner_sessions(&self, owner: &OwnerId, prefix: &str) -> Result<u64> {
+    async fn end_owner_sessions(&self, owner: &OwnerId, member: Option<&str>, prefix: &str) -> Result<u64> {
         if !valid_prefix(prefix) {
             return Ok(0);
         }
         self.write(|tx| {
             let n = tx
-                .prepare_cached("DELETE FROM owner_sessions WHERE owner_id = ?1 AND substr(id_hash, 1, length(?2)) = ?2")?
-                .execute(params![owner.as_str(), prefix])?;
+                .prepare_cached("DELETE FROM owner_sessions WHERE owner_id = ?1 AND member_id IS ?3 AND NOT read_only AND substr(id_hash, 1, length(?2)) = ?2")?
+                .execute(params![owner.as_str(), prefix, member])?;
             Ok(n as u64)
         })
     }

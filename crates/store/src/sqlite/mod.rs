@@ -15,6 +15,7 @@ mod followers;
 mod group;
 mod jobs;
 mod ledger;
+mod members;
 mod miniprogram;
 mod pay;
 mod redpack;
@@ -64,6 +65,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (26, "mini programs", include_str!("../../migrations/sqlite/0026_miniprograms.sql")),
     (27, "account introductions", include_str!("../../migrations/sqlite/0027_account_intro.sql")),
     (28, "qr scans", include_str!("../../migrations/sqlite/0028_qr_scans.sql")),
+    (29, "console members", include_str!("../../migrations/sqlite/0029_console_members.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

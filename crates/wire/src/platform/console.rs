@@ -12,14 +12,34 @@ use super::auth::SessionOut;
 pub struct OwnerSignInIn {
     pub email: String,
     pub password: String,
+    /// The six-digit code from the authenticator app, for a login with a second factor (the
+    /// sign-in answers 401 `totp_required` without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
 }
 
-/// Who is signed in to the console: the owner, its email and the session's CSRF token.
+/// Who is signed in to the console: the owner (whose accounts these are), the login's email and
+/// role, what the role may read and change, and the session's CSRF token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsoleMeOut {
     pub owner: OwnerOut,
+    /// The login's email (the operator's read-only view: empty).
     pub email: String,
     pub csrf_token: String,
+    /// `owner`, a member's `admin`, `operator`, `editor` or `agent`, or `viewer` (the
+    /// operator's read-only view of the owner's console).
+    pub role: String,
+    /// The member signed in (None: the owner's own login or the operator's view).
+    pub member_id: Option<String>,
+    /// The areas of an account the role may read, and those it may change: `overview`,
+    /// `followers`, `messages`, `content`, `broadcast`, `menus`, `developer`, `account`,
+    /// `payments`.
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+    /// May this login invite and manage members?
+    pub manages_members: bool,
+    /// Does this login ask for a TOTP code at sign-in?
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod chats;
 pub mod console;
 pub mod deliveries;
+pub mod members;
 pub mod clock;
 pub mod profile;
 pub mod users;
@@ -64,6 +65,17 @@ pub struct PlatformError {
     console::OwnerLoginOut,
     console::QrCodeOut,
     console::QrCodeList,
+    members::MemberInviteIn,
+    members::MemberRoleIn,
+    members::MemberOut,
+    members::MemberList,
+    members::MemberInvitedOut,
+    members::MemberRemovedOut,
+    members::InvitationOut,
+    members::AcceptInviteIn,
+    members::TotpSetupOut,
+    members::TotpCodeIn,
+    members::TotpStateOut,
     deliveries::AttemptOut,
     deliveries::DeliveryOut,
     deliveries::DeliveryList,
