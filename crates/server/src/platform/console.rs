@@ -97,7 +97,7 @@ impl FromRequestParts<AppState> for OwnerSession {
 /// The operator (bearer token) or an owner's console session.
 pub enum Principal {
     Operator,
-    Owner(OwnerSession),
+    Owner(Box<OwnerSession>),
 }
 
 impl Principal {
@@ -128,7 +128,7 @@ impl FromRequestParts<AppState> for Principal {
         match OwnerSession::of(parts, st).await? {
             Some(s) => {
                 check_csrf(parts, &s.session_hash)?;
-                Ok(Principal::Owner(s))
+                Ok(Principal::Owner(Box::new(s)))
             }
             None => Err(unauthorized("sign in to the console, or send the operator token as Authorization: Bearer <token>")),
         }
