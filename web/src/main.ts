@@ -21,6 +21,7 @@ const router = createRouter({
     { path: '/scan', component: () => import('./pages/Scan.vue') },
     { path: '/mp/:appid/:path(.*)*', component: () => import('./pages/MiniProgram.vue'), props: true },
     { path: '/console/signin', component: () => import('./console/SignIn.vue'), meta: { public: true, console: true } },
+    { path: '/console/invite/:token', component: () => import('./console/Invitation.vue'), props: true, meta: { public: true, console: true } },
     {
       path: '/console',
       component: () => import('./console/Shell.vue'),
@@ -28,6 +29,8 @@ const router = createRouter({
       children: [
         { path: '', component: () => import('./console/Accounts.vue') },
         { path: 'accounts/:appid/:section?', component: () => import('./console/Account.vue'), props: true },
+        { path: 'members', component: () => import('./console/Members.vue') },
+        { path: 'security', component: () => import('./console/Security.vue') },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -64,8 +64,22 @@ const en = {
   mpDomainsHelp: 'The servers wx.request may reach, one origin per line (https://api.example.com).', mpSaveDomains: 'Save the request domains', mpDomainsSaved: 'Request domains saved.',
   mpReleased: 'Version {v} is on {channel}.', mpRolledBack: 'Release rolled back to {v}.',
   mpTesters: 'Testers', mpTestersHelp: 'Testers open the trial and develop versions.', mpTester: 'Username, phone number or user ID', mpAddTester: 'Add the tester', mpRemoveTester: 'Remove {name}', mpNoTesters: 'No testers yet.',
-};
-type Key = keyof typeof en;
+  members: 'Members', membersHelp: 'People of your organisation who work in this console, each with a role.', inviteMember: 'Invite member', role: 'Role',
+  role_owner: 'Owner', role_admin: 'Administrator', role_operator: 'Operator', role_editor: 'Editor', role_agent: 'Customer service agent', role_viewer: 'Read-only view',
+  invited: 'Invited', active: 'Active', status: 'Status', removeMember: 'Remove {email}', roleOf: 'Role of {email}', memberInvited: 'Invitation for {email} made. Give them this link; it is shown once and works for 7 days.',
+  inviteLink: 'Invitation link', memberRemoved: '{email} removed.', roleChanged: '{email} is now {role}.', noMembers: 'No members yet.',
+  invitationTitle: 'Join {owner} on Herald', invitationFor: '{email} is invited as {role}.', choosePassword: 'Choose a password (at least 8 characters)', acceptInvite: 'Accept the invitation',
+  invitationGone: 'This invitation was accepted already or has expired.',
+  security: 'Your sign-in', changePassword: 'Change password', currentPassword: 'Current password', newPassword: 'New password', savePassword: 'Change the password',
+  passwordChanged: 'Password changed. Your other sessions were signed out.', wrongCurrent: 'The current password is wrong.',
+  twoStep: 'Two-step verification', twoStepOn: 'On: signing in asks for a code from your authenticator app.', twoStepOff: 'Off: signing in asks for your password only.',
+  setUpTwoStep: 'Set up two-step verification', twoStepSecret: 'Secret key', twoStepLink: 'Authenticator link', twoStepHelp: 'Add the key to your authenticator app (or open the link on your phone), then enter the code it shows.',
+  authCode: 'Authentication code', turnOn: 'Turn on two-step verification', turnOff: 'Turn off two-step verification', twoStepEnabled: 'Two-step verification is on.',
+  twoStepDisabled: 'Two-step verification is off.', wrongCode: 'Wrong authentication code.', codeNeeded: 'Enter the code from your authenticator app.',
+  sessions: 'Signed-in sessions', thisSession: 'This session', endSession: 'Sign out the session from {agent}', sessionEnded: 'Session signed out.', unknownAgent: 'an unknown browser',
+  readOnlyView: 'Read-only view of the console of {owner}, as the operator: changes are refused.', leaveView: 'Leave the read-only view', openView: 'Open the console of {name} read-only',
+  consoleNav: 'Console', readOnlyRefused: 'This view is read-only.',
+};type Key = keyof typeof en;
 const zh: Record<Key, string> = {
   console: 'Herald 管理后台', signIn: '登录', signOut: '退出登录', email: '邮箱', password: '密码',
   wrongCredentials: '邮箱或密码错误。', tooMany: '尝试次数过多，请 15 分钟后再试。', error: '出错了。',
@@ -129,8 +143,22 @@ const zh: Record<Key, string> = {
   mpDomainsHelp: 'wx.request 可以访问的服务器，每行一个（https://api.example.com）。', mpSaveDomains: '保存 request 合法域名', mpDomainsSaved: 'request 合法域名已保存。',
   mpReleased: '版本 {v} 已在{channel}。', mpRolledBack: '线上版本已回退到 {v}。',
   mpTesters: '体验者', mpTestersHelp: '体验者可以打开体验版和开发版。', mpTester: '用户名、手机号或用户 ID', mpAddTester: '添加体验者', mpRemoveTester: '移除 {name}', mpNoTesters: '还没有体验者。',
+  members: '成员', membersHelp: '在此后台工作的组织成员，各有其角色。', inviteMember: '邀请成员', role: '角色',
+  role_owner: '所有者', role_admin: '管理员', role_operator: '运营者', role_editor: '编辑', role_agent: '客服', role_viewer: '只读查看',
+  invited: '已邀请', active: '已加入', status: '状态', removeMember: '移除 {email}', roleOf: '{email} 的角色', memberInvited: '已为 {email} 生成邀请。请把此链接发给对方；链接只显示一次，7 天内有效。',
+  inviteLink: '邀请链接', memberRemoved: '已移除 {email}。', roleChanged: '{email} 现在是{role}。', noMembers: '还没有成员。',
+  invitationTitle: '加入 Herald 上的 {owner}', invitationFor: '邀请 {email} 成为{role}。', choosePassword: '设置密码（至少 8 位）', acceptInvite: '接受邀请',
+  invitationGone: '此邀请已被接受或已过期。',
+  security: '登录与安全', changePassword: '修改密码', currentPassword: '当前密码', newPassword: '新密码', savePassword: '修改密码',
+  passwordChanged: '密码已修改，其他会话已退出。', wrongCurrent: '当前密码不正确。',
+  twoStep: '两步验证', twoStepOn: '已开启：登录时需要身份验证器中的验证码。', twoStepOff: '未开启：登录只需密码。',
+  setUpTwoStep: '设置两步验证', twoStepSecret: '密钥', twoStepLink: '身份验证器链接', twoStepHelp: '把密钥添加到身份验证器应用（或在手机上打开链接），然后输入它显示的验证码。',
+  authCode: '验证码', turnOn: '开启两步验证', turnOff: '关闭两步验证', twoStepEnabled: '两步验证已开启。',
+  twoStepDisabled: '两步验证已关闭。', wrongCode: '验证码不正确。', codeNeeded: '请输入身份验证器中的验证码。',
+  sessions: '已登录的会话', thisSession: '当前会话', endSession: '退出来自 {agent} 的会话', sessionEnded: '会话已退出。', unknownAgent: '未知浏览器',
+  readOnlyView: '正在以运营方身份只读查看 {owner} 的后台：任何修改都会被拒绝。', leaveView: '退出只读查看', openView: '只读查看 {name} 的后台',
+  consoleNav: '后台', readOnlyRefused: '此视图为只读。',
 };
-
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {
   return (locale.value === 'zh' ? zh : en)[key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }

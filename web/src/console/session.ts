@@ -1,9 +1,10 @@
-// Who is signed in to the console (an owner), apart from the follower app's session.
-import { ref } from 'vue';
-import { ApiError, get, post, setCsrf, setOperatorToken } from '../api';
+// Who is signed in to the console (an owner, a member of its organisation, or the operator's
+// read-only view of an owner's console), apart from the follower app's session.
+import { computed, ref } from 'vue';
+import { ApiError, get, post, setCsrf, setOperatorToken, type Schemas } from '../api';
 
-export interface OwnerOut { id: string; kind: string; name: string; created_at: number }
-export interface ConsoleMe { owner: OwnerOut; email: string; csrf_token: string }
+export type OwnerOut = Schemas['OwnerOut'];
+export type ConsoleMe = Schemas['ConsoleMeOut'];
 
 export const owner = ref<ConsoleMe | null>(null);
 export const ownerChecked = ref(false);
@@ -11,6 +12,13 @@ export const ownerChecked = ref(false);
 /// accounts, and the operator's own actions.
 export const operator = ref(false);
 const OPERATOR_KEY = 'herald-operator-token';
+/// The operator's token while this tab shows an owner's console read-only.
+const RETURN_KEY = 'herald-operator-return';
+
+/// May the one signed in read / change an area of an account (`overview`, `followers`, …)?
+export const reads = (area: string) => operator.value || !!owner.value?.reads.includes(area);
+export const writes = (area: string) => operator.value || !!owner.value?.writes.includes(area);
+export const viewing = computed(() => owner.value?.role === 'viewer');
 
 /// Signs in as the operator if `token` is the operator token.
 export async function operatorSignIn(token: string): Promise<void> {
@@ -53,6 +61,17 @@ export function ownerSignedIn(m: ConsoleMe) {
   setCsrf(m.csrf_token, 'console');
 }
 
+/// The operator opens an owner's console read-only in this tab (a viewer session).
+export async function openView(ownerId: string): Promise<void> {
+  const token = sessionStorage.getItem(OPERATOR_KEY) ?? '';
+  const me = await post<ConsoleMe>(`/herald/v1/owners/${encodeURIComponent(ownerId)}/console_view`);
+  sessionStorage.setItem(RETURN_KEY, token);
+  sessionStorage.removeItem(OPERATOR_KEY);
+  setOperatorToken('');
+  operator.value = false;
+  ownerSignedIn(me);
+}
+
 export async function ownerSignOut() {
   if (operator.value) {
     sessionStorage.removeItem(OPERATOR_KEY);
@@ -63,4 +82,8 @@ export async function ownerSignOut() {
   await post('/herald/v1/console/signout');
   owner.value = null;
   setCsrf('', 'console');
+  // Leaving a read-only view returns to the operator's console.
+  const back = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  if (back) await operatorSignIn(back).catch(() => null);
 }
