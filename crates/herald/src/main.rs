@@ -357,7 +357,8 @@ async fn run() -> anyhow::Result<()> {
             println!("The Herald app: open {base}/ and sign in as {} with the password {}", demo.users.iter().map(|u| u.nickname.to_lowercase()).collect::<Vec<_>>().join(", "), herald_server::demo::DEMO_PASSWORD);
             let [sub_owner, svc_owner] = herald_server::demo::DEMO_OWNER_EMAILS;
             println!(
-                "The console: open {base}/console and sign in as {svc_owner} (Acme Bank's owner) or {sub_owner} (Li Wei's Notes' owner) with the password {}",
+                "The console: open {base}/console and sign in as {svc_owner} (Acme Bank's owner), {} (Acme's customer service agent) or {sub_owner} (Li Wei's Notes' owner) with the password {}",
+                herald_server::demo::DEMO_AGENT_EMAIL,
                 herald_server::demo::DEMO_PASSWORD
             );
             println!();

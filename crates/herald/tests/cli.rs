@@ -182,6 +182,10 @@ fn the_demo_on_a_database_it_seeded_before_seeds_nothing_twice() {
         assert!(console.contains("acme@example.com") && console.contains("herald-demo"), "{console}");
         let me = http(&url, "POST", "/herald/v1/console/signin", r#"{"email":"acme@example.com","password":"herald-demo"}"#, None);
         assert_eq!(me["owner"]["name"], "Acme Bank Ltd.", "{me}");
+        // So does the printed agent, as a member of Acme with the agent's role (both runs).
+        assert!(console.contains("kefu@example.com"), "{console}");
+        let agent = http(&url, "POST", "/herald/v1/console/signin", r#"{"email":"kefu@example.com","password":"herald-demo"}"#, None);
+        assert_eq!((agent["owner"]["name"].as_str(), agent["role"].as_str()), (Some("Acme Bank Ltd."), Some("agent")), "{agent}");
         child.kill().unwrap();
         child.wait().unwrap();
     }

@@ -58,13 +58,28 @@ async fn release_sample(st: &AppState, appid: &herald_wire::AppId) -> anyhow::Re
 /// the subscription account's owner and the service account's.
 pub const DEMO_OWNER_EMAILS: [&str; 2] = ["liwei@example.com", "acme@example.com"];
 
-/// Gives the demo's owners their console logins, unless they have some.
+/// A member of Acme (the service account's organisation) with the agent role, signed in with
+/// `DEMO_PASSWORD` too: it answers followers and sees little else.
+pub const DEMO_AGENT_EMAIL: &str = "kefu@example.com";
+
+/// Gives the demo's owners their console logins, and Acme its agent, unless they have them.
 async fn owner_logins(st: &AppState, demo: &Demo) -> anyhow::Result<()> {
     let now = st.clock.now().await?;
+    let hash = || async { crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{}", e.message)) };
     for (account, email) in [&demo.subscription, &demo.service].into_iter().zip(DEMO_OWNER_EMAILS) {
         if st.store.owner_email(&account.owner_id).await?.is_none() {
-            let hash = crate::platform::auth::hash_password(DEMO_PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
-            st.store.set_owner_login(&account.owner_id, email, &hash, now).await?;
+            st.store.set_owner_login(&account.owner_id, email, &hash().await?, now).await?;
+        }
+    }
+    if st.store.member_login(DEMO_AGENT_EMAIL).await?.is_none() {
+        let (id, token) = {
+            let mut rng = rand::thread_rng();
+            (herald_domain::idgen::prefixed_id(&mut rng, "mem_"), herald_domain::idgen::secret_token(&mut rng, "hi_"))
+        };
+        let invite_hash = crate::web::hash(&token);
+        let invite = herald_store::MemberInvite { id: &id, owner: &demo.service.owner_id, email: DEMO_AGENT_EMAIL, role: "agent", invite_hash: &invite_hash, expires_at: now + 60, now };
+        if st.store.invite_member(&invite).await? {
+            st.store.accept_invite(&invite_hash, &hash().await?, now).await?;
         }
     }
     Ok(())
