@@ -4828,6 +4828,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/herald/v1/accounts/{appid}/api_calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's API call log: its calls to the WeChat-compatible APIs (/cgi-bin, /sns, /wxa, ...), newest first, with time, path, status, errcode and latency, and the request and response with secrets masked, as the request log keeps them (HERALD_REQUEST_LOG; HERALD_REQUEST_LOG_DAYS days). enabled is false, and the list empty, on a server that does not record calls. Developer settings: the owner, an admin, or the operator */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only calls older than this id (the answer's next) */
+                    before?: number;
+                    /** @description true for only the calls answered with a non-zero errcode or an error status */
+                    errors?: boolean;
+                    /** @description 1 to 200 (50) */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiCallList"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/herald/v1/accounts/{appid}/deliveries": {
         parameters: {
             query?: never;
@@ -12889,6 +12943,53 @@ export interface components {
             server: components["schemas"]["ServerSettingsIo"];
             type: string;
             verified: boolean;
+        };
+        /** @description `GET /herald/v1/accounts/{appid}/api_calls`. */
+        ApiCallList: {
+            /** @description Newest first. */
+            calls: components["schemas"]["ApiCallOut"][];
+            /** @description Does this server record calls (`HERALD_REQUEST_LOG`)? When not, the list is empty. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description How many days calls are kept.
+             */
+            keep_days: number;
+            /**
+             * Format: int64
+             * @description Pass as `before` for older calls; None when there are no more.
+             */
+            next?: number | null;
+        };
+        /** @description One call an account made to the WeChat-compatible APIs, as the request log kept it (secrets
+         *     masked, bodies cut to 4 KiB). */
+        ApiCallOut: {
+            /**
+             * Format: int64
+             * @description When it was answered (Unix milliseconds, the machine's clock).
+             */
+            at_ms: number;
+            /**
+             * Format: int64
+             * @description The answer's errcode (None when it had none).
+             */
+            errcode?: number | null;
+            /**
+             * Format: int64
+             * @description The fault rule that answered, if one did.
+             */
+            fault?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            latency_ms: number;
+            method: string;
+            path: string;
+            /** @description The request line with its masked query, then the masked body. */
+            request: string;
+            response: string;
+            /** Format: int64 */
+            status: number;
         };
         /** @description An official account's AppID (`wx` + 16 hex digits). */
         AppId: string;

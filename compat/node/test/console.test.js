@@ -43,7 +43,8 @@ const tokenFor = async (h, appid, secret) => (await (await fetch(`${h.base}/cgi-
 test('the console, as an owner runs an account', async (t) => {
   for (const backend of await backends()) {
     await t.test(backend, async () => {
-      const h = await start(backend);
+      // With the request log on: the account's API call log reads it.
+      const h = await start(backend, undefined, { HERALD_REQUEST_LOG: 'true' });
       const browser = await launchChromium();
       try {
         const acme = (await h.op('POST', '/herald/v1/accounts', { name: 'Acme Bank', type: 'service', owner: { kind: 'organisation', name: 'Acme' }, verified: true })).body;
@@ -270,6 +271,17 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('button', { name: 'Save the allow-list' }).click();
         await page.getByRole('status').getByText(/Allow-list cleared/).waitFor();
         assert.ok((await tokenFor(h, acme.appid, fresh)).access_token);
+        // The API call log: the refused token calls with their errcodes, the secret masked.
+        await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'API calls' }).click();
+        await page.getByRole('checkbox', { name: 'Errors only' }).check();
+        const refusals = page.getByRole('table', { name: 'API calls' });
+        await refusals.getByRole('cell', { name: '40164', exact: true }).waitFor();
+        await refusals.getByRole('cell', { name: '40125', exact: true }).waitFor();
+        assert.equal(await refusals.getByRole('row').count(), 3, 'a header, the 40164 and the 40125');
+        await refusals.getByText('GET /cgi-bin/token').first().click();
+        await refusals.getByText(/secret=\*\*\*/).first().waitFor();
+        assert.equal(await page.getByText(fresh).count(), 0, 'the secret is masked');
+        await axe(page, 'api-calls', backend);
         // The rival's account cannot be opened.
         await page.goto(`${h.base}/console/accounts/${rival.appid}`);
         await page.getByRole('alert').getByText('Something went wrong.').waitFor();

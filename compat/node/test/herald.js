@@ -40,8 +40,8 @@ function freshDb(backend) {
 
 // Starts `herald serve` for a backend, on a new database unless `db` names one (several nodes
 // may share a PostgreSQL database).
-async function start(backend, db = freshDb(backend)) {
-  const env = { ...process.env, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn', HERALD_ALLOW_PRIVATE_CALLBACKS: 'true' };
+async function start(backend, db = freshDb(backend), extraEnv = {}) {
+  const env = { ...process.env, ...extraEnv, HERALD_DATABASE_URL: db, HERALD_CLOCK: 'simulated', HERALD_OPERATOR_TOKEN: OPERATOR, HERALD_LOG: 'warn', HERALD_ALLOW_PRIVATE_CALLBACKS: 'true' };
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((resolve, reject) => {
     let buf = '';

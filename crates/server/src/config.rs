@@ -42,6 +42,11 @@ pub struct Config {
     /// Off by default in `serve` (it halves user/info's throughput on two cores); the demo
     /// turns it on.
     pub request_log: bool,
+    /// How many days the request log keeps calls (each account's API call log in the console
+    /// reads it), 1 to 90.
+    pub request_log_days: i64,
+    /// At most how many calls the request log keeps (the newest).
+    pub request_log_rows: i64,
     /// Log one line per request at `info` (the demo does; `serve` only when asked).
     pub log_requests: bool,
     /// Directory for uploaded files (content-addressed). Nodes sharing a database must share
@@ -65,6 +70,8 @@ impl Default for Config {
             self_topup: true,
             log_requests: false,
             request_log: false,
+            request_log_days: 1,
+            request_log_rows: 100_000,
             blob_dir: None,
         }
     }
@@ -133,6 +140,8 @@ impl Config {
         if let Some(t) = &self.operator_token {
             anyhow::ensure!(t.len() >= 16, "operator_token must be at least 16 characters");
         }
+        anyhow::ensure!((1..=90).contains(&self.request_log_days), "request_log_days must be 1 to 90, not {}", self.request_log_days);
+        anyhow::ensure!((1_000..=100_000_000).contains(&self.request_log_rows), "request_log_rows must be 1000 to 100000000, not {}", self.request_log_rows);
         Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //! its time, AppID or mchid, path, status, errcode, latency, the fault rule that answered it,
 //! and both bodies with secrets masked and cut to 4 KiB; written in batches by a background
 //! task (a full queue drops entries rather than slow calls down), kept to the newest 100,000
-//! and the last day; read with `GET /herald/v1/logs` and `herald logs [--follow]`.
+//! and the last day (`request_log_rows`, `request_log_days`); read with `GET /herald/v1/logs`
+//! and `herald logs [--follow]`, and each account's calls in the console (`api_calls`).
 
 use std::time::Duration;
 
@@ -21,8 +22,6 @@ use crate::error::ApiResult;
 use crate::extract::Operator;
 use crate::state::AppState;
 
-const KEEP_ROWS: i64 = 100_000;
-const KEEP_MS: i64 = 24 * 3600 * 1000;
 const TEXT_MAX: usize = 4096;
 const BODY_MAX: u64 = 64 << 10;
 const SECRET_KEYS: &[&str] = &[
@@ -38,11 +37,14 @@ pub struct AppliedFault(pub i64);
 #[derive(Clone)]
 pub struct RequestLog {
     tx: mpsc::Sender<LoggedCall>,
+    /// How many days calls are kept.
+    pub keep_days: i64,
 }
 
 impl RequestLog {
     /// The log and its writer task.
-    pub fn start(store: std::sync::Arc<dyn herald_store::Store>) -> RequestLog {
+    pub fn start(store: std::sync::Arc<dyn herald_store::Store>, keep_days: i64, keep_rows: i64) -> RequestLog {
+        let keep_ms = keep_days * 24 * 3600 * 1000;
         let (tx, mut rx) = mpsc::channel::<LoggedCall>(8192);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(512);
@@ -60,13 +62,13 @@ impl RequestLog {
                     }
                 }
                 let now = crate::clock::system_now_ms();
-                if let Err(e) = store.log_calls(&batch, KEEP_ROWS, now - KEEP_MS).await {
+                if let Err(e) = store.log_calls(&batch, keep_rows, now - keep_ms).await {
                     tracing::warn!(error = %e, dropped = batch.len(), "writing the request log failed");
                 }
                 batch.clear();
             }
         });
-        RequestLog { tx }
+        RequestLog { tx, keep_days }
     }
 }
 
@@ -226,6 +228,35 @@ pub async fn list(State(st): State<AppState>, _: Operator, Query(q): Query<LogQu
     let calls = st.store.logged_calls(q.after, q.appid.as_deref().filter(|a| !a.is_empty()), q.limit.unwrap_or(200).clamp(1, 1000)).await?;
     let next = calls.last().map_or(q.after, |c| c.id);
     Ok(Json(json!({"calls": calls, "next": next})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountCallsQuery {
+    #[serde(default)]
+    before: Option<i64>,
+    /// `true`: only calls answered with an error.
+    #[serde(default)]
+    errors: Option<bool>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/api_calls?before=&errors=&limit=`: the account's calls to
+/// the WeChat-compatible APIs, newest first (the console's API call log; developer settings).
+pub async fn account_calls(
+    State(st): State<AppState>,
+    acc: crate::platform::console::AccountAccess,
+    Query(q): Query<AccountCallsQuery>,
+) -> ApiResult<herald_wire::platform::deliveries::ApiCallList> {
+    use herald_wire::platform::deliveries::{ApiCallList, ApiCallOut};
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let calls = if st.log_requests_db { st.store.account_calls(acc.account.appid.as_str(), q.before, q.errors.unwrap_or(false), limit).await? } else { Vec::new() };
+    let next = (calls.len() as i64 == limit).then(|| calls.last().map(|c| c.id)).flatten();
+    let calls = calls
+        .into_iter()
+        .map(|c| ApiCallOut { id: c.id, at_ms: c.at_ms, method: c.method, path: c.path, status: c.status, errcode: c.errcode, latency_ms: c.latency_ms, request: c.request, response: c.response, fault: c.fault })
+        .collect();
+    Ok(Json(ApiCallList { enabled: st.log_requests_db, keep_days: st.request_log.keep_days, calls, next }))
 }
 
 #[cfg(test)]

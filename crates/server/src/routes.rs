@@ -268,6 +268,7 @@ routes! {
     GET "/herald/v1/directory/{appid}" => platform::directory::show,
     GET "/herald/v1/template-library" => platform::chats::template_library,
     GET "/herald/v1/accounts/{appid}/deliveries" => platform::conversations::deliveries,
+    GET "/herald/v1/accounts/{appid}/api_calls" => crate::requestlog::account_calls,
     POST "/herald/v1/accounts/{appid}/deliveries/{job}/redeliver" => platform::conversations::redeliver,
     POST "/herald/v1/accounts/{appid}/deliveries/redeliver_failed" => platform::conversations::redeliver_failed,
     GET "/herald/v1/accounts/{appid}/auto_replies" => platform::conversations::get_auto_replies,

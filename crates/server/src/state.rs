@@ -72,7 +72,7 @@ impl AppState {
             None => store.setting_or_insert("operator_token", &generated).await?,
         };
         let clock = Clock::new(store.clone(), cfg.simulated_clock()).await?;
-        let request_log = crate::requestlog::RequestLog::start(store.clone());
+        let request_log = crate::requestlog::RequestLog::start(store.clone(), cfg.request_log_days, cfg.request_log_rows);
         Ok(AppState(Arc::new(Shared {
             store,
             clock,

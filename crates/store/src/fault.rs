@@ -64,4 +64,8 @@ pub trait RequestLogStore: Send + Sync {
     async fn log_calls(&self, calls: &[LoggedCall], keep: i64, forget_before_ms: i64) -> Result<()>;
     /// Calls after id `after`, oldest first, at most `limit`, of one AppID when given.
     async fn logged_calls(&self, after: i64, appid: Option<&str>, limit: i64) -> Result<Vec<LoggedCall>>;
+    /// An account's calls to the WeChat-compatible APIs (not the platform API), newest first,
+    /// before id `before` when given; only those answered with a non-zero errcode or an error
+    /// status when `errors_only`.
+    async fn account_calls(&self, appid: &str, before: Option<i64>, errors_only: bool, limit: i64) -> Result<Vec<LoggedCall>>;
 }

@@ -79,7 +79,10 @@ const en = {
   sessions: 'Signed-in sessions', thisSession: 'This session', endSession: 'Sign out the session from {agent}', sessionEnded: 'Session signed out.', unknownAgent: 'an unknown browser',
   readOnlyView: 'Read-only view of the console of {owner}, as the operator: changes are refused.', leaveView: 'Leave the read-only view', openView: 'Open the console of {name} read-only',
   consoleNav: 'Console', readOnlyRefused: 'This view is read-only.',
-};type Key = keyof typeof en;
+  apiCalls: 'API calls', apiLogOff: 'This server does not record API calls. Start it with HERALD_REQUEST_LOG=true to keep a log.', apiLogKept: 'Calls of the last {n} day(s), newest first; secrets are masked.',
+  errorsOnly: 'Errors only', noApiCalls: 'No calls recorded.', when: 'Time', apiPath: 'Call', httpStatus: 'Status', latency: 'Latency', ms: '{n} ms', olderCalls: 'Older calls',
+};
+type Key = keyof typeof en;
 const zh: Record<Key, string> = {
   console: 'Herald 管理后台', signIn: '登录', signOut: '退出登录', email: '邮箱', password: '密码',
   wrongCredentials: '邮箱或密码错误。', tooMany: '尝试次数过多，请 15 分钟后再试。', error: '出错了。',
@@ -158,7 +161,10 @@ const zh: Record<Key, string> = {
   sessions: '已登录的会话', thisSession: '当前会话', endSession: '退出来自 {agent} 的会话', sessionEnded: '会话已退出。', unknownAgent: '未知浏览器',
   readOnlyView: '正在以运营方身份只读查看 {owner} 的后台：任何修改都会被拒绝。', leaveView: '退出只读查看', openView: '只读查看 {name} 的后台',
   consoleNav: '后台', readOnlyRefused: '此视图为只读。',
+  apiCalls: '接口调用', apiLogOff: '此服务器未记录接口调用。以 HERALD_REQUEST_LOG=true 启动即可保存日志。', apiLogKept: '最近 {n} 天的调用，最新的在前；密钥已隐去。',
+  errorsOnly: '只看出错的', noApiCalls: '没有调用记录。', when: '时间', apiPath: '调用', httpStatus: '状态', latency: '耗时', ms: '{n} 毫秒', olderCalls: '更早的调用',
 };
+
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {
   return (locale.value === 'zh' ? zh : en)[key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }

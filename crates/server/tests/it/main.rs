@@ -3,6 +3,7 @@
 //! `postgres://127.0.0.1:5432/test`, is reachable).
 
 mod accounts;
+mod apicalls;
 mod app;
 mod broadcast;
 mod console;

@@ -98,23 +98,38 @@ impl crate::fault::RequestLogStore for Backend {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::fault::LoggedCall {
-                    id: r.try_get(0)?,
-                    at_ms: r.try_get(1)?,
-                    appid: r.try_get(2)?,
-                    mchid: r.try_get(3)?,
-                    method: r.try_get(4)?,
-                    path: r.try_get(5)?,
-                    status: r.try_get(6)?,
-                    errcode: r.try_get(7)?,
-                    latency_ms: r.try_get(8)?,
-                    request: r.try_get(9)?,
-                    response: r.try_get(10)?,
-                    fault: r.try_get(11)?,
-                })
-            })
-            .collect()
+        rows.iter().map(logged_call).collect()
     }
+
+    async fn account_calls(&self, appid: &str, before: Option<i64>, errors_only: bool, limit: i64) -> crate::Result<Vec<crate::fault::LoggedCall>> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault FROM request_log \
+             WHERE appid = $1 AND ($2::BIGINT IS NULL OR id < $2) AND path NOT LIKE '/herald/%' \
+               AND (NOT $3 OR COALESCE(errcode, 0) <> 0 OR status >= 400) ORDER BY id DESC LIMIT $4",
+        )
+        .bind(appid)
+        .bind(before)
+        .bind(errors_only)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(logged_call).collect()
+    }
+}
+
+fn logged_call(r: &DbRow) -> crate::Result<crate::fault::LoggedCall> {
+    Ok(crate::fault::LoggedCall {
+        id: r.try_get(0)?,
+        at_ms: r.try_get(1)?,
+        appid: r.try_get(2)?,
+        mchid: r.try_get(3)?,
+        method: r.try_get(4)?,
+        path: r.try_get(5)?,
+        status: r.try_get(6)?,
+        errcode: r.try_get(7)?,
+        latency_ms: r.try_get(8)?,
+        request: r.try_get(9)?,
+        response: r.try_get(10)?,
+        fault: r.try_get(11)?,
+    })
 }

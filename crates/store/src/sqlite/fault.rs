@@ -104,4 +104,16 @@ impl crate::fault::RequestLogStore for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+
+    async fn account_calls(&self, appid: &str, before: Option<i64>, errors_only: bool, limit: i64) -> Result<Vec<crate::fault::LoggedCall>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, at_ms, appid, mchid, method, path, status, errcode, latency_ms, request, response, fault FROM request_log \
+                 WHERE appid = ?1 AND (?2 IS NULL OR id < ?2) AND path NOT LIKE '/herald/%' \
+                   AND (NOT ?3 OR COALESCE(errcode, 0) <> 0 OR status >= 400) ORDER BY id DESC LIMIT ?4",
+            )?;
+            let rows = st.query_map(params![appid, before, errors_only, limit], call_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
 }

@@ -52,3 +52,36 @@ pub struct DeliveryList {
 pub struct RequeuedOut {
     pub requeued: i64,
 }
+
+/// One call an account made to the WeChat-compatible APIs, as the request log kept it (secrets
+/// masked, bodies cut to 4 KiB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiCallOut {
+    pub id: i64,
+    /// When it was answered (Unix milliseconds, the machine's clock).
+    pub at_ms: i64,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    /// The answer's errcode (None when it had none).
+    pub errcode: Option<i64>,
+    pub latency_ms: i64,
+    /// The request line with its masked query, then the masked body.
+    pub request: String,
+    pub response: String,
+    /// The fault rule that answered, if one did.
+    pub fault: Option<i64>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/api_calls`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiCallList {
+    /// Does this server record calls (`HERALD_REQUEST_LOG`)? When not, the list is empty.
+    pub enabled: bool,
+    /// How many days calls are kept.
+    pub keep_days: i64,
+    /// Newest first.
+    pub calls: Vec<ApiCallOut>,
+    /// Pass as `before` for older calls; None when there are no more.
+    pub next: Option<i64>,
+}

@@ -80,6 +80,8 @@ pub struct PlatformError {
     deliveries::DeliveryOut,
     deliveries::DeliveryList,
     deliveries::RequeuedOut,
+    deliveries::ApiCallOut,
+    deliveries::ApiCallList,
     PlatformError,
     profile::Profile,
     users::UserCreate,
