@@ -4828,6 +4828,238 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/herald/v1/accounts/{appid}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Template messages: the account's industries, its templates (each with the keys to fill) and the platform's library. Verified service accounts only: others get 400 refused naming errcode 48001 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplatesOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Adds a template from the library (template/api_add_template; at most 25: 400 refused naming errcode 45026) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TemplateAddIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplatesOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/accounts/{appid}/templates/industry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the account's two industries (template/api_set_industry; ids 1 to 41) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IndustryIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplatesOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/accounts/{appid}/templates/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a template message to a follower (message/template/send): each field's text by key; the follower must follow (43004) and not be blacklisted (43019); the developer server gets TEMPLATESENDJOBFINISH */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TemplateSendIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplateSentOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/herald/v1/accounts/{appid}/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes one of the account's templates (template/del_private_template) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplatesOut"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/herald/v1/accounts/{appid}/api_calls": {
         parameters: {
             query?: never;
@@ -13194,6 +13426,19 @@ export interface components {
             /** @description Pass as `before` for the next page; None on the last. */
             next?: string | null;
         };
+        IndustryIn: {
+            /** Format: int64 */
+            industry_id1: number;
+            /** Format: int64 */
+            industry_id2: number;
+        };
+        /** @description One of WeChat's industries. */
+        IndustryOut: {
+            first_class: string;
+            /** Format: int64 */
+            id: number;
+            second_class: string;
+        };
         /** @description `PUT /herald/v1/accounts/{appid}/intro`. */
         IntroIn: {
             /** @description At most 120 characters; empty removes it. */
@@ -13560,6 +13805,50 @@ export interface components {
         /** @description `POST /herald/v1/auth/signout` and `/herald/v1/console/signout`. */
         SignedOutOut: {
             signed_out: boolean;
+        };
+        TemplateAddIn: {
+            template_id_short: string;
+        };
+        /** @description A template: one the account added (`template_id`) or one of the library (`template_id_short`). */
+        TemplateOut: {
+            /** @description With `{{key.DATA}}` where each field goes. */
+            content: string;
+            deputy_industry: string;
+            example: string;
+            /** @description The fields to fill, in order. */
+            keys: string[];
+            primary_industry: string;
+            /** @description The account's id for it (empty for a library entry). */
+            template_id: string;
+            template_id_short: string;
+            title: string;
+        };
+        /** @description A template message to one follower: each field's text by key. */
+        TemplateSendIn: {
+            data?: {
+                [key: string]: string;
+            };
+            template_id: string;
+            touser: string;
+            url?: string | null;
+        };
+        TemplateSentOut: {
+            /** Format: int64 */
+            msgid: number;
+        };
+        TemplatesOut: {
+            industries: components["schemas"]["IndustryOut"][];
+            /**
+             * Format: int64
+             * @description The account's primary and secondary industries (ids into `industries`).
+             */
+            industry_id1?: number | null;
+            /** Format: int64 */
+            industry_id2?: number | null;
+            /** @description The platform's library, to add from. */
+            library: components["schemas"]["TemplateOut"][];
+            /** @description The account's templates (at most 25). */
+            templates: components["schemas"]["TemplateOut"][];
         };
         /** @description `POST /herald/v1/users/{id}/wallet/topup` (and a merchant's top-up). */
         TopUpIn: {

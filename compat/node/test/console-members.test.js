@@ -143,3 +143,64 @@ test('the console, as an organisation works in it with members, two-step sign-in
     });
   }
 });
+
+test('the console, as an owner sends a template message a follower sees', async (t) => {
+  for (const backend of await backends()) {
+    await t.test(backend, async () => {
+      const h = await start(backend);
+      const browser = await launchChromium();
+      try {
+        const bank = (await h.op('POST', '/herald/v1/accounts', { name: 'Pier Bank', type: 'service', owner: { kind: 'organisation', name: 'Pier' }, verified: true })).body;
+        assert.equal((await h.op('PUT', `/herald/v1/owners/${bank.owner.id}/login`, { email: 'ops@pier.example', password: 'correct horse' })).status, 200);
+        const user = (await h.op('POST', '/herald/v1/users', { nickname: 'Wang Fang' })).body;
+        assert.equal((await h.op('POST', `/herald/v1/users/${user.id}/login`, { login: 'wangfang', password: 'correct horse' })).status, 201);
+        const { openid } = (await h.op('POST', `/herald/v1/users/${user.id}/follow`, { appid: bank.appid })).body;
+        const errors = [];
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(h.base + '/console');
+        await page.getByLabel('Email').fill('ops@pier.example');
+        await page.getByLabel('Password', { exact: true }).fill('correct horse');
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByRole('link', { name: /^Pier Bank/ }).click();
+        await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Template messages' }).click();
+
+        const industries = page.getByRole('group', { name: 'Industries' });
+        await industries.getByRole('combobox', { name: 'Primary industry' }).selectOption({ label: '金融业 · 银行' });
+        await industries.getByRole('combobox', { name: 'Secondary industry' }).selectOption({ label: 'IT科技 · 互联网|电子商务' });
+        await industries.getByRole('button', { name: 'Save the industries' }).click();
+        await page.getByRole('status').getByText('Industries saved.').waitFor();
+        await page.getByRole('combobox', { name: 'Template from the library' }).selectOption({ label: '账户余额变动提醒 (金融业 · 银行)' });
+        await page.getByRole('button', { name: 'Add the template' }).click();
+        await page.getByRole('status').getByText('Template 账户余额变动提醒 added.').waitFor();
+        await page.getByRole('list', { name: 'Your templates' }).getByText('账户余额变动提醒', { exact: true }).waitFor();
+
+        const form = page.getByRole('group', { name: 'Send a template message' });
+        await form.getByRole('textbox', { name: "Follower's OpenID" }).fill(openid);
+        await form.getByRole('textbox', { name: 'Field first' }).fill('Your balance changed');
+        await form.getByRole('textbox', { name: 'Field keyword2' }).fill('-100.00');
+        await form.getByRole('textbox', { name: 'Field keyword3' }).fill('900.00');
+        await form.getByRole('button', { name: 'Send the template message' }).click();
+        await page.getByRole('status').getByText(/Template message sent \(msgid \d+\)\./).waitFor();
+        await axeCheck(page, 'templates');
+
+        // The follower sees it in the chat with its fields.
+        const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+        phone.on('pageerror', (e) => errors.push(String(e)));
+        await phone.goto(h.base + '/signin');
+        await phone.getByLabel('Username or phone number').fill('wangfang');
+        await phone.getByLabel('Password').fill('correct horse');
+        await phone.getByRole('button', { name: 'Sign in' }).click();
+        await phone.getByRole('heading', { name: 'Chats' }).waitFor();
+        await phone.goto(`${h.base}/chat/${bank.appid}`);
+        const chat = phone.getByRole('list', { name: 'Chat with Pier Bank' });
+        await chat.getByText('账户余额变动提醒').waitFor();
+        await chat.getByText('-100.00').waitFor();
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        await h.stop();
+      }
+    });
+  }
+});

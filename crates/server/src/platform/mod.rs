@@ -18,6 +18,7 @@ pub mod merchants;
 pub mod miniprogram;
 pub mod mppackages;
 pub mod redpacks;
+pub mod templates;
 pub mod users;
 pub mod wallet;
 pub mod web;

@@ -16,6 +16,7 @@ mod nodes;
 mod openapi;
 mod security;
 mod tags;
+mod templates;
 mod tokens;
 mod users;
 mod wallet;

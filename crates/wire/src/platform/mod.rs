@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod members;
 pub mod clock;
 pub mod profile;
+pub mod templates;
 pub mod users;
 pub mod wallet;
 
@@ -76,6 +77,13 @@ pub struct PlatformError {
     members::TotpSetupOut,
     members::TotpCodeIn,
     members::TotpStateOut,
+    templates::IndustryOut,
+    templates::TemplateOut,
+    templates::TemplatesOut,
+    templates::IndustryIn,
+    templates::TemplateAddIn,
+    templates::TemplateSendIn,
+    templates::TemplateSentOut,
     deliveries::AttemptOut,
     deliveries::DeliveryOut,
     deliveries::DeliveryList,
