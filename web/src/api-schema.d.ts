@@ -3452,6 +3452,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/herald/v1/accounts/{appid}/drafts/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a draft ({media_id}) to one follower ({touser}, an openid) to look at before publishing, as /cgi-bin/message/mass/preview with mpnews: {msg_id}. The follower must follow (400 refused naming errcode 43004) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        media_id: string;
+                        touser: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            msg_id?: number;
+                        };
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/herald/v1/accounts/{appid}/publications": {
         parameters: {
             query?: never;

@@ -163,7 +163,7 @@ test('the console, as an owner sends a template message a follower sees', async 
         await page.getByLabel('Password', { exact: true }).fill('correct horse');
         await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.getByRole('link', { name: /^Pier Bank/ }).click();
-        await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Template messages' }).click();
+        await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Templates' }).click();
 
         const industries = page.getByRole('group', { name: 'Industries' });
         await industries.getByRole('combobox', { name: 'Primary industry' }).selectOption({ label: '金融业 · 银行' });

@@ -220,6 +220,12 @@ test('the console, as an owner runs an account', async (t) => {
         await page.keyboard.type('rates');
         await art.getByRole('button', { name: 'Save draft' }).click();
         await page.getByRole('status').getByText('Draft Autumn rates saved.').waitFor();
+        // Previewed to Xiao Ming before anyone else sees it.
+        await page.getByRole('textbox', { name: 'Preview to a follower (OpenID)' }).fill(openid);
+        await page.getByRole('button', { name: 'Preview Autumn rates' }).click();
+        await page.getByRole('status').getByText('Autumn rates sent to the follower as a preview.').waitFor();
+        const previewed = (await h.op('GET', `/herald/v1/users/${user.id}/conversations/${acme.appid}`)).body;
+        assert.match(JSON.stringify(previewed), /Autumn rates/);
         await axe(page, 'articles', backend);
         await page.getByRole('link', { name: 'Broadcast' }).click();
         await page.getByRole('combobox', { name: 'Content' }).selectOption({ label: 'Article: Autumn rates' });

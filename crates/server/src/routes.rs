@@ -238,6 +238,7 @@ routes! {
     POST "/herald/v1/accounts/{appid}/drafts" => platform::content::add_draft,
     GET "/herald/v1/accounts/{appid}/drafts" => platform::content::drafts,
     POST "/herald/v1/accounts/{appid}/drafts/publish" => platform::content::publish,
+    POST "/herald/v1/accounts/{appid}/drafts/preview" => platform::content::preview,
     GET "/herald/v1/accounts/{appid}/publications" => platform::content::publications,
     POST "/herald/v1/accounts/{appid}/mass/preview" => platform::broadcast::preview,
     POST "/herald/v1/accounts/{appid}/mass" => platform::broadcast::send,

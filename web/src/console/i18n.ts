@@ -81,11 +81,12 @@ const en = {
   consoleNav: 'Console', readOnlyRefused: 'This view is read-only.',
   apiCalls: 'API calls', apiLogOff: 'This server does not record API calls. Start it with HERALD_REQUEST_LOG=true to keep a log.', apiLogKept: 'Calls of the last {n} day(s), newest first; secrets are masked.',
   errorsOnly: 'Errors only', noApiCalls: 'No calls recorded.', when: 'Time', apiPath: 'Call', httpStatus: 'Status', latency: 'Latency', ms: '{n} ms', olderCalls: 'Older calls',
-  templates: 'Template messages', industries: 'Industries', primaryIndustry: 'Primary industry', secondaryIndustry: 'Secondary industry', saveIndustries: 'Save the industries',
+  templates: 'Template messages', templatesNav: 'Templates', industries: 'Industries', primaryIndustry: 'Primary industry', secondaryIndustry: 'Secondary industry', saveIndustries: 'Save the industries',
   industriesSaved: 'Industries saved.', yourTemplates: 'Your templates', noTemplates: 'No templates yet: add one from the library.', fromLibrary: 'Template from the library',
   addTemplate: 'Add the template', templateAdded: 'Template {title} added.', deleteTemplate: 'Delete template {title}', templateDeleted: 'Template {title} deleted.',
   sendTemplate: 'Send a template message', template: 'Template', followerOpenid: "Follower's OpenID", templateField: 'Field {key}', templateUrl: 'Link (optional)',
   sendTemplateButton: 'Send the template message', templateSent: 'Template message sent (msgid {id}).',
+  previewTo: "Preview to a follower (OpenID)", previewDraft: 'Preview {title}', previewSent: '{title} sent to the follower as a preview.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -168,11 +169,12 @@ const zh: Record<Key, string> = {
   consoleNav: '后台', readOnlyRefused: '此视图为只读。',
   apiCalls: '接口调用', apiLogOff: '此服务器未记录接口调用。以 HERALD_REQUEST_LOG=true 启动即可保存日志。', apiLogKept: '最近 {n} 天的调用，最新的在前；密钥已隐去。',
   errorsOnly: '只看出错的', noApiCalls: '没有调用记录。', when: '时间', apiPath: '调用', httpStatus: '状态', latency: '耗时', ms: '{n} 毫秒', olderCalls: '更早的调用',
-  templates: '模板消息', industries: '所在行业', primaryIndustry: '主营行业', secondaryIndustry: '副营行业', saveIndustries: '保存行业',
+  templates: '模板消息', templatesNav: '模板', industries: '所在行业', primaryIndustry: '主营行业', secondaryIndustry: '副营行业', saveIndustries: '保存行业',
   industriesSaved: '行业已保存。', yourTemplates: '我的模板', noTemplates: '还没有模板：从模板库添加。', fromLibrary: '模板库中的模板',
   addTemplate: '添加模板', templateAdded: '模板 {title} 已添加。', deleteTemplate: '删除模板 {title}', templateDeleted: '模板 {title} 已删除。',
   sendTemplate: '发送模板消息', template: '模板', followerOpenid: '粉丝的 OpenID', templateField: '字段 {key}', templateUrl: '链接（可选）',
   sendTemplateButton: '发送模板消息', templateSent: '模板消息已发送（msgid {id}）。',
+  previewTo: '预览给粉丝（OpenID）', previewDraft: '预览 {title}', previewSent: '已把 {title} 发给该粉丝预览。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

@@ -58,6 +58,21 @@ pub async fn publish(State(st): State<AppState>, a: AccountAccess, ApiJson(body)
     Ok(Json(out))
 }
 
+/// `POST /herald/v1/accounts/{appid}/drafts/preview`: `{media_id, touser}` → `{msg_id}`: the
+/// draft sent to one follower to look at before it is published or mass-sent, as
+/// `/cgi-bin/message/mass/preview` with `mpnews` (the follower must follow: 43004).
+pub async fn preview(State(st): State<AppState>, a: AccountAccess, ApiJson(body): ApiJson<Value>) -> ApiResult<Value> {
+    let media_id = body.get("media_id").and_then(Value::as_str).unwrap_or("");
+    let touser = body.get("touser").and_then(Value::as_str).unwrap_or("").trim();
+    if media_id.is_empty() || touser.is_empty() {
+        return Err(ApiError::bad_request("give the draft's media_id and the follower's openid as touser"));
+    }
+    let c = a.caller(&st).await?;
+    let wire = json!({"touser": touser, "msgtype": "mpnews", "mpnews": {"media_id": media_id}});
+    let Json(out) = crate::cgi::mass::preview(State(st), c, WxJson(wire)).await.map_err(refused)?;
+    Ok(Json(json!({"msg_id": out.get("msg_id").cloned().unwrap_or(Value::Null)})))
+}
+
 /// `GET /herald/v1/accounts/{appid}/publications`: what the account has published, as
 /// `/cgi-bin/freepublish/batchget` answers it.
 pub async fn publications(State(st): State<AppState>, a: AccountAccess) -> ApiResult<Value> {

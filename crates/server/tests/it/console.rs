@@ -509,6 +509,17 @@ async fn an_owner_writes_publishes_and_mass_sends_an_article() {
         let u = app.user("saver").await;
         let openid = app.follow(&u, &acc).await;
         app.wx_post(&format!("/cgi-bin/tags/members/batchtagging?access_token={token}"), json!({"openid_list": [openid], "tagid": tag})).await;
+        // Previewed to that follower first: it lands in the follower's conversation as mpnews;
+        // someone who does not follow gets nothing (43004).
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts/preview"), Some(json!({"media_id": draft, "touser": openid})), true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(v["msg_id"].as_i64().is_some(), "{v}");
+        let (_, conv) = app.op("GET", &format!("/herald/v1/users/{u}/conversations/{appid}"), None).await;
+        assert!(conv.to_string().contains("Autumn rates"), "{conv}");
+        let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts/preview"), Some(json!({"media_id": draft, "touser": "o_stranger"})), true).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("refused")), "{v}");
+        let (s, _) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/drafts/preview"), Some(json!({"media_id": draft})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, v) = owner.call(&app, "POST", &format!("/herald/v1/accounts/{appid}/mass"), Some(json!({"tag_id": tag, "media_id": draft})), true).await;
         assert_eq!(s, StatusCode::ACCEPTED, "{v}");
         let h = mass_done(&owner, &app, appid).await;
