@@ -2505,6 +2505,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/herald/v1/accounts/{appid}/quick_replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's quick replies: the phrases its agents keep at hand in the inbox, in order */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QuickRepliesIo"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        /** Replaces the quick replies (trimmed, blank ones dropped; 400 over 50 or over 600 characters, changing nothing). The messages area: the owner, an admin, an operator or an agent */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QuickRepliesIo"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QuickRepliesIo"];
+                    };
+                };
+                /** @description `{code, message}` */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlatformError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/herald/v1/accounts/{appid}/inbox": {
         parameters: {
             query?: never;
@@ -13725,6 +13807,11 @@ export interface components {
             ticket: string;
             /** @description What the image encodes and a scan reads. */
             url: string;
+        };
+        /** @description `GET`/`PUT /herald/v1/accounts/{appid}/quick_replies`: the phrases agents keep at hand in the
+         *     inbox, in order (at most 50, each at most 600 characters; blank ones are dropped). */
+        QuickRepliesIo: {
+            replies: string[];
         };
         RedPackList: {
             /** @description Newest first, at most 100. */

@@ -125,7 +125,13 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Xiao Ming/ }).click();
         const thread = page.getByRole('list', { name: 'Conversation with Xiao Ming' });
         await thread.getByText('Where is my card?').waitFor();
-        await page.getByRole('textbox', { name: 'Reply' }).fill('It is on its way.');
+        // Quick replies kept at hand: saved once, put in the reply box with one press.
+        await page.getByText('Manage quick replies').click();
+        await page.getByRole('textbox', { name: 'Quick replies' }).fill('It is on its way.\n\n  Thanks for waiting!  ');
+        await page.getByRole('button', { name: 'Save the quick replies' }).click();
+        await page.getByRole('status').getByText('2 quick replies saved.').waitFor();
+        await page.getByRole('group', { name: 'Quick replies' }).getByRole('button', { name: 'Use the quick reply: It is on its way.' }).click();
+        assert.equal(await page.getByRole('textbox', { name: 'Reply' }).inputValue(), 'It is on its way.');
         await page.getByRole('button', { name: 'Send reply' }).click();
         await thread.getByText('It is on its way.').waitFor();
         await axe(page, 'messages', backend);

@@ -131,6 +131,22 @@ pub fn area_of(rest: &str) -> Option<Area> {
     })
 }
 
+/// At most this many quick replies per account, each at most `QUICK_REPLY_CHARS` characters.
+pub const MAX_QUICK_REPLIES: usize = 50;
+pub const QUICK_REPLY_CHARS: usize = 600;
+
+/// An account's quick replies as given: trimmed, blank ones dropped; an error names the limit.
+pub fn check_quick_replies(replies: &[String]) -> Result<Vec<String>, String> {
+    let out: Vec<String> = replies.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+    if out.len() > MAX_QUICK_REPLIES {
+        return Err(format!("at most {MAX_QUICK_REPLIES} quick replies"));
+    }
+    if out.iter().any(|r| r.chars().count() > QUICK_REPLY_CHARS) {
+        return Err(format!("a quick reply is at most {QUICK_REPLY_CHARS} characters"));
+    }
+    Ok(out)
+}
+
 /// How long an invitation may be accepted.
 pub const INVITE_TTL: i64 = 7 * 24 * 3600;
 
@@ -218,6 +234,14 @@ mod tests {
         assert_eq!(fresh.len(), 32);
         let url = totp::url(&fresh, "ann@example.com").unwrap();
         assert!(url.starts_with("otpauth://totp/Herald:ann%40example.com?secret=") && url.contains("issuer=Herald"), "{url}");
+    }
+
+    #[test]
+    fn quick_replies_are_trimmed_and_bounded() {
+        assert_eq!(check_quick_replies(&["  Hello! ".into(), " ".into(), "Bye".into()]), Ok(vec!["Hello!".to_string(), "Bye".to_string()]));
+        assert!(check_quick_replies(&vec!["x".to_string(); MAX_QUICK_REPLIES + 1]).is_err());
+        assert!(check_quick_replies(&["好".repeat(QUICK_REPLY_CHARS)]).is_ok());
+        assert!(check_quick_replies(&["好".repeat(QUICK_REPLY_CHARS + 1)]).is_err());
     }
 
     #[test]

@@ -230,6 +230,8 @@ routes! {
     GET "/herald/v1/accounts/{appid}/followers" => platform::manage::followers,
     GET "/herald/v1/accounts/{appid}/overview" => platform::manage::overview,
     GET "/herald/v1/accounts/{appid}/inbox" => platform::inbox::inbox,
+    GET "/herald/v1/accounts/{appid}/quick_replies" => platform::inbox::quick_replies,
+    PUT "/herald/v1/accounts/{appid}/quick_replies" => platform::inbox::set_quick_replies,
     GET "/herald/v1/accounts/{appid}/tags" => platform::broadcast::tags,
     POST "/herald/v1/accounts/{appid}/tags" => platform::broadcast::create_tag,
     PUT "/herald/v1/accounts/{appid}/tags/{id}" => platform::broadcast::rename_tag,

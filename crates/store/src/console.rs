@@ -70,6 +70,10 @@ pub trait ConsoleStore: Send + Sync {
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
     /// The console's inbox: subscribed followers who have interacted, the latest first.
     async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>>;
+    /// The account's quick replies, in order.
+    async fn quick_replies(&self, appid: &AppId) -> Result<Vec<String>>;
+    /// Replaces the account's quick replies.
+    async fn set_quick_replies(&self, appid: &AppId, replies: &[String]) -> Result<()>;
     /// The account's API IP allow-list as stored (comma-separated; empty allows all).
     async fn ip_allow_list(&self, appid: &AppId) -> Result<String>;
     async fn set_ip_allow_list(&self, appid: &AppId, list: &str) -> Result<()>;

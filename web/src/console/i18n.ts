@@ -87,6 +87,8 @@ const en = {
   sendTemplate: 'Send a template message', template: 'Template', followerOpenid: "Follower's OpenID", templateField: 'Field {key}', templateUrl: 'Link (optional)',
   sendTemplateButton: 'Send the template message', templateSent: 'Template message sent (msgid {id}).',
   previewTo: "Preview to a follower (OpenID)", previewDraft: 'Preview {title}', previewSent: '{title} sent to the follower as a preview.',
+  quickReplies: 'Quick replies', useQuick: 'Use the quick reply: {text}', manageQuick: 'Manage quick replies', quickHelp: 'One reply per line, at most 50.',
+  saveQuick: 'Save the quick replies', quickSaved: '{n} quick replies saved.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -175,6 +177,8 @@ const zh: Record<Key, string> = {
   sendTemplate: '发送模板消息', template: '模板', followerOpenid: '粉丝的 OpenID', templateField: '字段 {key}', templateUrl: '链接（可选）',
   sendTemplateButton: '发送模板消息', templateSent: '模板消息已发送（msgid {id}）。',
   previewTo: '预览给粉丝（OpenID）', previewDraft: '预览 {title}', previewSent: '已把 {title} 发给该粉丝预览。',
+  quickReplies: '快捷回复', useQuick: '使用快捷回复：{text}', manageQuick: '管理快捷回复', quickHelp: '每行一条，最多 50 条。',
+  saveQuick: '保存快捷回复', quickSaved: '已保存 {n} 条快捷回复。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

@@ -190,3 +190,20 @@ pub async fn edit(State(st): State<AppState>, a: AccountAccess, Path((_, openid)
     let (f, _) = follower(&st, &a, &openid).await?;
     Ok(Json(profile_json(&f, nickname, st.clock.now().await?)))
 }
+
+/// `GET /herald/v1/accounts/{appid}/quick_replies`: the phrases agents keep at hand, in order.
+pub async fn quick_replies(State(st): State<AppState>, a: AccountAccess) -> ApiResult<herald_wire::platform::console::QuickRepliesIo> {
+    Ok(Json(herald_wire::platform::console::QuickRepliesIo { replies: st.store.quick_replies(&a.account.appid).await? }))
+}
+
+/// `PUT /herald/v1/accounts/{appid}/quick_replies`: replaces them (trimmed, blank ones dropped;
+/// 400 over 50 or over 600 characters, changing nothing).
+pub async fn set_quick_replies(
+    State(st): State<AppState>,
+    a: AccountAccess,
+    ApiJson(b): ApiJson<herald_wire::platform::console::QuickRepliesIo>,
+) -> ApiResult<herald_wire::platform::console::QuickRepliesIo> {
+    let replies = herald_domain::console::check_quick_replies(&b.replies).map_err(ApiError::bad_request)?;
+    st.store.set_quick_replies(&a.account.appid, &replies).await?;
+    Ok(Json(herald_wire::platform::console::QuickRepliesIo { replies }))
+}

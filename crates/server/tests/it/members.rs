@@ -274,3 +274,34 @@ async fn the_operator_opens_an_owners_console_read_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn agents_keep_quick_replies() {
+    for app in apps().await {
+        let (acc, owner_email) = owner_with_account(&app, "quick").await;
+        let appid = acc["appid"].as_str().unwrap();
+        let owner = Console::signin(&app, &owner_email, "correct horse").await.unwrap();
+        let agent = accept(&app, &invite(&app, &owner, &format!("ag{}@example.com", suffix()), "agent").await, "agent pass").await.unwrap();
+        let editor = accept(&app, &invite(&app, &owner, &format!("ed{}@example.com", suffix()), "editor").await, "editor pass").await.unwrap();
+        let path = format!("/herald/v1/accounts/{appid}/quick_replies");
+        assert_eq!(agent.call(&app, "GET", &path, None, false).await.1, json!({"replies": []}));
+        // The agent sets them: trimmed, blank ones dropped, order kept.
+        let (s, v) = agent.call(&app, "PUT", &path, Some(json!({"replies": ["  Thanks for writing! ", "", "我们会尽快回复您。"]})), true).await;
+        assert_eq!((s, v.clone()), (StatusCode::OK, json!({"replies": ["Thanks for writing!", "我们会尽快回复您。"]})));
+        assert_eq!(owner.call(&app, "GET", &path, None, false).await.1, v);
+        // Too many, or too long: refused, nothing changes.
+        let (s, _) = agent.call(&app, "PUT", &path, Some(json!({"replies": vec!["x"; 51]})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _) = agent.call(&app, "PUT", &path, Some(json!({"replies": ["y".repeat(601)]})), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(app.op("GET", &path, None).await.1, v);
+        // An editor neither reads nor changes them; another account has its own.
+        assert_eq!(editor.call(&app, "GET", &path, None, false).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(editor.call(&app, "PUT", &path, Some(json!({"replies": ["hijack"]})), true).await.0, StatusCode::FORBIDDEN);
+        let other = app.account("service", "organisation", true).await;
+        assert_eq!(app.op("GET", &format!("/herald/v1/accounts/{}/quick_replies", other["appid"].as_str().unwrap()), None).await.1, json!({"replies": []}));
+        // Emptied.
+        let (s, v) = owner.call(&app, "PUT", &path, Some(json!({"replies": []})), true).await;
+        assert_eq!((s, v), (StatusCode::OK, json!({"replies": []})));
+    }
+}

@@ -141,6 +141,20 @@ impl crate::ConsoleStore for Backend {
         rows.iter().map(pg_follower_row).collect()
     }
 
+    async fn quick_replies(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT text FROM quick_replies WHERE appid = $1 ORDER BY position").bind(appid.as_str()).fetch_all(self.reader()).await?)
+    }
+
+    async fn set_quick_replies(&self, appid: &herald_wire::AppId, replies: &[String]) -> crate::Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM quick_replies WHERE appid = $1").bind(appid.as_str()).execute(&mut *tx).await?;
+        for (i, r) in replies.iter().enumerate() {
+            sqlx::query("INSERT INTO quick_replies (appid, position, text) VALUES ($1, $2, $3)").bind(appid.as_str()).bind(i as i64).bind(r).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn ip_allow_list(&self, appid: &herald_wire::AppId) -> crate::Result<String> {
         let v: Option<String> = sqlx::query_scalar("SELECT ip_allow_list FROM accounts WHERE appid = $1").bind(appid.as_str()).fetch_optional(self.reader()).await?;
         Ok(v.unwrap_or_default())

@@ -132,6 +132,25 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
+    async fn quick_replies(&self, appid: &AppId) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT text FROM quick_replies WHERE appid = ?1 ORDER BY position")?;
+            let rows = st.query_map([appid.as_str()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn set_quick_replies(&self, appid: &AppId, replies: &[String]) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM quick_replies WHERE appid = ?1")?.execute([appid.as_str()])?;
+            let mut st = tx.prepare_cached("INSERT INTO quick_replies (appid, position, text) VALUES (?1, ?2, ?3)")?;
+            for (i, r) in replies.iter().enumerate() {
+                st.execute(params![appid.as_str(), i as i64, r])?;
+            }
+            Ok(())
+        })
+    }
+
     async fn ip_allow_list(&self, appid: &AppId) -> Result<String> {
         self.read(|c| {
             Ok(c.prepare_cached("SELECT ip_allow_list FROM accounts WHERE appid = ?1")?.query_row([appid.as_str()], |r| r.get(0)).optional()?.unwrap_or_default())

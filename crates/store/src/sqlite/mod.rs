@@ -66,6 +66,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "account introductions", include_str!("../../migrations/sqlite/0027_account_intro.sql")),
     (28, "qr scans", include_str!("../../migrations/sqlite/0028_qr_scans.sql")),
     (29, "console members", include_str!("../../migrations/sqlite/0029_console_members.sql")),
+    (30, "quick replies", include_str!("../../migrations/sqlite/0030_quick_replies.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

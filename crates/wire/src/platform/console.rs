@@ -111,3 +111,10 @@ pub struct QrCodeList {
     /// Newest first, at most 200.
     pub qrcodes: Vec<QrCodeOut>,
 }
+
+/// `GET`/`PUT /herald/v1/accounts/{appid}/quick_replies`: the phrases agents keep at hand in the
+/// inbox, in order (at most 50, each at most 600 characters; blank ones are dropped).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QuickRepliesIo {
+    pub replies: Vec<String>,
+}

@@ -66,6 +66,7 @@ pub struct PlatformError {
     console::OwnerLoginOut,
     console::QrCodeOut,
     console::QrCodeList,
+    console::QuickRepliesIo,
     members::MemberInviteIn,
     members::MemberRoleIn,
     members::MemberOut,
