@@ -2465,10 +2465,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Followers and blacklisted now, recent deliveries to the developer server (done and failed, of the last 1,000), whether a menu and a server are set */
+        /** Followers and blacklisted now, recent deliveries to the developer server (done and failed, of the last 1,000), whether a menu and a server are set; per China Standard Time day over the last 7, 30 or 90 days: follows, unfollows, messages received and sent (read from daily aggregates the database keeps, so it costs the same at any follower count); mass messages this month and today; API calls and errors from the request log. 400 for another number of days */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description 7 (the default), 30 or 90 */
+                    days?: number;
+                };
                 header?: never;
                 path: {
                     appid: string;
@@ -13495,6 +13498,24 @@ export interface components {
              */
             transaction_minimum: number;
         };
+        /** @description One day of an account's figures. */
+        DailyOut: {
+            /** @description `yyyy-mm-dd`, China Standard Time. */
+            date: string;
+            /** Format: int64 */
+            follows: number;
+            /**
+             * Format: int64
+             * @description follows − unfollows.
+             */
+            net: number;
+            /** Format: int64 */
+            received: number;
+            /** Format: int64 */
+            sent: number;
+            /** Format: int64 */
+            unfollows: number;
+        };
         /** @description Newest first. */
         DeliveryList: {
             deliveries: components["schemas"]["DeliveryOut"][];
@@ -13662,8 +13683,25 @@ export interface components {
         OpenId: string;
         /** @description `GET /herald/v1/accounts/{appid}/overview`. */
         OverviewOut: {
+            /**
+             * Format: int64
+             * @description Calls to the WeChat APIs over those days and how many failed, from the request log (both
+             *     0, and `api_log` false, on a server that keeps none).
+             */
+            api_calls: number;
+            /** Format: int64 */
+            api_errors: number;
+            api_log: boolean;
             /** Format: int64 */
             blacklisted: number;
+            /** @description One entry per day, oldest first, days without any activity included as zeros. */
+            daily: components["schemas"]["DailyOut"][];
+            /**
+             * Format: int64
+             * @description How many days the figures below cover (7, 30 or 90; `?days=`), ending today (China
+             *     Standard Time, the simulated clock's day when it runs).
+             */
+            days: number;
             /** Format: int64 */
             deliveries_failed: number;
             /**
@@ -13674,7 +13712,26 @@ export interface components {
             deliveries_ok: number;
             /** Format: int64 */
             followers: number;
+            /** Format: int64 */
+            lost_follows: number;
+            /**
+             * Format: int64
+             * @description Mass messages sent this calendar month and today (subscription accounts may send one a
+             *     day; service accounts reach each follower at most four times a month).
+             */
+            mass_this_month: number;
+            /** Format: int64 */
+            mass_today: number;
             menu_set: boolean;
+            /**
+             * Format: int64
+             * @description Totals over those days.
+             */
+            new_follows: number;
+            /** Format: int64 */
+            received: number;
+            /** Format: int64 */
+            sent: number;
             server_configured: boolean;
         };
         /** @description The individual or organisation that owns accounts. */

@@ -77,6 +77,12 @@ test('the console, as an owner runs an account', async (t) => {
         await page.getByRole('link', { name: /^Acme Bank/ }).click();
         await page.getByRole('heading', { name: 'Acme Bank' }).waitFor();
         await page.getByRole('term').filter({ hasText: 'Followers' }).waitFor();
+        // The overview's chart over 7 days (the follower followed today), and over 30.
+        await page.getByRole('img', { name: 'Followers over the last 7 days: 1 new, 0 unfollows, net 1.' }).waitFor();
+        await page.getByRole('combobox', { name: 'Period' }).selectOption({ label: 'Last 30 days' });
+        await page.getByRole('img', { name: /^Followers over the last 30 days/ }).waitFor();
+        await page.getByText('Per day', { exact: true }).first().click();
+        assert.equal(await page.getByRole('table', { name: 'Per day' }).getByRole('row').count(), 31, 'a header and 30 days');
         await axe(page, 'overview', backend);
 
         // The menu: a click button and a sub-menu with a link, previewed, saved.

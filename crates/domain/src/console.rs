@@ -147,6 +147,21 @@ pub fn check_quick_replies(replies: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The periods the console's charts cover, in days.
+pub const CHART_DAYS: [i64; 3] = [7, 30, 90];
+
+/// The China Standard Time day number of `t` (days since 1970-01-01 in CST), as the
+/// `account_daily` table keys its rows.
+pub fn cst_day(t: i64) -> i64 {
+    (t + crate::time::CST_OFFSET).div_euclid(86_400)
+}
+
+/// `yyyy-mm-dd` of a day number.
+pub fn day_date(day: i64) -> String {
+    let (y, m, d) = crate::time::civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// How long an invitation may be accepted.
 pub const INVITE_TTL: i64 = 7 * 24 * 3600;
 
@@ -242,6 +257,15 @@ mod tests {
         assert!(check_quick_replies(&vec!["x".to_string(); MAX_QUICK_REPLIES + 1]).is_err());
         assert!(check_quick_replies(&["好".repeat(QUICK_REPLY_CHARS)]).is_ok());
         assert!(check_quick_replies(&["好".repeat(QUICK_REPLY_CHARS + 1)]).is_err());
+    }
+
+    #[test]
+    fn days_are_china_days() {
+        // 2026-01-01T00:00:00+08:00 == 1767196800: a new CST day; one second earlier, the last.
+        assert_eq!(day_date(cst_day(1_767_196_800)), "2026-01-01");
+        assert_eq!(day_date(cst_day(1_767_196_799)), "2025-12-31");
+        assert_eq!(cst_day(1_767_196_800) - cst_day(1_767_196_799), 1);
+        assert_eq!(day_date(0), "1970-01-01");
     }
 
     #[test]

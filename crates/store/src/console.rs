@@ -35,6 +35,16 @@ pub struct FollowerFilter {
     pub limit: i64,
 }
 
+/// One account's figures for one China Standard Time day (`day` = (Unix seconds + 8 h) / 86400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DailyRow {
+    pub day: i64,
+    pub follows: i64,
+    pub unfollows: i64,
+    pub received: i64,
+    pub sent: i64,
+}
+
 /// A console session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleSession {
@@ -70,6 +80,12 @@ pub trait ConsoleStore: Send + Sync {
     async fn follower_rows(&self, appid: &AppId, filter: &FollowerFilter) -> Result<Vec<FollowerRow>>;
     /// The console's inbox: subscribed followers who have interacted, the latest first.
     async fn inbox(&self, appid: &AppId, limit: i64) -> Result<Vec<FollowerRow>>;
+    /// The account's daily figures for days `from..=to` that have any, oldest first (kept by
+    /// the database's triggers on followers and messages).
+    async fn account_daily(&self, appid: &AppId, from: i64, to: i64) -> Result<Vec<DailyRow>>;
+    /// How many calls the request log holds for the account since `since_ms` (WeChat APIs only),
+    /// and how many of them failed (a non-zero errcode or an error status).
+    async fn account_call_counts(&self, appid: &AppId, since_ms: i64) -> Result<(i64, i64)>;
     /// The account's quick replies, in order.
     async fn quick_replies(&self, appid: &AppId) -> Result<Vec<String>>;
     /// Replaces the account's quick replies.

@@ -32,7 +32,7 @@ use herald_wire::{AppId, OwnerId, TagId, UserId};
 
 pub use auth::{AuthStore, LiveChange, LiveCursor, LiveStore, SessionInfo};
 pub use broadcast::*;
-pub use console::{ConsoleSession, ConsoleStore, FollowerFilter, FollowerRow};
+pub use console::{ConsoleSession, ConsoleStore, DailyRow, FollowerFilter, FollowerRow};
 pub use members::{LoginRef, Member, MemberInvite, MemberStore};
 pub use content::*;
 pub use error::{Result, StoreError};

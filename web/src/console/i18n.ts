@@ -89,6 +89,10 @@ const en = {
   previewTo: "Preview to a follower (OpenID)", previewDraft: 'Preview {title}', previewSent: '{title} sent to the follower as a preview.',
   quickReplies: 'Quick replies', useQuick: 'Use the quick reply: {text}', manageQuick: 'Manage quick replies', quickHelp: 'One reply per line, at most 50.',
   saveQuick: 'Save the quick replies', quickSaved: '{n} quick replies saved.',
+  massThisMonth: 'Mass messages this month', massToday: 'Mass messages today', period: 'Period', lastDays: 'Last {n} days', periodTotals: 'Over the period',
+  newFollows: 'New follows', lostFollows: 'Unfollows', netFollows: 'Net growth', received: 'Messages received', sent: 'Messages sent',
+  apiCallsTotal: 'API calls', apiErrors: 'API errors', perDay: 'Per day', date: 'Date',
+  chartSummary: 'Followers over the last {days} days: {up} new, {down} unfollows, net {net}.',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -179,6 +183,10 @@ const zh: Record<Key, string> = {
   previewTo: '预览给粉丝（OpenID）', previewDraft: '预览 {title}', previewSent: '已把 {title} 发给该粉丝预览。',
   quickReplies: '快捷回复', useQuick: '使用快捷回复：{text}', manageQuick: '管理快捷回复', quickHelp: '每行一条，最多 50 条。',
   saveQuick: '保存快捷回复', quickSaved: '已保存 {n} 条快捷回复。',
+  massThisMonth: '本月群发', massToday: '今日群发', period: '时间范围', lastDays: '最近 {n} 天', periodTotals: '时间范围内',
+  newFollows: '新关注', lostFollows: '取消关注', netFollows: '净增关注', received: '收到消息', sent: '发出消息',
+  apiCallsTotal: '接口调用', apiErrors: '接口出错', perDay: '每日数据', date: '日期',
+  chartSummary: '最近 {days} 天的关注：新关注 {up}，取消关注 {down}，净增 {net}。',
 };
 
 export function ct(key: Key, vars: Record<string, string | number> = {}): string {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use herald_domain::menu;
 use herald_store::FollowerFilter;
-use herald_wire::platform::console::{FollowerPage, OverviewOut, QrCodeList, QrCodeOut};
+use herald_wire::platform::console::{DailyOut, FollowerPage, OverviewOut, QrCodeList, QrCodeOut};
 use herald_wire::WxError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -89,16 +89,67 @@ pub async fn followers(State(st): State<AppState>, a: AccountAccess, Query(q): Q
     Ok(Json(FollowerPage { followers, next }))
 }
 
-/// `GET /herald/v1/accounts/{appid}/overview`.
-pub async fn overview(State(st): State<AppState>, a: AccountAccess) -> ApiResult<OverviewOut> {
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewQuery {
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+/// `GET /herald/v1/accounts/{appid}/overview?days=7|30|90`: followers now, the deliveries to the
+/// developer server, and per day over the period (from the `account_daily` aggregates, so it
+/// reads at most 90 rows at any follower count): follows, unfollows, messages received and
+/// sent; the mass messages of this month and today; API calls and errors from the request log.
+pub async fn overview(State(st): State<AppState>, a: AccountAccess, Query(q): Query<OverviewQuery>) -> ApiResult<OverviewOut> {
+    use herald_domain::console::{cst_day, day_date, CHART_DAYS};
+    let days = q.days.unwrap_or(7);
+    if !CHART_DAYS.contains(&days) {
+        return Err(ApiError::bad_request("days must be 7, 30 or 90"));
+    }
     let appid = &a.account.appid;
+    let now = st.clock.now().await?;
     let followers = st.store.subscribed_page(appid, None, 1).await?.total;
     let blacklisted = st.store.blacklist_page(appid, None, 1).await?.total;
     let jobs = st.store.jobs(appid, None, 1000).await?;
     let deliveries_ok = jobs.iter().filter(|j| j.state == "done").count() as i64;
     let deliveries_failed = jobs.iter().filter(|j| j.state == "failed").count() as i64;
     let menu_set = crate::cgi::menu::load(&st, appid).await?.iter().any(|m| m.rule.is_none());
-    Ok(Json(OverviewOut { followers, blacklisted, deliveries_ok, deliveries_failed, menu_set, server_configured: a.account.server.url.is_some() }))
+
+    let today = cst_day(now);
+    let first = today - days + 1;
+    let rows = st.store.account_daily(appid, first, today).await?;
+    let daily: Vec<DailyOut> = (first..=today)
+        .map(|day| {
+            let r = rows.iter().find(|r| r.day == day).copied().unwrap_or_default();
+            DailyOut { date: day_date(day), follows: r.follows, unfollows: r.unfollows, net: r.follows - r.unfollows, received: r.received, sent: r.sent }
+        })
+        .collect();
+    let sum = |f: fn(&DailyOut) -> i64| daily.iter().map(f).sum::<i64>();
+    let month = herald_domain::broadcast::month_key(now);
+    let masses = st.store.mass_history(appid, 200).await?;
+    let mass_this_month = masses.iter().filter(|m| herald_domain::broadcast::month_key(m.created_at) == month).count() as i64;
+    let mass_today = masses.iter().filter(|m| cst_day(m.created_at) == today).count() as i64;
+    // The request log's times are the machine's; the period is counted back from its now.
+    let since_ms = crate::clock::system_now_ms() - days * 86_400_000;
+    let (api_calls, api_errors) = if st.log_requests_db { st.store.account_call_counts(appid, since_ms).await? } else { (0, 0) };
+    Ok(Json(OverviewOut {
+        followers,
+        blacklisted,
+        deliveries_ok,
+        deliveries_failed,
+        menu_set,
+        server_configured: a.account.server.url.is_some(),
+        days,
+        new_follows: sum(|d| d.follows),
+        lost_follows: sum(|d| d.unfollows),
+        received: sum(|d| d.received),
+        sent: sum(|d| d.sent),
+        daily,
+        mass_this_month,
+        mass_today,
+        api_calls,
+        api_errors,
+        api_log: st.log_requests_db,
+    }))
 }
 
 fn qr_out(st: &AppState, q: &herald_store::QrCode, follows: i64, scans: i64) -> QrCodeOut {

@@ -14,6 +14,7 @@ mod faults;
 mod miniprogram;
 mod nodes;
 mod openapi;
+mod overview;
 mod security;
 mod tags;
 mod templates;

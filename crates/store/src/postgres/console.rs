@@ -141,6 +141,30 @@ impl crate::ConsoleStore for Backend {
         rows.iter().map(pg_follower_row).collect()
     }
 
+    async fn account_daily(&self, appid: &herald_wire::AppId, from: i64, to: i64) -> crate::Result<Vec<crate::DailyRow>> {
+        let rows = sqlx::query("SELECT day, follows, unfollows, received, sent FROM account_daily WHERE appid = $1 AND day BETWEEN $2 AND $3 ORDER BY day")
+            .bind(appid.as_str())
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| Ok(crate::DailyRow { day: r.try_get(0)?, follows: r.try_get(1)?, unfollows: r.try_get(2)?, received: r.try_get(3)?, sent: r.try_get(4)? }))
+            .collect()
+    }
+
+    async fn account_call_counts(&self, appid: &herald_wire::AppId, since_ms: i64) -> crate::Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE COALESCE(errcode, 0) <> 0 OR status >= 400) FROM request_log \
+             WHERE appid = $1 AND at_ms >= $2 AND path NOT LIKE '/herald/%'",
+        )
+        .bind(appid.as_str())
+        .bind(since_ms)
+        .fetch_one(self.reader())
+        .await?;
+        Ok((r.try_get(0)?, r.try_get(1)?))
+    }
+
     async fn quick_replies(&self, appid: &herald_wire::AppId) -> crate::Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT text FROM quick_replies WHERE appid = $1 ORDER BY position").bind(appid.as_str()).fetch_all(self.reader()).await?)
     }

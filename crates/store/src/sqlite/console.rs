@@ -132,6 +132,26 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
+    async fn account_daily(&self, appid: &AppId, from: i64, to: i64) -> Result<Vec<crate::DailyRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT day, follows, unfollows, received, sent FROM account_daily WHERE appid = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day")?;
+            let rows = st
+                .query_map(params![appid.as_str(), from, to], |r| Ok(crate::DailyRow { day: r.get(0)?, follows: r.get(1)?, unfollows: r.get(2)?, received: r.get(3)?, sent: r.get(4)? }))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn account_call_counts(&self, appid: &AppId, since_ms: i64) -> Result<(i64, i64)> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(COALESCE(errcode, 0) <> 0 OR status >= 400), 0) FROM request_log \
+                 WHERE appid = ?1 AND at_ms >= ?2 AND path NOT LIKE '/herald/%'",
+            )?
+            .query_row(params![appid.as_str(), since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        })
+    }
+
     async fn quick_replies(&self, appid: &AppId) -> Result<Vec<String>> {
         self.read(|c| {
             let mut st = c.prepare_cached("SELECT text FROM quick_replies WHERE appid = ?1 ORDER BY position")?;

@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (28, "qr scans", include_str!("../../migrations/sqlite/0028_qr_scans.sql")),
     (29, "console members", include_str!("../../migrations/sqlite/0029_console_members.sql")),
     (30, "quick replies", include_str!("../../migrations/sqlite/0030_quick_replies.sql")),
+    (31, "account daily", include_str!("../../migrations/sqlite/0031_account_daily.sql")),
 ];
 const MAX_IDLE_READERS: usize = 16;
 

@@ -77,6 +77,38 @@ pub struct OverviewOut {
     pub deliveries_failed: i64,
     pub menu_set: bool,
     pub server_configured: bool,
+    /// How many days the figures below cover (7, 30 or 90; `?days=`), ending today (China
+    /// Standard Time, the simulated clock's day when it runs).
+    pub days: i64,
+    /// One entry per day, oldest first, days without any activity included as zeros.
+    pub daily: Vec<DailyOut>,
+    /// Totals over those days.
+    pub new_follows: i64,
+    pub lost_follows: i64,
+    pub received: i64,
+    pub sent: i64,
+    /// Mass messages sent this calendar month and today (subscription accounts may send one a
+    /// day; service accounts reach each follower at most four times a month).
+    pub mass_this_month: i64,
+    pub mass_today: i64,
+    /// Calls to the WeChat APIs over those days and how many failed, from the request log (both
+    /// 0, and `api_log` false, on a server that keeps none).
+    pub api_calls: i64,
+    pub api_errors: i64,
+    pub api_log: bool,
+}
+
+/// One day of an account's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DailyOut {
+    /// `yyyy-mm-dd`, China Standard Time.
+    pub date: String,
+    pub follows: i64,
+    pub unfollows: i64,
+    /// follows − unfollows.
+    pub net: i64,
+    pub received: i64,
+    pub sent: i64,
 }
 
 /// `PUT /herald/v1/owners/{id}/login`: the owner's console login.

@@ -63,6 +63,7 @@ pub struct PlatformError {
     console::FollowerOut,
     console::FollowerPage,
     console::OverviewOut,
+    console::DailyOut,
     console::OwnerLoginOut,
     console::QrCodeOut,
     console::QrCodeList,
