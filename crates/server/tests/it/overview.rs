@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::console::{owner_with_account, Console};
 use crate::apps;
 
-fn day<'a>(ov: &'a Value, offset_from_today: usize) -> &'a Value {
+fn day(ov: &Value, offset_from_today: usize) -> &Value {
     let d = ov["daily"].as_array().unwrap();
     &d[d.len() - 1 - offset_from_today]
 }
