@@ -142,12 +142,27 @@ impl crate::ConsoleStore for Backend {
     }
 
     async fn account_daily(&self, appid: &herald_wire::AppId, from: i64, to: i64) -> crate::Result<Vec<crate::DailyRow>> {
+        // Fold what the triggers appended for this account into its days (one folder at a
+        // time per account, the days in order), then read.
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('account-daily:' || $1))").bind(appid.as_str()).execute(&mut *tx).await?;
+        sqlx::query(
+            "WITH moved AS (DELETE FROM account_daily_log WHERE appid = $1 RETURNING day, follows, unfollows, received, sent) \
+             INSERT INTO account_daily (appid, day, follows, unfollows, received, sent) \
+             SELECT $1, day, SUM(follows), SUM(unfollows), SUM(received), SUM(sent) FROM moved GROUP BY day ORDER BY day \
+             ON CONFLICT (appid, day) DO UPDATE SET follows = account_daily.follows + excluded.follows, unfollows = account_daily.unfollows + excluded.unfollows, \
+               received = account_daily.received + excluded.received, sent = account_daily.sent + excluded.sent",
+        )
+        .bind(appid.as_str())
+        .execute(&mut *tx)
+        .await?;
         let rows = sqlx::query("SELECT day, follows, unfollows, received, sent FROM account_daily WHERE appid = $1 AND day BETWEEN $2 AND $3 ORDER BY day")
             .bind(appid.as_str())
             .bind(from)
             .bind(to)
-            .fetch_all(self.reader())
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         rows.iter()
             .map(|r| Ok(crate::DailyRow { day: r.try_get(0)?, follows: r.try_get(1)?, unfollows: r.try_get(2)?, received: r.try_get(3)?, sent: r.try_get(4)? }))
             .collect()
