@@ -94,6 +94,18 @@ pub async fn serve_with(
     settle_urls(&mut state, &listeners)?;
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let worker = worker.then(|| tokio::spawn(delivery::worker::run(state.clone(), stop.clone())));
+    // The overview's daily aggregates: fold what PostgreSQL's triggers logged, once a minute.
+    let folder = {
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                if let Err(e) = st.store.fold_daily().await {
+                    tracing::warn!(error = %e, "folding the daily aggregates failed");
+                }
+            }
+        })
+    };
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
@@ -113,6 +125,7 @@ pub async fn serve_with(
         axum::serve(listeners.content, content).with_graceful_shutdown(until(rx)),
     );
     stop.notify_one();
+    folder.abort();
     if let Some(w) = worker {
         w.abort();
         let _ = w.await;

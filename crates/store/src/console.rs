@@ -83,6 +83,10 @@ pub trait ConsoleStore: Send + Sync {
     /// The account's daily figures for days `from..=to` that have any, oldest first (kept by
     /// the database's triggers on followers and messages).
     async fn account_daily(&self, appid: &AppId, from: i64, to: i64) -> Result<Vec<DailyRow>>;
+    /// Folds what the database's triggers logged into the daily aggregates, for every account
+    /// (PostgreSQL appends to a log that reading an account's days also folds; SQLite keeps the
+    /// aggregates directly and folds nothing): how many log rows were folded.
+    async fn fold_daily(&self) -> Result<u64>;
     /// How many calls the request log holds for the account since `since_ms` (WeChat APIs only),
     /// and how many of them failed (a non-zero errcode or an error status).
     async fn account_call_counts(&self, appid: &AppId, since_ms: i64) -> Result<(i64, i64)>;

@@ -142,20 +142,8 @@ impl crate::ConsoleStore for Backend {
     }
 
     async fn account_daily(&self, appid: &herald_wire::AppId, from: i64, to: i64) -> crate::Result<Vec<crate::DailyRow>> {
-        // Fold what the triggers appended for this account into its days (one folder at a
-        // time per account, the days in order), then read.
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('account-daily:' || $1))").bind(appid.as_str()).execute(&mut *tx).await?;
-        sqlx::query(
-            "WITH moved AS (DELETE FROM account_daily_log WHERE appid = $1 RETURNING day, follows, unfollows, received, sent) \
-             INSERT INTO account_daily (appid, day, follows, unfollows, received, sent) \
-             SELECT $1, day, SUM(follows), SUM(unfollows), SUM(received), SUM(sent) FROM moved GROUP BY day ORDER BY day \
-             ON CONFLICT (appid, day) DO UPDATE SET follows = account_daily.follows + excluded.follows, unfollows = account_daily.unfollows + excluded.unfollows, \
-               received = account_daily.received + excluded.received, sent = account_daily.sent + excluded.sent",
-        )
-        .bind(appid.as_str())
-        .execute(&mut *tx)
-        .await?;
+        fold_account_daily(&mut tx, appid.as_str()).await?;
         let rows = sqlx::query("SELECT day, follows, unfollows, received, sent FROM account_daily WHERE appid = $1 AND day BETWEEN $2 AND $3 ORDER BY day")
             .bind(appid.as_str())
             .bind(from)
@@ -166,6 +154,17 @@ impl crate::ConsoleStore for Backend {
         rows.iter()
             .map(|r| Ok(crate::DailyRow { day: r.try_get(0)?, follows: r.try_get(1)?, unfollows: r.try_get(2)?, received: r.try_get(3)?, sent: r.try_get(4)? }))
             .collect()
+    }
+
+    async fn fold_daily(&self) -> crate::Result<u64> {
+        let appids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT appid FROM account_daily_log LIMIT 1000").fetch_all(self.reader()).await?;
+        let mut folded = 0;
+        for appid in appids {
+            let mut tx = self.begin().await?;
+            folded += fold_account_daily(&mut tx, &appid).await?;
+            tx.commit().await?;
+        }
+        Ok(folded)
     }
 
     async fn account_call_counts(&self, appid: &herald_wire::AppId, since_ms: i64) -> crate::Result<(i64, i64)> {
@@ -274,4 +273,22 @@ fn pg_follower_row(r: &DbRow) -> crate::Result<crate::FollowerRow> {
         blacklisted: r.try_get(6)?,
         last_interaction_at: r.try_get(7)?,
     })
+}
+
+/// Folds an account's logged counts into its days (one folder at a time per account, the days
+/// in order); how many log rows it folded.
+async fn fold_account_daily(tx: &mut Tx, appid: &str) -> crate::Result<u64> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('account-daily:' || $1))").bind(appid).execute(&mut **tx).await?;
+    let n: i64 = sqlx::query_scalar(
+        "WITH moved AS (DELETE FROM account_daily_log WHERE appid = $1 RETURNING day, follows, unfollows, received, sent), \
+         folded AS (INSERT INTO account_daily (appid, day, follows, unfollows, received, sent) \
+           SELECT $1, day, SUM(follows), SUM(unfollows), SUM(received), SUM(sent) FROM moved GROUP BY day ORDER BY day \
+           ON CONFLICT (appid, day) DO UPDATE SET follows = account_daily.follows + excluded.follows, unfollows = account_daily.unfollows + excluded.unfollows, \
+             received = account_daily.received + excluded.received, sent = account_daily.sent + excluded.sent RETURNING 1) \
+         SELECT COUNT(*) FROM moved",
+    )
+    .bind(appid)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n as u64)
 }

@@ -142,6 +142,10 @@ impl crate::ConsoleStore for SqliteStore {
         })
     }
 
+    async fn fold_daily(&self) -> Result<u64> {
+        Ok(0)
+    }
+
     async fn account_call_counts(&self, appid: &AppId, since_ms: i64) -> Result<(i64, i64)> {
         self.read(|c| {
             Ok(c.prepare_cached(
