@@ -72,14 +72,10 @@ async fn owner_logins(st: &AppState, demo: &Demo) -> anyhow::Result<()> {
         }
     }
     if st.store.member_login(DEMO_AGENT_EMAIL).await?.is_none() {
-        let (id, token) = {
-            let mut rng = rand::thread_rng();
-            (herald_domain::idgen::prefixed_id(&mut rng, "mem_"), herald_domain::idgen::secret_token(&mut rng, "hi_"))
-        };
-        let invite_hash = crate::web::hash(&token);
-        let invite = herald_store::MemberInvite { id: &id, owner: &demo.service.owner_id, email: DEMO_AGENT_EMAIL, role: "agent", invite_hash: &invite_hash, expires_at: now + 60, now };
-        if st.store.invite_member(&invite).await? {
-            st.store.accept_invite(&invite_hash, &hash().await?, now).await?;
+        let role = herald_domain::console::Role::Agent;
+        let invited = crate::platform::members::new_invitation(st, &demo.service.owner_id, DEMO_AGENT_EMAIL, role, now, now + 60).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        if let Some((_, token)) = invited {
+            st.store.accept_invite(&crate::web::hash(&token), &hash().await?, now).await?;
         }
     }
     Ok(())

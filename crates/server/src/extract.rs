@@ -19,6 +19,7 @@ pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
 }
 
 /// An Official Account API caller, authenticated by the `access_token` query parameter.
+#[derive(Clone)]
 pub struct Caller {
     pub account: AccountAuth,
     /// The platform's now, read once for the request.

@@ -80,7 +80,7 @@ impl OwnerSession {
 
     /// The login itself, or 403 for the operator's read-only view.
     pub fn own_login(&self) -> Result<LoginRef<'_>, ApiError> {
-        self.login().ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "read_only", "the operator's view of a console is read-only"))
+        self.login().ok_or_else(|| role_refusal(Role::Viewer, "the operator's view of a console is read-only"))
     }
 }
 
@@ -148,8 +148,13 @@ pub struct AccountAccess {
 fn not_allowed(role: Role, area: Option<Area>, write: bool) -> ApiError {
     let what = area.map_or("this", Area::as_str);
     let verb = if write { "change" } else { "see" };
-    let code = if role == Role::Viewer { "read_only" } else { "forbidden" };
-    ApiError::new(StatusCode::FORBIDDEN, code, format!("the {role} role may not {verb} {what} on this account"))
+    role_refusal(role, format!("the {role} role may not {verb} {what} on this account"))
+}
+
+/// 403 for what a console role may not do: `read_only` for the operator's view, `forbidden`
+/// for a member's role.
+pub(crate) fn role_refusal(role: Role, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, if role == Role::Viewer { "read_only" } else { "forbidden" }, message)
 }
 
 impl FromRequestParts<AppState> for AccountAccess {

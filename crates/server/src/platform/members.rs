@@ -15,7 +15,7 @@ use herald_domain::account::OwnerKind;
 use herald_wire::OwnerId;
 
 use super::auth::hash_password;
-use super::console::{start_session, OwnerSession};
+use super::console::{role_refusal, start_session, OwnerSession};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
@@ -30,7 +30,7 @@ fn manager(s: &OwnerSession) -> Result<(), ApiError> {
     if s.role.manages_members() {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, if s.role == Role::Viewer { "read_only" } else { "forbidden" }, format!("the {} role may not manage members", s.role)))
+        Err(role_refusal(s.role, format!("the {} role may not manage members", s.role)))
     }
 }
 
@@ -55,17 +55,23 @@ pub async fn invite(State(st): State<AppState>, s: OwnerSession, ApiJson(b): Api
     let email = rules::normalize_email(&b.email).ok_or_else(|| ApiError::bad_request("email must be an address like name@example.com"))?;
     let role = role_of(&b.role)?;
     let now = st.clock.now().await?;
+    let Some((id, token)) = new_invitation(&st, &s.owner.id, &email, role, now, now + INVITE_TTL).await? else {
+        return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "that email already signs in to the console"));
+    };
+    let member = st.store.member(&id).await?.ok_or_else(|| ApiError::not_found("member"))?;
+    let invite_url = format!("{}/console/invite/{token}", st.base_url());
+    Ok(Json(MemberInvitedOut { member: member_out(&member), invite_token: token, invite_url }))
+}
+
+/// Writes an invitation (a new member id and token, the token's hash stored); None when the
+/// email signs in already.
+pub(crate) async fn new_invitation(st: &AppState, owner: &OwnerId, email: &str, role: Role, now: i64, expires_at: i64) -> Result<Option<(String, String)>, ApiError> {
     let (id, token) = {
         let mut rng = rand::thread_rng();
         (idgen::prefixed_id(&mut rng, "mem_"), idgen::secret_token(&mut rng, "hi_"))
     };
-    let invite = MemberInvite { id: &id, owner: &s.owner.id, email: &email, role: role.as_str(), invite_hash: &hash(&token), expires_at: now + INVITE_TTL, now };
-    if !st.store.invite_member(&invite).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "that email already signs in to the console"));
-    }
-    let member = st.store.member(&id).await?.ok_or_else(|| ApiError::not_found("member"))?;
-    let invite_url = format!("{}/console/invite/{token}", st.base_url());
-    Ok(Json(MemberInvitedOut { member: member_out(&member), invite_token: token, invite_url }))
+    let invite = MemberInvite { id: &id, owner, email, role: role.as_str(), invite_hash: &hash(&token), expires_at, now };
+    Ok(st.store.invite_member(&invite).await?.then_some((id, token)))
 }
 
 /// `PUT /herald/v1/console/members/{id}`: changes a member's role (its sessions follow at once).

@@ -11,6 +11,8 @@ use herald_wire::platform::templates::*;
 use serde_json::{json, Value};
 
 use super::console::{refused, AccountAccess};
+use crate::extract::Caller;
+use herald_domain::account::Capability;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, WxJson};
 use crate::state::AppState;
@@ -30,12 +32,13 @@ fn library_entry(t: &tpl::LibraryTemplate, template_id: &str) -> TemplateOut {
     }
 }
 
-async fn templates_out(st: &AppState, a: &AccountAccess) -> Result<TemplatesOut, ApiError> {
-    let c = a.caller(st).await?;
-    // Runs get_industry for its checks (48001 for accounts without templates).
-    let _ = crate::cgi::template::get_industry(State(st.clone()), c).await.map_err(refused)?;
-    let settings = st.store.account_settings(&a.account.appid).await?;
-    let templates = st.store.templates(&a.account.appid).await?.into_iter().filter_map(|t| tpl::find(&t.short_id).map(|l| library_entry(l, &t.template_id))).collect();
+/// The account's templates page, for a caller that may use templates (48001 otherwise, as on
+/// the wire).
+async fn templates_out(st: &AppState, c: &Caller) -> Result<TemplatesOut, ApiError> {
+    c.require(Capability::Templates).map_err(refused)?;
+    let appid = &c.account.appid;
+    let settings = st.store.account_settings(appid).await?;
+    let templates = st.store.templates(appid).await?.into_iter().filter_map(|t| tpl::find(&t.short_id).map(|l| library_entry(l, &t.template_id))).collect();
     Ok(TemplatesOut {
         industry_id1: settings.industry1,
         industry_id2: settings.industry2,
@@ -47,28 +50,29 @@ async fn templates_out(st: &AppState, a: &AccountAccess) -> Result<TemplatesOut,
 
 /// `GET /herald/v1/accounts/{appid}/templates`.
 pub async fn list(State(st): State<AppState>, a: AccountAccess) -> ApiResult<TemplatesOut> {
-    Ok(Json(templates_out(&st, &a).await?))
+    let c = a.caller(&st).await?;
+    Ok(Json(templates_out(&st, &c).await?))
 }
 
 /// `PUT /herald/v1/accounts/{appid}/templates/industry` (`template/api_set_industry`).
 pub async fn set_industry(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<IndustryIn>) -> ApiResult<TemplatesOut> {
     let c = a.caller(&st).await?;
-    let _ = crate::cgi::template::set_industry(State(st.clone()), c, WxJson(json!({"industry_id1": b.industry_id1, "industry_id2": b.industry_id2}))).await.map_err(refused)?;
-    Ok(Json(templates_out(&st, &a).await?))
+    let _ = crate::cgi::template::set_industry(State(st.clone()), c.clone(), WxJson(json!({"industry_id1": b.industry_id1, "industry_id2": b.industry_id2}))).await.map_err(refused)?;
+    Ok(Json(templates_out(&st, &c).await?))
 }
 
 /// `POST /herald/v1/accounts/{appid}/templates` (`template/api_add_template`).
 pub async fn add(State(st): State<AppState>, a: AccountAccess, ApiJson(b): ApiJson<TemplateAddIn>) -> ApiResult<TemplatesOut> {
     let c = a.caller(&st).await?;
-    let _ = crate::cgi::template::add_template(State(st.clone()), c, WxJson(json!({"template_id_short": b.template_id_short}))).await.map_err(refused)?;
-    Ok(Json(templates_out(&st, &a).await?))
+    let _ = crate::cgi::template::add_template(State(st.clone()), c.clone(), WxJson(json!({"template_id_short": b.template_id_short}))).await.map_err(refused)?;
+    Ok(Json(templates_out(&st, &c).await?))
 }
 
 /// `DELETE /herald/v1/accounts/{appid}/templates/{id}` (`template/del_private_template`).
 pub async fn delete(State(st): State<AppState>, a: AccountAccess, Path((_, id)): Path<(String, String)>) -> ApiResult<TemplatesOut> {
     let c = a.caller(&st).await?;
-    let _ = crate::cgi::template::del_template(State(st.clone()), c, WxJson(json!({"template_id": id}))).await.map_err(refused)?;
-    Ok(Json(templates_out(&st, &a).await?))
+    let _ = crate::cgi::template::del_template(State(st.clone()), c.clone(), WxJson(json!({"template_id": id}))).await.map_err(refused)?;
+    Ok(Json(templates_out(&st, &c).await?))
 }
 
 /// `POST /herald/v1/accounts/{appid}/templates/send` (`message/template/send`): each field's
